@@ -1,0 +1,180 @@
+package io.logstream.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Parses and validates one record's bytes. Never throws for bad input: every way a record can be wrong is a
+ * {@link ParseOutcome.Poison} with a reason code and a sentence saying what was wrong.
+ *
+ * <p>Choices where the contract is silent: a missing {@code level} means INFO; top-level fields the schema does not
+ * name are kept under {@code attributes} (an explicit attribute of the same name wins), so nothing a producer sent is
+ * lost; {@code ts} as a number must be whole epoch millis in 0..9999999999999.
+ */
+public final class LogRecordParser {
+    private static final Set<String> KNOWN_FIELDS =
+            Set.of("service", "level", "message", "ts", "id", "traceId", "host", "attributes");
+
+    private final ObjectMapper mapper = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    public ParseOutcome parse(byte[] payload, RecordCoordinates coordinates) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(payload))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return poison(PoisonReason.INVALID_UTF8, "payload is not valid UTF-8: " + e.getMessage());
+        }
+        JsonNode root;
+        try {
+            root = mapper.readTree(text);
+        } catch (JsonProcessingException e) {
+            return poison(PoisonReason.INVALID_JSON, "payload is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            return poison(PoisonReason.NOT_AN_OBJECT, "payload must be a JSON object, got "
+                    + (root == null ? "nothing" : root.getNodeType().name().toLowerCase()));
+        }
+        return parseObject((ObjectNode) root, coordinates);
+    }
+
+    private ParseOutcome parseObject(ObjectNode node, RecordCoordinates coordinates) {
+        JsonNode service = node.get("service");
+        if (service == null || service.isNull()) {
+            return poison(PoisonReason.MISSING_SERVICE, "field 'service' is required");
+        }
+        if (!service.isTextual() || !LogKeys.isValidName(service.textValue())) {
+            return poison(PoisonReason.INVALID_SERVICE,
+                    "field 'service' must be 1-128 characters of [A-Za-z0-9._:/-], got " + abbreviate(service));
+        }
+        JsonNode message = node.get("message");
+        if (message == null || message.isNull()) {
+            return poison(PoisonReason.MISSING_MESSAGE, "field 'message' is required");
+        }
+        if (!message.isTextual()) {
+            return poison(PoisonReason.INVALID_MESSAGE, "field 'message' must be a string");
+        }
+        LogLevel level = LogLevel.INFO;
+        JsonNode levelNode = node.get("level");
+        if (levelNode != null && !levelNode.isNull()) {
+            Optional<LogLevel> parsed = levelNode.isTextual() ? LogLevel.parse(levelNode.textValue()) : Optional.empty();
+            if (parsed.isEmpty()) {
+                return poison(PoisonReason.INVALID_LEVEL, "field 'level' must be one of TRACE, DEBUG, INFO, WARN, "
+                        + "ERROR, FATAL (or an alias such as WARNING, ERR, CRITICAL), got " + abbreviate(levelNode));
+            }
+            level = parsed.get();
+        }
+        long ts;
+        JsonNode tsNode = node.get("ts");
+        if (tsNode == null || tsNode.isNull()) {
+            ts = coordinates.arrivalTime().toEpochMilli();
+        } else {
+            Optional<Long> parsed = parseTimestamp(tsNode);
+            if (parsed.isEmpty()) {
+                return poison(PoisonReason.INVALID_TIMESTAMP, "field 'ts' must be epoch milliseconds in 0.."
+                        + LogKeys.MAX_TS + " or an ISO-8601 instant, got " + abbreviate(tsNode));
+            }
+            ts = parsed.get();
+        }
+        String id;
+        JsonNode idNode = node.get("id");
+        if (idNode == null || idNode.isNull()) {
+            id = LogKeys.derivedId(coordinates.shardId(), coordinates.sequenceNumber(),
+                    coordinates.subSequenceNumber());
+        } else if ((idNode.isTextual() || idNode.isIntegralNumber()) && LogKeys.isValidName(idNode.asText())) {
+            id = idNode.asText();
+        } else {
+            return poison(PoisonReason.INVALID_ID,
+                    "field 'id' must be 1-128 characters of [A-Za-z0-9._:/-], got " + abbreviate(idNode));
+        }
+        Optional<String> traceId = optionalText(node, "traceId");
+        Optional<String> host = optionalText(node, "host");
+        if (traceId == null || host == null) {
+            return poison(PoisonReason.INVALID_FIELD, "fields 'traceId' and 'host' must be strings when present");
+        }
+        JsonNode attributesNode = node.get("attributes");
+        if (attributesNode != null && !attributesNode.isNull() && !attributesNode.isObject()) {
+            return poison(PoisonReason.INVALID_FIELD, "field 'attributes' must be a JSON object when present");
+        }
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if (!KNOWN_FIELDS.contains(field.getKey())) {
+                attributes.put(field.getKey(), JsonValues.toJava(field.getValue()));
+            }
+        }
+        if (attributesNode != null && attributesNode.isObject()) {
+            attributesNode.fields().forEachRemaining(f -> attributes.put(f.getKey(), JsonValues.toJava(f.getValue())));
+        }
+        return new ParseOutcome.Parsed(new LogRecord(service.textValue(), level, message.textValue(), ts, id,
+                traceId.orElse(null), host.orElse(null), attributes, null));
+    }
+
+    /** Epoch millis as a whole number or digit string, or an ISO-8601 instant/offset date-time. */
+    static Optional<Long> parseTimestamp(JsonNode node) {
+        Long millis = null;
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            millis = node.longValue();
+        } else if (node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0) {
+            millis = node.decimalValue().longValue();
+        } else if (node.isTextual()) {
+            String text = node.textValue().trim();
+            if (text.matches("\\d{1,13}")) {
+                millis = Long.parseLong(text);
+            } else {
+                try {
+                    millis = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
+                } catch (DateTimeException | ArithmeticException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        if (millis == null || millis < 0 || millis > LogKeys.MAX_TS) {
+            return Optional.empty();
+        }
+        return Optional.of(millis);
+    }
+
+    /** Empty when absent or null, null when present but not a string. */
+    private static Optional<String> optionalText(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        return value.isTextual() ? Optional.of(value.textValue()) : null;
+    }
+
+    private static ParseOutcome poison(PoisonReason reason, String error) {
+        return new ParseOutcome.Poison(reason, error);
+    }
+
+    private static String abbreviate(JsonNode node) {
+        String text = node.toString();
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    }
+}
