@@ -1,0 +1,136 @@
+package io.logstream.consumer.alert;
+
+import io.logstream.consumer.config.PipelineSettings;
+import io.logstream.consumer.metrics.PipelineMetrics;
+import io.logstream.consumer.retry.Retrier;
+import io.logstream.model.LogErrorEvent;
+import jakarta.inject.Singleton;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsRequest;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsResultEntry;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * PutEvents in calls of at most 10 entries and 256 KB; after a partial failure only the failed entries are sent
+ * again. With {@code EVENTBRIDGE_REQUIRED=true} it retries until everything is delivered; otherwise it gives up on an
+ * entry after {@code alert-max-attempts} calls and hands it back for the dead-letter sink.
+ */
+@Singleton
+public class EventBridgeAlertPublisher implements AlertPublisher {
+    static final int MAX_ENTRIES = 10;
+    static final int MAX_REQUEST_BYTES = 256 * 1024;
+    private static final String DEPENDENCY = "eventbridge";
+
+    private final EventBridgeClient eventBridge;
+    private final Retrier retrier;
+    private final PipelineMetrics metrics;
+    private final String eventBus;
+    private final boolean required;
+    private final int maxAttempts;
+
+    public EventBridgeAlertPublisher(EventBridgeClient eventBridge, Retrier retrier, PipelineMetrics metrics,
+                                     PipelineSettings settings) {
+        this.eventBridge = eventBridge;
+        this.retrier = retrier;
+        this.metrics = metrics;
+        this.eventBus = settings.eventBus();
+        this.required = settings.eventbridgeRequired();
+        this.maxAttempts = settings.alertMaxAttempts();
+    }
+
+    @Override
+    public List<PendingAlert> publish(List<PendingAlert> alerts) {
+        List<PendingAlert> undelivered = new ArrayList<>();
+        for (List<Entry> call : calls(alerts)) {
+            undelivered.addAll(publishCall(call));
+        }
+        if (!undelivered.isEmpty()) {
+            metrics.alertsFailed(undelivered.size());
+        }
+        return undelivered;
+    }
+
+    private record Entry(PendingAlert alert, PutEventsRequestEntry entry, int size) {
+    }
+
+    /** Groups entries into calls within EventBridge's limits of 10 entries and 256 KB per call. */
+    List<List<Entry>> calls(List<PendingAlert> alerts) {
+        List<List<Entry>> calls = new ArrayList<>();
+        List<Entry> current = new ArrayList<>();
+        int currentBytes = 0;
+        for (PendingAlert alert : alerts) {
+            Entry entry = entry(alert);
+            if (!current.isEmpty() && (current.size() == MAX_ENTRIES || currentBytes + entry.size() > MAX_REQUEST_BYTES)) {
+                calls.add(current);
+                current = new ArrayList<>();
+                currentBytes = 0;
+            }
+            current.add(entry);
+            currentBytes += entry.size();
+        }
+        if (!current.isEmpty()) {
+            calls.add(current);
+        }
+        return calls;
+    }
+
+    private Entry entry(PendingAlert alert) {
+        LogErrorEvent event = alert.event();
+        String detail = event.toDetailJson();
+        PutEventsRequestEntry entry = PutEventsRequestEntry.builder().eventBusName(eventBus)
+                .source(LogErrorEvent.SOURCE).detailType(LogErrorEvent.DETAIL_TYPE).detail(detail)
+                .time(Instant.ofEpochMilli(event.ts())).resources(List.of()).build();
+        // EventBridge's entry size: 14 bytes for Time plus the UTF-8 lengths of Source, DetailType and Detail
+        int size = 14 + utf8(LogErrorEvent.SOURCE) + utf8(LogErrorEvent.DETAIL_TYPE) + utf8(detail);
+        return new Entry(alert, entry, size);
+    }
+
+    private List<PendingAlert> publishCall(List<Entry> call) {
+        List<Entry> pending = call;
+        Retrier.Loop loop = retrier.loop(DEPENDENCY);
+        while (true) {
+            try {
+                PutEventsResponse response = eventBridge.putEvents(PutEventsRequest.builder()
+                        .entries(pending.stream().map(Entry::entry).toList()).build());
+                loop.succeeded();
+                List<Entry> failed = new ArrayList<>();
+                List<PutEventsResultEntry> results = response.entries();
+                for (int i = 0; i < pending.size(); i++) {
+                    PutEventsResultEntry result = i < results.size() ? results.get(i) : null;
+                    if (result == null || result.errorCode() != null) {
+                        failed.add(pending.get(i));
+                    }
+                }
+                metrics.alertsPublished(pending.size() - failed.size());
+                if (failed.isEmpty()) {
+                    return List.of();
+                }
+                pending = failed;
+                if (givingUp(loop)) {
+                    return pending.stream().map(Entry::alert).toList();
+                }
+                loop.partlyDone();
+            } catch (SdkException e) {
+                if (givingUp(loop)) {
+                    return pending.stream().map(Entry::alert).toList();
+                }
+                loop.failed(e);
+            }
+        }
+    }
+
+    private boolean givingUp(Retrier.Loop loop) {
+        return !required && loop.failures() + 1 >= maxAttempts;
+    }
+
+    private static int utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

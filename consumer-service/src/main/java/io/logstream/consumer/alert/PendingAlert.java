@@ -1,0 +1,8 @@
+package io.logstream.consumer.alert;
+
+import io.logstream.consumer.ingest.IncomingRecord;
+import io.logstream.model.LogErrorEvent;
+
+/** A LogError event to publish, and the record it is about (for the dead-letter sink if it cannot be delivered). */
+public record PendingAlert(IncomingRecord source, LogErrorEvent event) {
+}

@@ -1,0 +1,114 @@
+package io.logstream.consumer.ingest;
+
+import io.logstream.consumer.alert.AlertPublisher;
+import io.logstream.consumer.alert.PendingAlert;
+import io.logstream.consumer.config.PipelineSettings;
+import io.logstream.consumer.deadletter.DeadLetterSink;
+import io.logstream.consumer.metrics.PipelineMetrics;
+import io.logstream.consumer.store.LogStore;
+import io.logstream.consumer.store.PendingItem;
+import io.logstream.model.DeadLetter;
+import io.logstream.model.LogErrorEvent;
+import io.logstream.model.LogItemMapper;
+import io.logstream.model.LogRecord;
+import io.logstream.model.LogRecordParser;
+import io.logstream.model.ParseOutcome;
+import io.logstream.model.PoisonReason;
+import jakarta.inject.Singleton;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What happens to one batch, in order: parse, store every item, publish the alerts of the stored ERROR/FATAL
+ * records, dead-letter the poison. Returns only when all of it is done; the caller then checkpoints.
+ */
+@Singleton
+public class BatchPipeline {
+    private static final long SECONDS_PER_DAY = 86_400;
+
+    private final LogRecordParser parser;
+    private final LogStore store;
+    private final AlertPublisher alerts;
+    private final DeadLetterSink deadLetters;
+    private final PipelineMetrics metrics;
+    private final Clock clock;
+    private final int retentionDays;
+    private final int alertMaxAttempts;
+
+    public BatchPipeline(LogRecordParser parser, LogStore store, AlertPublisher alerts, DeadLetterSink deadLetters,
+                         PipelineMetrics metrics, Clock clock, PipelineSettings settings) {
+        this.parser = parser;
+        this.store = store;
+        this.alerts = alerts;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.retentionDays = settings.retentionDays();
+        this.alertMaxAttempts = settings.alertMaxAttempts();
+    }
+
+    public void process(List<IncomingRecord> batch) {
+        metrics.received(batch.size());
+        Instant now = clock.instant();
+        List<PendingItem> items = new ArrayList<>();
+        List<DeadLetter> poison = new ArrayList<>();
+        for (IncomingRecord incoming : batch) {
+            ParseOutcome outcome = parser.parse(incoming.data(), incoming.coordinates());
+            if (outcome instanceof ParseOutcome.Poison p) {
+                poison.add(deadLetter(p.reason(), p.error(), incoming, now));
+                continue;
+            }
+            LogRecord record = ((ParseOutcome.Parsed) outcome).record().withIngestedAt(now.toEpochMilli());
+            Map<String, AttributeValue> item = LogItemMapper.toItem(record, expiresAt(record));
+            int size = LogItemMapper.itemSizeBytes(item);
+            if (size > LogItemMapper.MAX_ITEM_BYTES) {
+                poison.add(deadLetter(PoisonReason.ITEM_TOO_LARGE, "item would be " + size
+                        + " bytes, over DynamoDB's 400 KB item limit (" + LogItemMapper.MAX_ITEM_BYTES + " bytes)", incoming, now));
+                continue;
+            }
+            items.add(new PendingItem(incoming, record, item));
+        }
+
+        List<LogStore.Rejected> rejected = store.write(items);
+        Set<PendingItem> refused = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (LogStore.Rejected r : rejected) {
+            refused.add(r.item());
+            poison.add(deadLetter(PoisonReason.ITEM_REJECTED, "DynamoDB refused the item: " + r.error(),
+                    r.item().source(), now));
+        }
+        metrics.stored(items.size() - refused.size());
+
+        List<PendingAlert> pendingAlerts = items.stream()
+                .filter(item -> !refused.contains(item) && item.record().level().raisesAlert())
+                .map(item -> new PendingAlert(item.source(), LogErrorEvent.of(item.record(), item.source().coordinates())))
+                .toList();
+        if (!pendingAlerts.isEmpty()) {
+            for (PendingAlert undelivered : alerts.publish(pendingAlerts)) {
+                poison.add(deadLetter(PoisonReason.ALERT_UNDELIVERED, "the record is stored, but its LogError event "
+                        + "was not accepted by EventBridge after " + alertMaxAttempts + " attempts",
+                        undelivered.source(), now));
+            }
+        }
+
+        if (!poison.isEmpty()) {
+            deadLetters.send(poison);
+        }
+    }
+
+    /** DynamoDB TTL in epoch seconds, counted from the record's own time; null without retention. */
+    private Long expiresAt(LogRecord record) {
+        return retentionDays <= 0 ? null : record.ts() / 1000 + retentionDays * SECONDS_PER_DAY;
+    }
+
+    private static DeadLetter deadLetter(PoisonReason reason, String error, IncomingRecord incoming, Instant now) {
+        return DeadLetter.of(reason, error, incoming.coordinates(), incoming.data(), now);
+    }
+}

@@ -1,0 +1,160 @@
+package io.logstream.consumer.ingest;
+
+import io.logstream.consumer.config.KclSettings;
+import io.logstream.consumer.config.PipelineSettings;
+import io.logstream.consumer.metrics.KclMetricsBridge;
+import io.logstream.consumer.retry.Retrier;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Factory;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.kinesis.common.ConfigsBuilder;
+import software.amazon.kinesis.common.InitialPositionInStream;
+import software.amazon.kinesis.common.InitialPositionInStreamExtended;
+import software.amazon.kinesis.coordinator.Scheduler;
+import software.amazon.kinesis.leases.LeaseManagementConfig;
+import software.amazon.kinesis.processor.SingleStreamTracker;
+import software.amazon.kinesis.retrieval.polling.PollingConfig;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.Date;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The KCL worker as a managed bean: started with the application (polling retrieval), stopped with
+ * {@link Scheduler#startGracefulShutdown()} so leases are handed over after in-flight batches are checkpointed.
+ */
+@Context
+@Singleton
+public class KclWorker {
+    private static final Logger LOG = LoggerFactory.getLogger(KclWorker.class);
+
+    private final Scheduler scheduler;
+    private final Thread thread;
+    private final Retrier retrier;
+    private final KclSettings kcl;
+    private final String workerId;
+
+    public KclWorker(KinesisAsyncClient kinesis, DynamoDbAsyncClient dynamoDb, CloudWatchAsyncClient cloudWatch,
+                     PipelineSettings settings, KclSettings kcl, LogRecordProcessorFactory processors,
+                     KclMetricsBridge metrics, SchedulerCreator creator, Retrier retrier) {
+        this.retrier = retrier;
+        this.kcl = kcl;
+        this.workerId = kcl.workerId() != null && !kcl.workerId().isBlank() ? kcl.workerId() : defaultWorkerId();
+        InitialPositionInStreamExtended position = initialPosition(settings);
+        ConfigsBuilder configs = new ConfigsBuilder(new SingleStreamTracker(settings.stream(), position),
+                settings.applicationName(), kinesis, dynamoDb, cloudWatch, workerId, processors);
+        LeaseManagementConfig leases = configs.leaseManagementConfig()
+                .failoverTimeMillis(kcl.failoverTime().toMillis())
+                .shardSyncIntervalMillis(kcl.shardSyncInterval().toMillis())
+                .dynamoDbLockBasedLeaderLeaseDurationInMillis(kcl.leaderLeaseDuration().toMillis())
+                .dynamoDbLockBasedLeaderHeartbeatPeriodInMillis(kcl.leaderHeartbeatPeriod().toMillis());
+        if (kcl.leaseAssignmentInterval() != null) {
+            leases.leaseAssignmentIntervalMillis(kcl.leaseAssignmentInterval().toMillis());
+        }
+        this.scheduler = creator.create(
+                configs.checkpointConfig(),
+                configs.coordinatorConfig()
+                        .shardConsumerDispatchPollIntervalMillis(kcl.shardConsumerDispatchPollInterval().toMillis())
+                        .parentShardPollIntervalMillis(kcl.parentShardPollInterval().toMillis()),
+                leases,
+                configs.lifecycleConfig(),
+                configs.metricsConfig().metricsFactory(metrics),
+                configs.processorConfig(),
+                configs.retrievalConfig().retrievalSpecificConfig(new PollingConfig(settings.stream(), kinesis)
+                        .maxRecords(kcl.maxRecords())
+                        .idleTimeBetweenReadsInMillis(kcl.idleTimeBetweenReads().toMillis())));
+        this.thread = new Thread(scheduler, "kcl-scheduler");
+        thread.setDaemon(true);
+        thread.start();
+        LOG.info("KCL worker {} started on stream {} (application {}, initial position {})", workerId,
+                settings.stream(), settings.applicationName(), position);
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    /** True while the scheduler runs and has not been asked to stop. */
+    public boolean running() {
+        return thread.isAlive() && !scheduler.hasGracefulShutdownStarted();
+    }
+
+    @PreDestroy
+    void stop() {
+        LOG.info("KCL worker {} shutting down gracefully", workerId);
+        Future<Boolean> graceful = scheduler.startGracefulShutdown();
+        try {
+            awaitGraceful(graceful, kcl.gracefulShutdownTimeout().toMillis());
+        } catch (TimeoutException e) {
+            // a dependency is still down: give up the unfinished batches unchecked, so they are read again
+            LOG.warn("graceful shutdown did not finish within {}; aborting retries", kcl.gracefulShutdownTimeout());
+            retrier.abort();
+            try {
+                awaitGraceful(graceful, 5_000);
+            } catch (TimeoutException stillStuck) {
+                scheduler.shutdown();
+            }
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("KCL worker {} stopped", workerId);
+    }
+
+    private static void awaitGraceful(Future<Boolean> graceful, long millis) throws TimeoutException {
+        try {
+            graceful.get(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.warn("graceful shutdown failed: {}", e.getCause().toString());
+        }
+    }
+
+    private static InitialPositionInStreamExtended initialPosition(PipelineSettings settings) {
+        InitialPositionInStream position = InitialPositionInStream.valueOf(settings.initialPosition());
+        if (position == InitialPositionInStream.AT_TIMESTAMP) {
+            if (settings.initialTimestamp() == null || settings.initialTimestamp().isBlank()) {
+                throw new IllegalArgumentException("KCL_INITIAL_POSITION=AT_TIMESTAMP needs KCL_INITIAL_TIMESTAMP "
+                        + "(an ISO-8601 instant)");
+            }
+            return InitialPositionInStreamExtended.newInitialPositionAtTimestamp(
+                    Date.from(Instant.parse(settings.initialTimestamp())));
+        }
+        return InitialPositionInStreamExtended.newInitialPosition(position);
+    }
+
+    private static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "worker";
+        }
+        return host + ":" + UUID.randomUUID();
+    }
+
+    /** The production scheduler. */
+    @Factory
+    static class Schedulers {
+        @Singleton
+        @Bean
+        SchedulerCreator schedulerCreator() {
+            return Scheduler::new;
+        }
+    }
+}

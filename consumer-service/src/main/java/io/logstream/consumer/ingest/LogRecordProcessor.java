@@ -1,0 +1,164 @@
+package io.logstream.consumer.ingest;
+
+import io.logstream.consumer.metrics.PipelineMetrics;
+import io.logstream.consumer.retry.Retrier;
+import io.logstream.consumer.retry.RetryAbortedException;
+import io.logstream.model.RecordCoordinates;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.kinesis.exceptions.InvalidStateException;
+import software.amazon.kinesis.exceptions.KinesisClientLibDependencyException;
+import software.amazon.kinesis.exceptions.ShutdownException;
+import software.amazon.kinesis.exceptions.ThrottlingException;
+import software.amazon.kinesis.lifecycle.events.InitializationInput;
+import software.amazon.kinesis.lifecycle.events.LeaseLostInput;
+import software.amazon.kinesis.lifecycle.events.ProcessRecordsInput;
+import software.amazon.kinesis.lifecycle.events.ShardEndedInput;
+import software.amazon.kinesis.lifecycle.events.ShutdownRequestedInput;
+import software.amazon.kinesis.processor.RecordProcessorCheckpointer;
+import software.amazon.kinesis.processor.ShardRecordProcessor;
+import software.amazon.kinesis.retrieval.KinesisClientRecord;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One shard's processor. KCL never hands a batch over twice, so a batch is finished here or not at all: the
+ * pipeline retries in place, and the checkpoint is written only after every side effect of the batch is done. If
+ * the application stops while a dependency is down, the batch is left unchecked and the next owner reads it again
+ * (ids are deterministic, so the rewrite changes nothing).
+ */
+public class LogRecordProcessor implements ShardRecordProcessor {
+    private static final Logger LOG = LoggerFactory.getLogger(LogRecordProcessor.class);
+
+    private final String stream;
+    private final BatchPipeline pipeline;
+    private final Retrier retrier;
+    private final PipelineMetrics metrics;
+    private final ShardRegistry shards;
+    private String shardId;
+    private KinesisClientRecord lastDone;
+
+    public LogRecordProcessor(String stream, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
+                              ShardRegistry shards) {
+        this.stream = stream;
+        this.pipeline = pipeline;
+        this.retrier = retrier;
+        this.metrics = metrics;
+        this.shards = shards;
+    }
+
+    @Override
+    public void initialize(InitializationInput input) {
+        shardId = input.shardId();
+        shards.acquired(shardId);
+        LOG.info("processing {} from {}", shardId, input.extendedSequenceNumber());
+    }
+
+    @Override
+    public void processRecords(ProcessRecordsInput input) {
+        if (input.millisBehindLatest() != null) {
+            metrics.millisBehindLatest(shardId, input.millisBehindLatest());
+        }
+        List<KinesisClientRecord> records = input.records();
+        if (records.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        List<IncomingRecord> batch = new ArrayList<>(records.size());
+        for (KinesisClientRecord record : records) {
+            batch.add(new IncomingRecord(bytes(record.data()), new RecordCoordinates(stream, shardId,
+                    record.sequenceNumber(), record.subSequenceNumber(), arrival(record))));
+        }
+        try {
+            processInPlace(batch);
+            KinesisClientRecord last = records.get(records.size() - 1);
+            checkpoint(input.checkpointer(), last);
+            lastDone = last;
+            metrics.batchTook(Duration.ofNanos(System.nanoTime() - started));
+        } catch (RetryAbortedException e) {
+            LOG.warn("{}: stopping with a batch of {} unfinished and not checkpointed ({})", shardId, records.size(),
+                    e.getMessage());
+        }
+    }
+
+    /** Unexpected failures are retried too: skipping the batch would lose it. */
+    private void processInPlace(List<IncomingRecord> batch) {
+        Retrier.Loop loop = retrier.loop("pipeline");
+        while (true) {
+            try {
+                pipeline.process(batch);
+                loop.succeeded();
+                return;
+            } catch (RetryAbortedException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                LOG.error("{}: batch failed unexpectedly, retrying it", shardId, e);
+                loop.failed(e);
+            }
+        }
+    }
+
+    @Override
+    public void leaseLost(LeaseLostInput input) {
+        shards.released(shardId);
+        LOG.info("{}: lease lost", shardId);
+    }
+
+    @Override
+    public void shardEnded(ShardEndedInput input) {
+        shards.released(shardId);
+        LOG.info("{}: shard ended, checkpointing its end", shardId);
+        checkpoint(input.checkpointer(), null);
+    }
+
+    @Override
+    public void shutdownRequested(ShutdownRequestedInput input) {
+        shards.released(shardId);
+        if (lastDone != null) {
+            LOG.info("{}: shutdown requested, checkpointing at {}", shardId, lastDone.sequenceNumber());
+            checkpoint(input.checkpointer(), lastDone);
+        }
+    }
+
+    /** Checkpoints at {@code record}, or at the shard's end when null; retries while the lease table is unavailable. */
+    private void checkpoint(RecordProcessorCheckpointer checkpointer, KinesisClientRecord record) {
+        Retrier.Loop loop = retrier.loop("checkpoint");
+        while (true) {
+            try {
+                if (record == null) {
+                    checkpointer.checkpoint();
+                } else {
+                    checkpointer.checkpoint(record.sequenceNumber(), record.subSequenceNumber());
+                }
+                metrics.checkpointed();
+                loop.succeeded();
+                return;
+            } catch (ThrottlingException | KinesisClientLibDependencyException e) {
+                metrics.checkpointFailed();
+                loop.failed(e);
+            } catch (ShutdownException e) {
+                LOG.info("{}: lease lost before checkpoint; the next owner resumes from the last checkpoint", shardId);
+                return;
+            } catch (InvalidStateException e) {
+                metrics.checkpointFailed();
+                LOG.error("{}: checkpoint refused", shardId, e);
+                return;
+            }
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer data) {
+        ByteBuffer copy = data.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return bytes;
+    }
+
+    private static Instant arrival(KinesisClientRecord record) {
+        return record.approximateArrivalTimestamp() != null ? record.approximateArrivalTimestamp() : Instant.now();
+    }
+}

@@ -1,0 +1,94 @@
+package io.logstream.consumer.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Singleton;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The consumer's own metrics, named {@code logstream_*} in Prometheus. */
+@Singleton
+public class PipelineMetrics {
+    private final MeterRegistry registry;
+    private final Counter received;
+    private final Counter stored;
+    private final Counter alertsPublished;
+    private final Counter alertsFailed;
+    private final Counter checkpointFailures;
+    private final Counter checkpoints;
+    private final Timer batchLatency;
+    private final Map<String, AtomicLong> millisBehindLatest = new ConcurrentHashMap<>();
+
+    public PipelineMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        received = Counter.builder("logstream.records.received").description("Kinesis records handed to the consumer")
+                .register(registry);
+        stored = Counter.builder("logstream.records.stored").description("Items written to DynamoDB")
+                .register(registry);
+        alertsPublished = Counter.builder("logstream.alerts.published")
+                .description("LogError events accepted by EventBridge").register(registry);
+        alertsFailed = Counter.builder("logstream.alerts.failed")
+                .description("LogError events given up on after the retry budget (sent to the dead-letter queue)")
+                .register(registry);
+        checkpointFailures = Counter.builder("logstream.checkpoint.failures")
+                .description("Checkpoints that could not be written").register(registry);
+        checkpoints = Counter.builder("logstream.checkpoints").description("Checkpoints written").register(registry);
+        batchLatency = Timer.builder("logstream.batch.duration")
+                .description("Time from receiving a batch to checkpointing it").publishPercentileHistogram()
+                .register(registry);
+    }
+
+    public void received(int count) {
+        received.increment(count);
+    }
+
+    public void stored(int count) {
+        stored.increment(count);
+    }
+
+    public void deadLettered(String reason, int count) {
+        Counter.builder("logstream.records.deadlettered").description("Records sent to the dead-letter queue")
+                .tag("reason", reason).register(registry).increment(count);
+    }
+
+    public void alertsPublished(int count) {
+        alertsPublished.increment(count);
+    }
+
+    public void alertsFailed(int count) {
+        alertsFailed.increment(count);
+    }
+
+    public void retried(String dependency) {
+        Counter.builder("logstream.dependency.retries").description("Retries of calls to a dependency, by dependency")
+                .tag("dependency", dependency).register(registry).increment();
+    }
+
+    public void checkpointed() {
+        checkpoints.increment();
+    }
+
+    public void checkpointFailed() {
+        checkpointFailures.increment();
+    }
+
+    public void batchTook(Duration duration) {
+        batchLatency.record(duration);
+    }
+
+    /** KCL's MillisBehindLatest for one shard. */
+    public void millisBehindLatest(String shardId, long millis) {
+        millisBehindLatest.computeIfAbsent(shardId, shard -> {
+            AtomicLong value = new AtomicLong();
+            Gauge.builder("logstream.shard.millis.behind.latest", value, AtomicLong::get)
+                    .description("How far the consumer is behind the tip of the shard (KCL MillisBehindLatest)")
+                    .tag("shard", shard).register(registry);
+            return value;
+        }).set(millis);
+    }
+}

@@ -1,0 +1,123 @@
+package io.logstream.consumer.store;
+
+import io.logstream.consumer.config.PipelineSettings;
+import io.logstream.consumer.retry.Retrier;
+import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Writes items with BatchWriteItem: at most 25 per call, distinct keys per call (a later record with the same key
+ * wins, as a replay would), the calls of a batch in parallel, unprocessed items resent with backoff. A call refused
+ * as invalid is split into single puts so that only the offending items are rejected.
+ */
+@Singleton
+public class BatchLogWriter implements LogStore {
+    static final int MAX_BATCH = 25;
+    private static final String DEPENDENCY = "dynamodb";
+
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+    private final Retrier retrier;
+    private final ExecutorService writers;
+
+    public BatchLogWriter(DynamoDbClient dynamoDb, PipelineSettings settings, Retrier retrier,
+                          @Named("store-writers") ExecutorService writers) {
+        this.dynamoDb = dynamoDb;
+        this.table = settings.table();
+        this.retrier = retrier;
+        this.writers = writers;
+    }
+
+    @Override
+    public List<Rejected> write(List<PendingItem> items) {
+        Map<String, PendingItem> distinct = new LinkedHashMap<>();
+        items.forEach(item -> distinct.put(item.key(), item));
+        List<PendingItem> unique = new ArrayList<>(distinct.values());
+        List<CompletableFuture<List<Rejected>>> calls = new ArrayList<>();
+        for (int start = 0; start < unique.size(); start += MAX_BATCH) {
+            List<PendingItem> chunk = unique.subList(start, Math.min(start + MAX_BATCH, unique.size()));
+            calls.add(CompletableFuture.supplyAsync(() -> writeChunk(chunk), writers));
+        }
+        List<Rejected> rejected = new ArrayList<>();
+        for (CompletableFuture<List<Rejected>> call : calls) {
+            try {
+                rejected.addAll(call.join());
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+            }
+        }
+        return rejected;
+    }
+
+    private List<Rejected> writeChunk(List<PendingItem> chunk) {
+        List<WriteRequest> pending = chunk.stream()
+                .map(item -> WriteRequest.builder().putRequest(PutRequest.builder().item(item.item()).build()).build())
+                .toList();
+        Retrier.Loop loop = retrier.loop(DEPENDENCY);
+        while (true) {
+            try {
+                BatchWriteItemResponse response = dynamoDb.batchWriteItem(
+                        BatchWriteItemRequest.builder().requestItems(Map.of(table, pending)).build());
+                loop.succeeded();
+                List<WriteRequest> unprocessed = response.unprocessedItems().getOrDefault(table, List.of());
+                if (unprocessed.isEmpty()) {
+                    return List.of();
+                }
+                pending = unprocessed;
+                loop.partlyDone();
+            } catch (DynamoDbException e) {
+                if (isItemValidation(e)) {
+                    loop.succeeded();
+                    return putOneByOne(chunk);
+                }
+                loop.failed(e);
+            } catch (SdkException e) {
+                loop.failed(e);
+            }
+        }
+    }
+
+    private List<Rejected> putOneByOne(List<PendingItem> chunk) {
+        List<Rejected> rejected = new ArrayList<>();
+        for (PendingItem item : chunk) {
+            Retrier.Loop loop = retrier.loop(DEPENDENCY);
+            while (true) {
+                try {
+                    dynamoDb.putItem(b -> b.tableName(table).item(item.item()));
+                    loop.succeeded();
+                    break;
+                } catch (DynamoDbException e) {
+                    if (isItemValidation(e)) {
+                        rejected.add(new Rejected(item, e.awsErrorDetails().errorMessage()));
+                        break;
+                    }
+                    loop.failed(e);
+                } catch (SdkException e) {
+                    loop.failed(e);
+                }
+            }
+        }
+        return rejected;
+    }
+
+    /** A 400 ValidationException is about the items; a missing table or bad credentials are not. */
+    private static boolean isItemValidation(DynamoDbException e) {
+        return e.statusCode() == 400 && e.awsErrorDetails() != null
+                && "ValidationException".equals(e.awsErrorDetails().errorCode());
+    }
+}

@@ -1,0 +1,183 @@
+package io.logstream.consumer;
+
+import io.logstream.consumer.ingest.ShardRegistry;
+import io.logstream.localaws.LocalAws;
+import io.logstream.model.DeadLetter;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A stream, a logs table, a dead-letter queue and an application name of a test's own on the shared local engines,
+ * and the consumer-service instances started against them.
+ */
+public final class Pipeline implements AutoCloseable {
+    public final LocalAws aws = TestAws.get();
+    public final String stream;
+    public final String table;
+    public final String applicationName;
+    public final String queueUrl;
+    public final String eventBus;
+    private final List<ApplicationContext> consumers = new CopyOnWriteArrayList<>();
+    private final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
+
+    public Pipeline(int shards) {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        stream = "stream-" + suffix;
+        table = "logs-" + suffix;
+        applicationName = "app-" + suffix;
+        eventBus = "bus-" + suffix;
+        aws.createStream(stream, shards);
+        aws.createLogsTable(table);
+        aws.createLeaseTable(applicationName);
+        queueUrl = aws.createQueue("dlq-" + suffix);
+    }
+
+    /** Configuration of a consumer on this pipeline, KCL tuned to start and hand over in seconds. */
+    public Map<String, Object> properties(String applicationName) {
+        Map<String, Object> properties = new LinkedHashMap<>(aws.serviceProperties());
+        properties.put("micronaut.server.port", -1);
+        properties.put("log-stream.stream", stream);
+        properties.put("log-stream.application-name", applicationName);
+        properties.put("log-stream.initial-position", "TRIM_HORIZON");
+        properties.put("log-stream.table", table);
+        properties.put("log-stream.event-bus", eventBus);
+        properties.put("log-stream.dead-letter-queue-url", queueUrl);
+        properties.put("log-stream.retry-base-delay", "50ms");
+        properties.put("log-stream.retry-max-delay", "1s");
+        properties.put("log-stream.unhealthy-after", "2s");
+        properties.put("log-stream.kcl.idle-time-between-reads", "100ms");
+        properties.put("log-stream.kcl.failover-time", "3s");
+        properties.put("log-stream.kcl.shard-sync-interval", "1s");
+        properties.put("log-stream.kcl.lease-assignment-interval", "1s");
+        properties.put("log-stream.kcl.shard-consumer-dispatch-poll-interval", "100ms");
+        properties.put("log-stream.kcl.parent-shard-poll-interval", "100ms");
+        properties.put("log-stream.kcl.leader-lease-duration", "5s");
+        properties.put("log-stream.kcl.leader-heartbeat-period", "1s");
+        properties.put("log-stream.kcl.graceful-shutdown-timeout", "10s");
+        return properties;
+    }
+
+    public ApplicationContext startConsumer() {
+        return startConsumer(Map.of());
+    }
+
+    public ApplicationContext startConsumer(Map<String, Object> overrides) {
+        Map<String, Object> properties = properties(applicationName);
+        properties.putAll(overrides);
+        ApplicationContext context = ApplicationContext.builder().properties(properties).start();
+        context.getBean(EmbeddedServer.class).start();
+        consumers.add(context);
+        return context;
+    }
+
+    public static URI baseUrl(ApplicationContext consumer) {
+        return consumer.getBean(EmbeddedServer.class).getURI();
+    }
+
+    public static java.util.Set<String> ownedShards(ApplicationContext consumer) {
+        return consumer.getBean(ShardRegistry.class).owned();
+    }
+
+    public void stop(ApplicationContext consumer) {
+        consumers.remove(consumer);
+        consumer.close();
+    }
+
+    /** Puts records (one partition key each unless given) and returns their sequence numbers, in order. */
+    public List<String> put(List<byte[]> payloads, String partitionKey) {
+        List<String> sequenceNumbers = new ArrayList<>();
+        for (int start = 0; start < payloads.size(); start += 500) {
+            List<PutRecordsRequestEntry> entries = new ArrayList<>();
+            for (byte[] payload : payloads.subList(start, Math.min(payloads.size(), start + 500))) {
+                entries.add(PutRecordsRequestEntry.builder().data(SdkBytes.fromByteArray(payload))
+                        .partitionKey(partitionKey != null ? partitionKey : UUID.randomUUID().toString()).build());
+            }
+            PutRecordsResponse response = aws.kinesis().putRecords(b -> b.streamName(stream).records(entries));
+            if (response.failedRecordCount() != null && response.failedRecordCount() > 0) {
+                throw new IllegalStateException("put failed for " + response.failedRecordCount() + " records");
+            }
+            response.records().stream().map(PutRecordsResultEntry::sequenceNumber).forEach(sequenceNumbers::add);
+        }
+        return sequenceNumbers;
+    }
+
+    public List<String> putJson(List<String> json) {
+        return put(json.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList(), null);
+    }
+
+    public List<Map<String, AttributeValue>> items() {
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
+        aws.dynamoDb().scanPaginator(ScanRequest.builder().tableName(table).consistentRead(true).build())
+                .items().forEach(items::add);
+        return items;
+    }
+
+    public int itemCount() {
+        return items().size();
+    }
+
+    /** Every dead letter received so far (each SQS message is read once and kept here). */
+    public List<DeadLetter> deadLetters() {
+        while (true) {
+            List<Message> messages = aws.sqs().receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)
+                    .waitTimeSeconds(0)).messages();
+            if (messages.isEmpty()) {
+                return List.copyOf(deadLetters);
+            }
+            for (Message message : messages) {
+                deadLetters.add(DeadLetter.fromJson(message.body()));
+                aws.sqs().deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+            }
+        }
+    }
+
+    /** Checkpoint per shard, from KCL's lease table (read directly, whatever the consumer can reach). */
+    public Map<String, String> checkpoints(String applicationName) {
+        Map<String, String> checkpoints = new HashMap<>();
+        aws.dynamoDb().scanPaginator(ScanRequest.builder().tableName(applicationName).consistentRead(true).build())
+                .items().forEach(item -> {
+                    String key = item.get("leaseKey").s();
+                    if (key.startsWith("shardId-") && item.containsKey("checkpoint")) {
+                        checkpoints.put(key, item.get("checkpoint").s());
+                    }
+                });
+        return checkpoints;
+    }
+
+    /** Lease owner per shard. */
+    public Map<String, String> leaseOwners(String applicationName) {
+        Map<String, String> owners = new HashMap<>();
+        aws.dynamoDb().scanPaginator(ScanRequest.builder().tableName(applicationName).consistentRead(true).build())
+                .items().forEach(item -> {
+                    String key = item.get("leaseKey").s();
+                    if (key.startsWith("shardId-") && item.containsKey("leaseOwner")) {
+                        owners.put(key, item.get("leaseOwner").s());
+                    }
+                });
+        return owners;
+    }
+
+    @Override
+    public void close() {
+        consumers.forEach(ApplicationContext::close);
+        consumers.clear();
+        aws.eventBridge().recover();
+    }
+}
