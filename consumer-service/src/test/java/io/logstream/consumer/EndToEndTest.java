@@ -10,13 +10,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 
-import java.math.BigInteger;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +69,7 @@ class EndToEndTest {
                     + ",\"host\":\"host-" + (i % 3) + "\",\"attributes\":{\"i\":" + i + "}}");
             sent.add(new Sent(service, LogLevel.parse(level).orElseThrow().name(), message, ts, id, null));
         }
-        List<PutRecordsResultEntry> results = putWithShards(payloads);
+        List<PutRecordsResultEntry> results = pipeline.putJson(payloads);
         List<Sent> withKeys = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Sent s = sent.get(i);
@@ -84,35 +80,18 @@ class EndToEndTest {
         return withKeys;
     }
 
-    private List<PutRecordsResultEntry> putWithShards(List<String> payloads) {
-        List<PutRecordsResultEntry> results = new ArrayList<>();
-        for (int start = 0; start < payloads.size(); start += 500) {
-            List<PutRecordsRequestEntry> entries = payloads.subList(start, Math.min(start + 500, payloads.size()))
-                    .stream().map(p -> PutRecordsRequestEntry.builder().data(SdkBytes.fromUtf8String(p))
-                            .partitionKey(Integer.toString(p.hashCode())).build()).toList();
-            results.addAll(pipeline.aws.kinesis().putRecords(b -> b.streamName(pipeline.stream).records(entries))
-                    .records());
-        }
-        return results;
-    }
-
-    private List<Map<String, AttributeValue>> itemsOf(String servicePrefix) {
-        return pipeline.items().stream().filter(item -> item.get("pk").s().startsWith(servicePrefix + "-")).toList();
-    }
-
     @Test
     void everyValidRecordIsStoredOnceWithItsFieldsAndTheSeedQueriesReadIt() {
         List<Sent> sent = putValid("stored", 400);
-        Set<String> shards = new HashSet<>();
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(itemsOf("stored")).hasSize(400));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(pipeline.itemsOf("stored")).hasSize(400));
 
         Set<String> expectedKeys = sent.stream().map(s -> s.service() + "|" + s.sk()).collect(Collectors.toSet());
-        Set<String> storedKeys = itemsOf("stored").stream().map(i -> i.get("pk").s() + "|" + i.get("sk").s())
+        Set<String> storedKeys = pipeline.itemsOf("stored").stream().map(i -> i.get("pk").s() + "|" + i.get("sk").s())
                 .collect(Collectors.toSet());
         assertThat(storedKeys).isEqualTo(expectedKeys);
 
         Map<String, Map<String, AttributeValue>> bySk = new LinkedHashMap<>();
-        itemsOf("stored").forEach(item -> bySk.put(item.get("sk").s(), item));
+        pipeline.itemsOf("stored").forEach(item -> bySk.put(item.get("sk").s(), item));
         for (Sent s : sent) {
             Map<String, AttributeValue> item = bySk.get(s.sk());
             assertThat(item.get("service").s()).isEqualTo(s.service());
@@ -153,7 +132,7 @@ class EndToEndTest {
         List<Sent> alerting = sent.stream().filter(s -> s.level().equals("ERROR") || s.level().equals("FATAL")).toList();
         assertThat(alerting).hasSize(20);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(eventsOf("alerting")).hasSize(20));
-        await().pollDelay(Duration.ofSeconds(1)).until(() -> itemsOf("alerting").size() == 80);
+        await().pollDelay(Duration.ofSeconds(1)).until(() -> pipeline.itemsOf("alerting").size() == 80);
 
         Map<String, LogErrorEvent> byId = eventsOf("alerting").stream()
                 .collect(Collectors.toMap(LogErrorEvent::id, e -> e));
@@ -205,13 +184,14 @@ class EndToEndTest {
             batch.add(bad);
         }
         batch.add(utf8("{\"service\":\"poison-ok\",\"message\":\"neighbour " + valid++ + "\",\"level\":\"INFO\"}"));
-        List<String> sequences = pipeline.put(batch, "one-shard");
+        List<String> sequences = pipeline.put(batch, "one-shard").stream()
+                .map(PutRecordsResultEntry::sequenceNumber).toList();
         int expectedValid = valid;
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 assertThat(pipeline.deadLetters().stream().filter(d -> d.stream().equals(pipeline.stream))
                         .map(DeadLetter::reason)).containsAll(poison.keySet()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> itemsOf("poison").size() == expectedValid);
+        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.itemsOf("poison").size() == expectedValid);
 
         Map<String, DeadLetter> byReason = pipeline.deadLetters().stream()
                 .collect(Collectors.toMap(DeadLetter::reason, d -> d, (a, b) -> a));
@@ -231,17 +211,17 @@ class EndToEndTest {
         assertThat(byReason.get("item-too-large").error()).contains("400 KB");
 
         // the shard keeps moving: a later record is stored and the checkpoint passes the poison
-        List<String> later = pipeline.put(List.of(utf8("{\"service\":\"poison-ok\",\"message\":\"after\"}")), "one-shard");
-        BigInteger lastSequence = new BigInteger(later.get(0));
-        await().atMost(Duration.ofSeconds(30)).until(() -> itemsOf("poison").size() == expectedValid + 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.checkpoints(pipeline.applicationName).values()
-                .stream().filter(c -> c.matches("\\d+")).map(BigInteger::new).anyMatch(c -> c.compareTo(lastSequence) >= 0));
+        List<PutRecordsResultEntry> later =
+                pipeline.put(List.of(utf8("{\"service\":\"poison-ok\",\"message\":\"after\"}")), "one-shard");
+        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.itemsOf("poison").size() == expectedValid + 1);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                pipeline.checkpointedThrough(pipeline.applicationName, Pipeline.lastSequencePerShard(later)));
     }
 
     @Test
     void healthAndPrometheusShowTheWorkerItsShardsAndItsCounts() throws Exception {
         putValid("observed", 10);
-        await().atMost(Duration.ofSeconds(60)).until(() -> itemsOf("observed").size() == 10);
+        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemsOf("observed").size() == 10);
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(Pipeline.baseUrl(consumer).resolve("/health"))
                 .build(), HttpResponse.BodyHandlers.ofString());

@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -71,6 +72,7 @@ public final class Pipeline implements AutoCloseable {
         properties.put("log-stream.kcl.leader-lease-duration", "5s");
         properties.put("log-stream.kcl.leader-heartbeat-period", "1s");
         properties.put("log-stream.kcl.graceful-shutdown-timeout", "10s");
+        properties.put("log-stream.kcl.lease-assignment-strategy", "LEASE_COUNT_BASED");
         return properties;
     }
 
@@ -100,9 +102,9 @@ public final class Pipeline implements AutoCloseable {
         consumer.close();
     }
 
-    /** Puts records (one partition key each unless given) and returns their sequence numbers, in order. */
-    public List<String> put(List<byte[]> payloads, String partitionKey) {
-        List<String> sequenceNumbers = new ArrayList<>();
+    /** Puts records (a random partition key each unless given) and returns where each landed, in order. */
+    public List<PutRecordsResultEntry> put(List<byte[]> payloads, String partitionKey) {
+        List<PutRecordsResultEntry> results = new ArrayList<>();
         for (int start = 0; start < payloads.size(); start += 500) {
             List<PutRecordsRequestEntry> entries = new ArrayList<>();
             for (byte[] payload : payloads.subList(start, Math.min(payloads.size(), start + 500))) {
@@ -113,13 +115,55 @@ public final class Pipeline implements AutoCloseable {
             if (response.failedRecordCount() != null && response.failedRecordCount() > 0) {
                 throw new IllegalStateException("put failed for " + response.failedRecordCount() + " records");
             }
-            response.records().stream().map(PutRecordsResultEntry::sequenceNumber).forEach(sequenceNumbers::add);
+            results.addAll(response.records());
         }
-        return sequenceNumbers;
+        return results;
     }
 
-    public List<String> putJson(List<String> json) {
+    public List<PutRecordsResultEntry> putJson(List<String> json) {
         return put(json.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList(), null);
+    }
+
+    /** {@code count} valid INFO..FATAL records of services {@code <prefix>-0..4}, each with a unique message. */
+    public static List<String> validRecords(String prefix, int count, String level) {
+        List<String> records = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            records.add("{\"service\":\"" + prefix + "-" + (i % 5) + "\",\"level\":\"" + level
+                    + "\",\"message\":\"" + prefix + " message " + i + " " + UUID.randomUUID() + "\"}");
+        }
+        return records;
+    }
+
+    /** Items whose service starts with {@code prefix-}. */
+    public List<Map<String, AttributeValue>> itemsOf(String prefix) {
+        return items().stream().filter(item -> item.get("pk").s().startsWith(prefix + "-")).toList();
+    }
+
+    /** The highest sequence number put to each shard. */
+    public static Map<String, BigInteger> lastSequencePerShard(List<PutRecordsResultEntry> results) {
+        Map<String, BigInteger> last = new HashMap<>();
+        results.forEach(r -> last.merge(r.shardId(), new BigInteger(r.sequenceNumber()), BigInteger::max));
+        return last;
+    }
+
+    /** True when the application's checkpoint of every given shard is at or past the given sequence number. */
+    public boolean checkpointedThrough(String applicationName, Map<String, BigInteger> sequencePerShard) {
+        Map<String, String> checkpoints = checkpoints(applicationName);
+        return sequencePerShard.entrySet().stream().allMatch(e -> {
+            String checkpoint = checkpoints.get(e.getKey());
+            return checkpoint != null && checkpoint.matches("\\d+")
+                    && new BigInteger(checkpoint).compareTo(e.getValue()) >= 0;
+        });
+    }
+
+    /** True when no checkpoint of the given shards has reached the given sequence number. */
+    public boolean checkpointedBefore(String applicationName, Map<String, BigInteger> sequencePerShard) {
+        Map<String, String> checkpoints = checkpoints(applicationName);
+        return sequencePerShard.entrySet().stream().noneMatch(e -> {
+            String checkpoint = checkpoints.get(e.getKey());
+            return checkpoint != null && checkpoint.matches("\\d+")
+                    && new BigInteger(checkpoint).compareTo(e.getValue()) >= 0;
+        });
     }
 
     public List<Map<String, AttributeValue>> items() {

@@ -6,12 +6,17 @@ import io.micronaut.core.bind.annotation.Bindable;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
+import software.amazon.kinesis.leases.LeaseAssignmentStrategy;
+
 import java.time.Duration;
 
 /**
  * KCL tuning. Defaults are KCL's own except where noted; tests shorten the intervals so a worker starts in seconds.
  *
  * @param idleTimeBetweenReads KCL's default is 1 s; 250 ms keeps put-to-stored latency low at 4-5 GetRecords/s/shard
+ * @param leaseAssignmentStrategy KCL 3's WORKER_UTILIZATION_AWARE (its default) balances by CPU, which KCL reads only
+ *                                on EC2, ECS and EKS; elsewhere (a laptop, the tests) LEASE_COUNT_BASED is what
+ *                                gives a joining worker its share of the shards
  * @param gracefulShutdownTimeout how long application shutdown waits for KCL to hand leases over; keep it below the
  *                                orchestrator's termination grace period
  */
@@ -28,5 +33,6 @@ public record KclSettings(
         @Bindable(defaultValue = "120s") Duration leaderLeaseDuration,
         @Bindable(defaultValue = "30s") Duration leaderHeartbeatPeriod,
         @Bindable(defaultValue = "20s") Duration gracefulShutdownTimeout,
+        @Bindable(defaultValue = "WORKER_UTILIZATION_AWARE") LeaseAssignmentStrategy leaseAssignmentStrategy,
         @Bindable(defaultValue = "true") boolean http2) {
 }

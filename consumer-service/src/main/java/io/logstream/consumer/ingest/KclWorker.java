@@ -59,7 +59,8 @@ public class KclWorker {
                 .failoverTimeMillis(kcl.failoverTime().toMillis())
                 .shardSyncIntervalMillis(kcl.shardSyncInterval().toMillis())
                 .dynamoDbLockBasedLeaderLeaseDurationInMillis(kcl.leaderLeaseDuration().toMillis())
-                .dynamoDbLockBasedLeaderHeartbeatPeriodInMillis(kcl.leaderHeartbeatPeriod().toMillis());
+                .dynamoDbLockBasedLeaderHeartbeatPeriodInMillis(kcl.leaderHeartbeatPeriod().toMillis())
+                .leaseAssignmentStrategy(kcl.leaseAssignmentStrategy());
         if (kcl.leaseAssignmentInterval() != null) {
             leases.leaseAssignmentIntervalMillis(kcl.leaseAssignmentInterval().toMillis());
         }

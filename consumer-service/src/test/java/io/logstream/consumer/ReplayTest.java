@@ -1,0 +1,59 @@
+package io.logstream.consumer;
+
+import io.micronaut.context.ApplicationContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** At-least-once delivery, exactly-once storage: reading the stream again rewrites the same items. */
+class ReplayTest {
+    private final Pipeline pipeline = new Pipeline(4);
+
+    @AfterEach
+    void stop() {
+        pipeline.close();
+    }
+
+    @Test
+    void replayedRecordsOverwriteInsteadOfDuplicating() {
+        ApplicationContext first = pipeline.startConsumer();
+        List<PutRecordsResultEntry> put = pipeline.putJson(Pipeline.validRecords("replay", 300, "ERROR"));
+        Map<String, BigInteger> last = Pipeline.lastSequencePerShard(put);
+        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 300);
+        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.checkpointedThrough(pipeline.applicationName, last));
+        pipeline.stop(first);
+        Map<String, String> firstIngest = ingestedAtByKey();
+        long firstPassMax = firstIngest.values().stream().mapToLong(Long::parseLong).max().orElseThrow();
+
+        // a fresh application (new lease table) reads the whole stream again from TRIM_HORIZON
+        String replayApp = pipeline.applicationName + "-replay";
+        pipeline.aws.createLeaseTable(replayApp);
+        pipeline.startConsumer(Map.of("log-stream.application-name", replayApp));
+        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.checkpointedThrough(replayApp, last));
+
+        Map<String, String> secondIngest = ingestedAtByKey();
+        assertThat(secondIngest.keySet()).isEqualTo(firstIngest.keySet()).hasSize(300);
+        assertThat(secondIngest.values()).as("every item was rewritten by the replay")
+                .allSatisfy(at -> assertThat(Long.parseLong(at)).isGreaterThan(firstPassMax));
+        assertThat(pipeline.deadLetters()).isEmpty();
+    }
+
+    private Map<String, String> ingestedAtByKey() {
+        List<Map<String, AttributeValue>> items = pipeline.items();
+        Set<String> keys = items.stream().map(i -> i.get("pk").s() + "|" + i.get("sk").s()).collect(Collectors.toSet());
+        assertThat(keys).hasSize(items.size());
+        return items.stream().collect(Collectors.toMap(i -> i.get("pk").s() + "|" + i.get("sk").s(),
+                i -> i.get("ingestedAt").n()));
+    }
+}

@@ -1,0 +1,47 @@
+package io.logstream.consumer;
+
+import io.micronaut.context.ApplicationContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Two consumer-service instances with one application name share the shards and take over from each other. */
+class TwoWorkersTest {
+    private final Pipeline pipeline = new Pipeline(4);
+
+    @AfterEach
+    void stop() {
+        pipeline.close();
+    }
+
+    @Test
+    void twoWorkersSplitTheShardsAndOneTakesOverWhenTheOtherStops() {
+        ApplicationContext first = pipeline.startConsumer();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Pipeline.ownedShards(first)).hasSize(4));
+        ApplicationContext second = pipeline.startConsumer();
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            Set<String> a = Pipeline.ownedShards(first);
+            Set<String> b = Pipeline.ownedShards(second);
+            assertThat(a).isNotEmpty();
+            assertThat(b).isNotEmpty().doesNotContainAnyElementsOf(a);
+            Set<String> all = new HashSet<>(a);
+            all.addAll(b);
+            assertThat(all).hasSize(4);
+        });
+        pipeline.putJson(Pipeline.validRecords("split", 200, "INFO"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 200);
+
+        pipeline.stop(first);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Pipeline.ownedShards(second)).hasSize(4));
+        pipeline.putJson(Pipeline.validRecords("takeover", 200, "INFO"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 400);
+        assertThat(pipeline.itemsOf("takeover")).hasSize(200);
+        assertThat(pipeline.deadLetters()).isEmpty();
+    }
+}
