@@ -57,7 +57,7 @@ public class EventBridgeAlertPublisher implements AlertPublisher {
         return undelivered;
     }
 
-    private record Entry(PendingAlert alert, PutEventsRequestEntry entry, int size) {
+    record Entry(PendingAlert alert, PutEventsRequestEntry entry, int size) {
     }
 
     /** Groups entries into calls within EventBridge's limits of 10 entries and 256 KB per call. */

@@ -1,0 +1,131 @@
+package io.logstream.consumer.ingest;
+
+import io.logstream.consumer.alert.AlertPublisher;
+import io.logstream.consumer.alert.PendingAlert;
+import io.logstream.consumer.config.PipelineSettings;
+import io.logstream.consumer.deadletter.DeadLetterSink;
+import io.logstream.consumer.metrics.PipelineMetrics;
+import io.logstream.consumer.store.LogStore;
+import io.logstream.consumer.store.PendingItem;
+import io.logstream.model.DeadLetter;
+import io.logstream.model.LogRecordParser;
+import io.logstream.model.RecordCoordinates;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The order and hand-offs of one batch, with plain fakes behind the pipeline's own interfaces. */
+class BatchPipelineTest {
+    private static final Instant NOW = Instant.parse("2024-08-07T18:00:00Z");
+
+    private final List<String> calls = new ArrayList<>();
+    private final List<PendingItem> stored = new ArrayList<>();
+    private final List<PendingAlert> published = new ArrayList<>();
+    private final List<DeadLetter> deadLetters = new ArrayList<>();
+    private boolean rejectEverythingFromBadService;
+    private boolean alertsUndeliverable;
+
+    private final LogStore store = items -> {
+        calls.add("store");
+        List<LogStore.Rejected> rejected = new ArrayList<>();
+        for (PendingItem item : items) {
+            if (rejectEverythingFromBadService && item.record().service().equals("bad")) {
+                rejected.add(new LogStore.Rejected(item, "nope"));
+            } else {
+                stored.add(item);
+            }
+        }
+        return rejected;
+    };
+    private final AlertPublisher alerts = pending -> {
+        calls.add("alerts");
+        if (alertsUndeliverable) {
+            return pending;
+        }
+        published.addAll(pending);
+        return List.of();
+    };
+    private final DeadLetterSink sink = letters -> {
+        calls.add("dead-letters");
+        deadLetters.addAll(letters);
+    };
+
+    private BatchPipeline pipeline(int retentionDays) {
+        PipelineSettings settings = new PipelineSettings("s", "a", "LATEST", null, "t", "default", false, "q",
+                retentionDays, 1, 3, Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofSeconds(1));
+        return new BatchPipeline(new LogRecordParser(), store, alerts, sink,
+                new PipelineMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC), settings);
+    }
+
+    private static IncomingRecord record(int n, String json) {
+        return new IncomingRecord(json.getBytes(StandardCharsets.UTF_8),
+                new RecordCoordinates("s", "shardId-000000000000", Integer.toString(1000 + n), 0, NOW));
+    }
+
+    @Test
+    void storesThenAlertsThenDeadLetters() {
+        pipeline(0).process(List.of(
+                record(1, "{\"service\":\"a\",\"message\":\"m\",\"level\":\"ERROR\",\"ts\":1}"),
+                record(2, "{\"service\":\"a\",\"message\":\"m\",\"level\":\"INFO\",\"ts\":2}"),
+                record(3, "not json")));
+        assertThat(calls).containsExactly("store", "alerts", "dead-letters");
+        assertThat(stored).hasSize(2);
+        assertThat(stored).allSatisfy(item -> assertThat(item.item().get("ingestedAt").n())
+                .isEqualTo(Long.toString(NOW.toEpochMilli())));
+        assertThat(published).singleElement().satisfies(alert -> assertThat(alert.event().level()).isEqualTo("ERROR"));
+        assertThat(deadLetters).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("invalid-json");
+            assertThat(letter.sequenceNumber()).isEqualTo("1003");
+        });
+    }
+
+    @Test
+    void aBatchWithoutPoisonOrAlertsOnlyStores() {
+        pipeline(0).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"m\"}")));
+        assertThat(calls).containsExactly("store");
+    }
+
+    @Test
+    void itemsDynamoDbRefusesAreDeadLetteredAndRaiseNoAlert() {
+        rejectEverythingFromBadService = true;
+        pipeline(0).process(List.of(record(1, "{\"service\":\"bad\",\"message\":\"m\",\"level\":\"FATAL\"}")));
+        assertThat(published).isEmpty();
+        assertThat(deadLetters).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("item-rejected");
+            assertThat(letter.error()).contains("nope");
+        });
+    }
+
+    @Test
+    void undeliveredAlertsAreDeadLetteredAndTheRecordStaysStored() {
+        alertsUndeliverable = true;
+        pipeline(0).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"m\",\"level\":\"FATAL\"}")));
+        assertThat(stored).hasSize(1);
+        assertThat(deadLetters).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("alert-undelivered");
+            assertThat(letter.error()).contains("3 attempts");
+        });
+    }
+
+    @Test
+    void retentionSetsTheTtlFromTheRecordsOwnTime() {
+        pipeline(7).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"m\",\"ts\":1723050000000}")));
+        assertThat(stored.get(0).item().get("expiresAt").n()).isEqualTo(Long.toString(1723050000L + 7 * 86_400));
+    }
+
+    @Test
+    void oversizedItemsArePoisonBeforeAnyWrite() {
+        pipeline(0).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"" + "x".repeat(410_000) + "\"}")));
+        assertThat(stored).isEmpty();
+        assertThat(deadLetters).singleElement().satisfies(l -> assertThat(l.reason()).isEqualTo("item-too-large"));
+    }
+}
