@@ -1,0 +1,92 @@
+package io.logstream.query.logs;
+
+import io.logstream.model.LogKeys;
+import io.logstream.query.config.QuerySettings;
+import jakarta.inject.Singleton;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * Opaque page cursors: the position (last sort key of the page) bound to the query it belongs to, signed with
+ * HMAC-SHA256. A cursor that was altered, or is presented with another service or other query parameters, does not
+ * verify.
+ */
+@Singleton
+public class CursorCodec {
+    private static final String VERSION = "1";
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+
+    private final SecretKeySpec key;
+
+    public CursorCodec(QuerySettings settings) {
+        byte[] secret;
+        if (settings.cursorSecret() != null && !settings.cursorSecret().isBlank()) {
+            secret = settings.cursorSecret().getBytes(StandardCharsets.UTF_8);
+        } else {
+            secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+        }
+        this.key = new SecretKeySpec(secret, "HmacSHA256");
+    }
+
+    public String encode(LogQuery query, String position) {
+        byte[] payload = (VERSION + '\n' + digest(query.fingerprint()) + '\n' + position)
+                .getBytes(StandardCharsets.UTF_8);
+        return ENCODER.encodeToString(payload) + '.' + ENCODER.encodeToString(mac(payload));
+    }
+
+    /** The position in {@code cursor}, if it is genuine and was issued for this same query. */
+    public Optional<String> decode(LogQuery query, String cursor) {
+        int dot = cursor.indexOf('.');
+        if (dot <= 0 || dot != cursor.lastIndexOf('.')) {
+            return Optional.empty();
+        }
+        byte[] payload;
+        byte[] signature;
+        try {
+            payload = DECODER.decode(cursor.substring(0, dot));
+            signature = DECODER.decode(cursor.substring(dot + 1));
+        } catch (IllegalArgumentException notBase64) {
+            return Optional.empty();
+        }
+        if (!MessageDigest.isEqual(mac(payload), signature)) {
+            return Optional.empty();
+        }
+        String[] parts = new String(payload, StandardCharsets.UTF_8).split("\n", -1);
+        if (parts.length != 3 || !VERSION.equals(parts[0]) || !digest(query.fingerprint()).equals(parts[1])) {
+            return Optional.empty();
+        }
+        String position = parts[2];
+        if (!position.matches("\\d{13}#.+") || !LogKeys.isValidName(LogKeys.idOf(position))) {
+            return Optional.empty();
+        }
+        return Optional.of(position);
+    }
+
+    private byte[] mac(byte[] payload) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return mac.doFinal(payload);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private static String digest(String text) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return ENCODER.encodeToString(hash).substring(0, 22);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.logstream.query.logs;
+
+import java.util.List;
+
+/** A request whose parameters cannot be served; rendered as a 400 problem naming each parameter. */
+public class InvalidRequestException extends RuntimeException {
+    private final List<InvalidParameter> invalidParameters;
+
+    public InvalidRequestException(List<InvalidParameter> invalidParameters) {
+        super(invalidParameters.stream().map(p -> p.name() + ": " + p.reason()).reduce((a, b) -> a + "; " + b)
+                .orElse("invalid request"));
+        this.invalidParameters = List.copyOf(invalidParameters);
+    }
+
+    public List<InvalidParameter> invalidParameters() {
+        return invalidParameters;
+    }
+}

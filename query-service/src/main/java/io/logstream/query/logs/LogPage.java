@@ -1,0 +1,12 @@
+package io.logstream.query.logs;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.micronaut.serde.annotation.Serdeable;
+
+import java.util.List;
+
+/** A page of logs; {@code nextCursor} is null on the last page. */
+@Serdeable
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record LogPage(String service, List<LogView> items, String nextCursor) {
+}

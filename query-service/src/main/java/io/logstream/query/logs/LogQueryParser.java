@@ -1,0 +1,137 @@
+package io.logstream.query.logs;
+
+import io.logstream.model.LogKeys;
+import io.logstream.model.LogLevel;
+import jakarta.inject.Singleton;
+
+import java.time.DateTimeException;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns raw request parameters into a {@link LogQuery}, collecting every problem at once so that one 400 names all
+ * of them. Unknown parameters are rejected too: a misspelt {@code limt} silently ignored would return the wrong page.
+ */
+@Singleton
+public class LogQueryParser {
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_LIMIT = 1000;
+    private static final Set<String> KNOWN = Set.of("limit", "from", "to", "direction", "level", "cursor");
+
+    private final CursorCodec cursors;
+
+    public LogQueryParser(CursorCodec cursors) {
+        this.cursors = cursors;
+    }
+
+    /** @throws InvalidRequestException naming every invalid parameter */
+    public LogQuery parse(String service, Map<String, List<String>> parameters) {
+        List<InvalidParameter> problems = new ArrayList<>();
+        parameters.keySet().stream().filter(name -> !KNOWN.contains(name)).sorted().forEach(name ->
+                problems.add(new InvalidParameter(name, "unknown parameter; known are " + sortedKnown())));
+        if (!LogKeys.isValidName(service)) {
+            problems.add(new InvalidParameter("service", "must be 1-128 characters of [A-Za-z0-9._:/-]"));
+        }
+        int limit = DEFAULT_LIMIT;
+        String limitText = single(parameters, "limit", problems);
+        if (limitText != null) {
+            try {
+                limit = Integer.parseInt(limitText.trim());
+                if (limit < 1 || limit > MAX_LIMIT) {
+                    problems.add(new InvalidParameter("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit));
+                }
+            } catch (NumberFormatException e) {
+                problems.add(new InvalidParameter("limit", "must be a whole number between 1 and " + MAX_LIMIT));
+            }
+        }
+        Long from = instant("from", single(parameters, "from", problems), problems);
+        Long to = instant("to", single(parameters, "to", problems), problems);
+        if (from != null && to != null && from > to) {
+            problems.add(new InvalidParameter("from", "must not be after 'to'"));
+        }
+        Direction direction = Direction.BACKWARD;
+        String directionText = single(parameters, "direction", problems);
+        if (directionText != null) {
+            try {
+                direction = Direction.valueOf(directionText.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                problems.add(new InvalidParameter("direction", "must be 'backward' or 'forward'"));
+            }
+        }
+        Set<LogLevel> levels = EnumSet.noneOf(LogLevel.class);
+        for (String value : parameters.getOrDefault("level", List.of())) {
+            for (String part : value.split(",", -1)) {
+                Optional<LogLevel> level = LogLevel.parse(part);
+                if (level.isPresent()) {
+                    levels.add(level.get());
+                } else {
+                    problems.add(new InvalidParameter("level", "unknown level '" + abbreviate(part)
+                            + "'; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL"));
+                }
+            }
+        }
+        String cursorText = single(parameters, "cursor", problems);
+        if (!problems.isEmpty()) {
+            throw new InvalidRequestException(problems);
+        }
+        LogQuery query = new LogQuery(service, limit, from, to, direction, levels, null);
+        if (cursorText == null) {
+            return query;
+        }
+        String position = cursors.decode(query, cursorText).orElseThrow(() -> new InvalidRequestException(List.of(
+                new InvalidParameter("cursor", "is not a cursor this service issued for this query "
+                        + "(altered, expired by a key change, or from another service or other parameters)"))));
+        return new LogQuery(service, limit, from, to, direction, levels, position);
+    }
+
+    private static String single(Map<String, List<String>> parameters, String name, List<InvalidParameter> problems) {
+        List<String> values = parameters.get(name);
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        if (values.size() > 1) {
+            problems.add(new InvalidParameter(name, "must be given at most once"));
+            return null;
+        }
+        return values.get(0);
+    }
+
+    /** RFC 3339 date-time or epoch milliseconds, within the key scheme's range. */
+    private static Long instant(String name, String text, List<InvalidParameter> problems) {
+        if (text == null) {
+            return null;
+        }
+        String value = text.trim();
+        Long millis = null;
+        if (value.matches("\\d{1,13}")) {
+            millis = Long.parseLong(value);
+        } else {
+            try {
+                millis = OffsetDateTime.parse(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
+            } catch (DateTimeException | ArithmeticException e) {
+                // reported below
+            }
+        }
+        if (millis == null || millis < 0 || millis > LogKeys.MAX_TS) {
+            problems.add(new InvalidParameter(name, "must be an RFC 3339 date-time (2024-08-07T17:00:00Z) or epoch "
+                    + "milliseconds between 0 and " + LogKeys.MAX_TS + ", got '" + abbreviate(value) + "'"));
+            return null;
+        }
+        return millis;
+    }
+
+    private static String sortedKnown() {
+        return String.join(", ", KNOWN.stream().sorted().toList());
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 37) + "...";
+    }
+}

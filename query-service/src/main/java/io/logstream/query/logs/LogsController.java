@@ -1,0 +1,67 @@
+package io.logstream.query.logs;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.QueryValue;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code GET /v1/services/{service}/logs}: the latest logs of a service, or a time window, page by page. */
+@Controller("/v1/services")
+public class LogsController {
+    private final LogQueryParser parser;
+    private final LogRepository repository;
+    private final CursorCodec cursors;
+
+    public LogsController(LogQueryParser parser, LogRepository repository, CursorCodec cursors) {
+        this.parser = parser;
+        this.repository = repository;
+        this.cursors = cursors;
+    }
+
+    @Operation(summary = "Logs of one service",
+            description = "Without from/to: the latest `limit` records (newest first unless direction=forward). "
+                    + "With from and/or to: the records of that window, bounds inclusive. Follow `nextCursor` "
+                    + "(null on the last page) with the same parameters to read the rest; every record of the range "
+                    + "comes exactly once, in order.")
+    @ApiResponse(responseCode = "200", description = "A page of logs")
+    @ApiResponse(responseCode = "400", description = "Invalid parameters, each named in invalid-params",
+            content = @Content(mediaType = "application/problem+json"))
+    @ApiResponse(responseCode = "503", description = "DynamoDB unavailable",
+            content = @Content(mediaType = "application/problem+json"))
+    @Get(value = "/{service}/logs", produces = MediaType.APPLICATION_JSON)
+    public LogPage logs(
+            @Parameter(description = "Service name: 1-128 characters of [A-Za-z0-9._:/-]") @PathVariable String service,
+            @Parameter(description = "Page size, 1-1000", schema = @Schema(defaultValue = "50", minimum = "1",
+                    maximum = "1000")) @QueryValue @Nullable String limit,
+            @Parameter(description = "Inclusive start: RFC 3339 date-time or epoch milliseconds") @QueryValue @Nullable String from,
+            @Parameter(description = "Inclusive end: RFC 3339 date-time or epoch milliseconds") @QueryValue @Nullable String to,
+            @Parameter(description = "backward (newest first, default) or forward", schema = @Schema(
+                    allowableValues = {"backward", "forward"})) @QueryValue @Nullable String direction,
+            @Parameter(description = "Keep only these levels; repeat the parameter or separate with commas") @QueryValue @Nullable List<String> level,
+            @Parameter(description = "nextCursor of the previous page") @QueryValue @Nullable String cursor,
+            HttpRequest<?> request) {
+        LogQuery query = parser.parse(service, parameters(request));
+        LogRepository.Slice slice = repository.find(query);
+        String next = slice.nextPosition() == null ? null : cursors.encode(query, slice.nextPosition());
+        return new LogPage(service, slice.records().stream().map(LogView::of).toList(), next);
+    }
+
+    private static Map<String, List<String>> parameters(HttpRequest<?> request) {
+        Map<String, List<String>> parameters = new LinkedHashMap<>();
+        request.getParameters().forEach((name, values) -> parameters.put(name, new ArrayList<>(values)));
+        return parameters;
+    }
+}
