@@ -184,7 +184,7 @@ public final class LogItemMapper {
             case S:
                 return value.s();
             case N:
-                return value.n().matches("-?\\d+") ? new BigInteger(value.n()) : new BigDecimal(value.n());
+                return isWholeNumber(value.n()) ? new BigInteger(value.n()) : new BigDecimal(value.n());
             case BOOL:
                 return value.bool();
             case NUL:
@@ -201,6 +201,16 @@ public final class LogItemMapper {
             default:
                 return value.toString();
         }
+    }
+
+    private static boolean isWholeNumber(String number) {
+        for (int i = 0; i < number.length(); i++) {
+            char c = number.charAt(i);
+            if (!(c >= '0' && c <= '9') && !(i == 0 && c == '-')) {
+                return false;
+            }
+        }
+        return !number.isEmpty() && !number.equals("-");
     }
 
     private static String text(AttributeValue value) {
