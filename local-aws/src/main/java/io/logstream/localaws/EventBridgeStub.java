@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -42,6 +43,7 @@ public final class EventBridgeStub implements AutoCloseable {
     private final List<ReceivedEvent> accepted = new CopyOnWriteArrayList<>();
     private final Set<String> failingMarkers = ConcurrentHashMap.newKeySet();
     private final List<StubMapping> outageStubs = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ReceivedEvent>> listeners = new CopyOnWriteArrayList<>();
     private final WireMockServer server;
 
     public EventBridgeStub() {
@@ -59,6 +61,11 @@ public final class EventBridgeStub implements AutoCloseable {
     /** Every event answered with success so far. */
     public List<ReceivedEvent> acceptedEvents() {
         return List.copyOf(accepted);
+    }
+
+    /** Tells {@code listener} of every event accepted from now on. */
+    public void onEvent(Consumer<ReceivedEvent> listener) {
+        listeners.add(listener);
     }
 
     /** Answers each entry whose detail contains {@code marker} with {@code InternalFailure}. */
@@ -115,6 +122,7 @@ public final class EventBridgeStub implements AutoCloseable {
                 }
                 response.put("FailedEntryCount", failed);
                 accepted.addAll(ok);
+                ok.forEach(event -> listeners.forEach(listener -> listener.accept(event)));
                 return new ResponseDefinitionBuilder().withStatus(200).withHeader("Content-Type", CONTENT_TYPE)
                         .withBody(mapper.writeValueAsString(response)).build();
             } catch (IOException e) {

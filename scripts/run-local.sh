@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs the whole system on this machine: local AWS engines, consumer-service, query-service and the log producer.
+# Ctrl-C stops everything it started. Needs Java 17, Maven and Node.js; no Docker, no AWS account.
+# Environment: RATE (records/s, default 50), CONSUMER_PORT (8081), QUERY_PORT (8080), SKIP_BUILD=1 to reuse jars.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUN=$ROOT/.local-run
+RATE=${RATE:-50}
+CONSUMER_PORT=${CONSUMER_PORT:-8081}
+QUERY_PORT=${QUERY_PORT:-8080}
+VERSION=0.1.0
+
+for port in "$CONSUMER_PORT" "$QUERY_PORT"; do
+  if (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is in use (another run?); set CONSUMER_PORT / QUERY_PORT" >&2; exit 1
+  fi
+done
+
+rm -rf "$RUN" && mkdir -p "$RUN"
+[ -f local-aws/node/node_modules/kinesis-local/main.js ] || (cd local-aws/node && npm ci --no-audit --no-fund --silent)
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "building (mvn package, tests skipped)..."
+  mvn -B -q -ntp -DskipTests package
+fi
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo; echo "stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "stopped; logs are in $RUN"
+}
+trap cleanup EXIT INT TERM
+
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-2
+
+java -Xmx1g -Dlogstream.localaws.node="$ROOT/local-aws/node" \
+  -cp "local-aws/target/local-aws-$VERSION.jar:$(cat local-aws/target/classpath.txt)" \
+  io.logstream.localaws.LocalAwsMain --dir "$RUN" > "$RUN/local-aws.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do [ -f "$RUN/aws.env" ] && break; sleep 0.5; done
+[ -f "$RUN/aws.env" ] || { echo "local AWS did not start; see $RUN/local-aws.log" >&2; exit 1; }
+set -a; . "$RUN/aws.env"; set +a
+
+endpoints=(-Daws.endpoints.kinesis="$KINESIS_ENDPOINT" -Daws.endpoints.dynamodb="$DYNAMODB_ENDPOINT"
+  -Daws.endpoints.sqs="$SQS_ENDPOINT" -Daws.endpoints.eventbridge="$EVENTBRIDGE_ENDPOINT"
+  -Daws.endpoints.cloudwatch="$EVENTBRIDGE_ENDPOINT")
+
+LOG_FORMAT=text KCL_INITIAL_POSITION=TRIM_HORIZON SERVER_PORT=$CONSUMER_PORT java -Xmx768m "${endpoints[@]}" \
+  -Dlog-stream.kcl.shard-sync-interval=5s -Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED \
+  -jar "consumer-service/target/consumer-service-$VERSION-all.jar" > "$RUN/consumer-service.log" 2>&1 &
+pids+=($!)
+LOG_FORMAT=text SERVER_PORT=$QUERY_PORT CURSOR_SECRET=local-run java -Xmx512m "${endpoints[@]}" \
+  -jar "query-service/target/query-service-$VERSION-all.jar" > "$RUN/query-service.log" 2>&1 &
+pids+=($!)
+
+for port in "$QUERY_PORT" "$CONSUMER_PORT"; do
+  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health" > /dev/null 2>&1 && break; sleep 0.5; done
+done
+
+java -Xmx256m -jar "log-producer/target/log-producer-$VERSION-all.jar" --endpoint "$KINESIS_ENDPOINT" \
+  --stream "$KINESIS_STREAM" --rate "$RATE" --services 6 --error-ratio 0.03 --poison-ratio 0.002 \
+  > "$RUN/producer.log" 2>&1 &
+pids+=($!)
+
+cat <<INFO
+
+log-stream is running locally (producer: $RATE records/s, 6 services, ~3 % ERROR/FATAL, rare poison).
+
+  Query API        curl -s 'http://localhost:$QUERY_PORT/v1/services/checkout/logs?limit=5'
+                   curl -s 'http://localhost:$QUERY_PORT/v1/services/payments/logs?level=ERROR,FATAL&limit=10'
+                   curl -s "http://localhost:$QUERY_PORT/v1/services/checkout/logs?from=\$(date -u -d '-1 min' +%FT%TZ)&direction=forward"
+  Swagger UI       http://localhost:$QUERY_PORT/swagger-ui/index.html
+  Health           http://localhost:$CONSUMER_PORT/health   http://localhost:$QUERY_PORT/health
+  Prometheus       http://localhost:$CONSUMER_PORT/prometheus   http://localhost:$QUERY_PORT/prometheus
+                   (prometheus --config.file=monitoring/prometheus.yml scrapes both)
+  LogError events  tail -f $RUN/logerror-events.jsonl
+  Dead letters     curl -s '$DLQ_QUEUE_URL?Action=ReceiveMessage&MaxNumberOfMessages=10&VisibilityTimeout=0'
+  Logs             $RUN/*.log
+
+Ctrl-C stops everything.
+INFO
+wait "${pids[@]}"
