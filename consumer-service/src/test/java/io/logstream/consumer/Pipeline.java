@@ -29,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * and the consumer-service instances started against them.
  */
 public final class Pipeline implements AutoCloseable {
-    public final LocalAws aws = TestAws.get();
+    public final LocalAws aws = LocalAws.shared();
     public final String stream;
     public final String table;
     public final String applicationName;
@@ -149,21 +149,17 @@ public final class Pipeline implements AutoCloseable {
     /** True when the application's checkpoint of every given shard is at or past the given sequence number. */
     public boolean checkpointedThrough(String applicationName, Map<String, BigInteger> sequencePerShard) {
         Map<String, String> checkpoints = checkpoints(applicationName);
-        return sequencePerShard.entrySet().stream().allMatch(e -> {
-            String checkpoint = checkpoints.get(e.getKey());
-            return checkpoint != null && checkpoint.matches("\\d+")
-                    && new BigInteger(checkpoint).compareTo(e.getValue()) >= 0;
-        });
+        return sequencePerShard.entrySet().stream().allMatch(e -> reached(checkpoints.get(e.getKey()), e.getValue()));
     }
 
     /** True when no checkpoint of the given shards has reached the given sequence number. */
     public boolean checkpointedBefore(String applicationName, Map<String, BigInteger> sequencePerShard) {
         Map<String, String> checkpoints = checkpoints(applicationName);
-        return sequencePerShard.entrySet().stream().noneMatch(e -> {
-            String checkpoint = checkpoints.get(e.getKey());
-            return checkpoint != null && checkpoint.matches("\\d+")
-                    && new BigInteger(checkpoint).compareTo(e.getValue()) >= 0;
-        });
+        return sequencePerShard.entrySet().stream().noneMatch(e -> reached(checkpoints.get(e.getKey()), e.getValue()));
+    }
+
+    private static boolean reached(String checkpoint, BigInteger sequence) {
+        return checkpoint != null && checkpoint.matches("\\d+") && new BigInteger(checkpoint).compareTo(sequence) >= 0;
     }
 
     public List<Map<String, AttributeValue>> items() {
@@ -194,28 +190,24 @@ public final class Pipeline implements AutoCloseable {
 
     /** Checkpoint per shard, from KCL's lease table (read directly, whatever the consumer can reach). */
     public Map<String, String> checkpoints(String applicationName) {
-        Map<String, String> checkpoints = new HashMap<>();
-        aws.dynamoDb().scanPaginator(ScanRequest.builder().tableName(applicationName).consistentRead(true).build())
-                .items().forEach(item -> {
-                    String key = item.get("leaseKey").s();
-                    if (key.startsWith("shardId-") && item.containsKey("checkpoint")) {
-                        checkpoints.put(key, item.get("checkpoint").s());
-                    }
-                });
-        return checkpoints;
+        return shardLeaseAttribute(applicationName, "checkpoint");
     }
 
     /** Lease owner per shard. */
     public Map<String, String> leaseOwners(String applicationName) {
-        Map<String, String> owners = new HashMap<>();
+        return shardLeaseAttribute(applicationName, "leaseOwner");
+    }
+
+    private Map<String, String> shardLeaseAttribute(String applicationName, String attribute) {
+        Map<String, String> values = new HashMap<>();
         aws.dynamoDb().scanPaginator(ScanRequest.builder().tableName(applicationName).consistentRead(true).build())
                 .items().forEach(item -> {
                     String key = item.get("leaseKey").s();
-                    if (key.startsWith("shardId-") && item.containsKey("leaseOwner")) {
-                        owners.put(key, item.get("leaseOwner").s());
+                    if (key.startsWith("shardId-") && item.containsKey(attribute)) {
+                        values.put(key, item.get(attribute).s());
                     }
                 });
-        return owners;
+        return values;
     }
 
     @Override

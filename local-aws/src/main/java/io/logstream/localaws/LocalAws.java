@@ -68,8 +68,21 @@ public final class LocalAws implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
+    private static LocalAws shared;
+
     public static LocalAws start() {
         return start(KinesisEngine.Kind.KINESIS_MOCK);
+    }
+
+    /**
+     * One set of engines for a whole test JVM, started on first use and stopped by the shutdown hook; tests keep
+     * apart by naming their own streams, tables and queues.
+     */
+    public static synchronized LocalAws shared() {
+        if (shared == null) {
+            shared = start();
+        }
+        return shared;
     }
 
     public static LocalAws start(KinesisEngine.Kind kinesisKind) {

@@ -4,8 +4,6 @@ import io.logstream.localaws.LocalAws;
 import io.logstream.model.LogRecordParser;
 import io.logstream.model.ParseOutcome;
 import io.logstream.model.RecordCoordinates;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
@@ -20,17 +18,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class LogProducerTest {
-    private static LocalAws aws;
-
-    @BeforeAll
-    static void start() {
-        aws = LocalAws.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        aws.close();
-    }
+    private final LocalAws aws = LocalAws.shared();
 
     @Test
     void generatedRecordsAreValidExceptThePoisonShare() {

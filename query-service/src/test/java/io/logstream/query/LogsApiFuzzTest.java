@@ -38,7 +38,7 @@ class LogsApiFuzzTest {
 
     @BeforeContainer
     static void start() {
-        LocalAws aws = QueryTestAws.get();
+        LocalAws aws = LocalAws.shared();
         String table = "fuzz-" + UUID.randomUUID();
         aws.createLogsTable(table);
         Map<String, Object> properties = new HashMap<>(aws.serviceProperties());

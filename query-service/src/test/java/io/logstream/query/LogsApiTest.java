@@ -42,7 +42,7 @@ class LogsApiTest implements TestPropertyProvider {
     static final long BASE = 1723050000000L;
     private static final LogLevel[] LEVELS = LogLevel.values();
 
-    private final LocalAws aws = QueryTestAws.get();
+    private final LocalAws aws = LocalAws.shared();
     private final String table = "api-" + UUID.randomUUID();
     private final List<LogRecord> records = new ArrayList<>();
 

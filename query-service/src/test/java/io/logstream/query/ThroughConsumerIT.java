@@ -42,7 +42,7 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ThroughConsumerIT {
     private static final long BASE = 1723050000000L;
-    private final LocalAws aws = QueryTestAws.get();
+    private final LocalAws aws = LocalAws.shared();
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final String stream = "it-" + suffix;
     private final String table = "it-logs-" + suffix;

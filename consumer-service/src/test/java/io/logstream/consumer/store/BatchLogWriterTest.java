@@ -1,6 +1,5 @@
 package io.logstream.consumer.store;
 
-import io.logstream.consumer.TestAws;
 import io.logstream.consumer.config.PipelineSettings;
 import io.logstream.consumer.ingest.IncomingRecord;
 import io.logstream.consumer.retry.Backoff;
@@ -31,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** BatchWriteItem against DynamoDB Local: chunking, duplicate keys, and items DynamoDB refuses. */
 class BatchLogWriterTest {
-    private final LocalAws aws = TestAws.get();
+    private final LocalAws aws = LocalAws.shared();
     private final String table = "writer-" + UUID.randomUUID();
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
     private final BatchLogWriter writer;
