@@ -289,7 +289,7 @@ public final class PipelineBenchmark {
     private static void chart(Map<Integer, Double> ceiling, double drain, double p50, double p99, File png)
             throws Exception {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
-        ceiling.forEach((writers, rate) -> data.addValue(rate, "records/s", "raw BatchWriteItem, " + writers + " writers"));
+        ceiling.forEach((writers, rate) -> data.addValue(rate, "records/s", "raw, " + writers + " writers"));
         data.addValue(drain, "records/s", "consumer drain");
         JFreeChart chart = ChartFactory.createBarChart(String.format(
                         "log-stream on local engines: drain vs DynamoDB Local ceiling (put->queryable p50 %.0f ms, p99 %.0f ms)",
