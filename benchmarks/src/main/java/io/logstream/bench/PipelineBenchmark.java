@@ -51,6 +51,12 @@ public final class PipelineBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        run(args);
+        // the in-process engines leave a non-daemon worker thread behind; the figures are written, so end here
+        System.exit(0);
+    }
+
+    private static void run(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         int probes = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         Path root = Path.of(System.getProperty("logstream.root", "."));

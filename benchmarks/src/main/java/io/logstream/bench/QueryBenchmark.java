@@ -46,6 +46,12 @@ public final class QueryBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        run(args);
+        // the in-process engines leave a non-daemon worker thread behind; the figures are written, so end here
+        System.exit(0);
+    }
+
+    private static void run(String[] args) throws Exception {
         int perRound = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 8;
