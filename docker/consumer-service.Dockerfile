@@ -1,0 +1,10 @@
+# consumer-service image from the jar built by `mvn -B -ntp -DskipTests package`:
+#   docker build -f docker/consumer-service.Dockerfile -t log-stream/consumer-service:0.1.0 .
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home app
+WORKDIR /app
+COPY consumer-service/target/consumer-service-0.1.0-all.jar /app/app.jar
+USER 10001:10001
+EXPOSE 8081
+ENV SERVER_PORT=8081 LOG_FORMAT=json
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/app.jar"]

@@ -1,0 +1,10 @@
+# query-service image from the jar built by `mvn -B -ntp -DskipTests package`:
+#   docker build -f docker/query-service.Dockerfile -t log-stream/query-service:0.1.0 .
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home app
+WORKDIR /app
+COPY query-service/target/query-service-0.1.0-all.jar /app/app.jar
+USER 10001:10001
+EXPOSE 8080
+ENV SERVER_PORT=8080 LOG_FORMAT=json
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/app.jar"]
