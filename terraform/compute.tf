@@ -1,0 +1,137 @@
+locals {
+  kcl_tables = [
+    aws_dynamodb_table.leases.arn,
+    "${aws_dynamodb_table.leases.arn}/index/*",
+    "arn:${data.aws_partition.current.partition}:dynamodb:${var.region}:${data.aws_caller_identity.current.account_id}:table/${aws_dynamodb_table.leases.name}-CoordinatorState",
+    "arn:${data.aws_partition.current.partition}:dynamodb:${var.region}:${data.aws_caller_identity.current.account_id}:table/${aws_dynamodb_table.leases.name}-WorkerMetricStats",
+  ]
+}
+
+data "aws_iam_policy_document" "assume_ec2" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "consumer" {
+  name               = "${var.name}-consumer"
+  assume_role_policy = data.aws_iam_policy_document.assume_ec2.json
+}
+
+data "aws_iam_policy_document" "consumer" {
+  statement {
+    sid       = "ReadStream"
+    actions   = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords"]
+    resources = [aws_kinesis_stream.logs.arn]
+  }
+  statement {
+    sid       = "WriteLogs"
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DescribeTable"]
+    resources = [aws_dynamodb_table.logs.arn]
+  }
+  statement {
+    sid = "KclLeaseAndCoordinatorTables"
+    actions = ["dynamodb:CreateTable", "dynamodb:DescribeTable", "dynamodb:UpdateTable", "dynamodb:Scan", "dynamodb:Query",
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:DescribeTimeToLive",
+    "dynamodb:UpdateContinuousBackups", "dynamodb:DescribeContinuousBackups", "dynamodb:TagResource"]
+    resources = local.kcl_tables
+  }
+  statement {
+    sid       = "PublishLogError"
+    actions   = ["events:PutEvents"]
+    resources = ["arn:${data.aws_partition.current.partition}:events:${var.region}:${data.aws_caller_identity.current.account_id}:event-bus/default"]
+  }
+  statement {
+    sid       = "DeadLetters"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+  statement {
+    sid       = "EncryptedResources"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.main.arn]
+  }
+  statement {
+    sid       = "Artifact"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::${var.artifact_bucket}/${var.artifact_key}"]
+  }
+}
+
+resource "aws_iam_role_policy" "consumer" {
+  name   = "${var.name}-consumer"
+  role   = aws_iam_role.consumer.id
+  policy = data.aws_iam_policy_document.consumer.json
+}
+
+resource "aws_iam_role_policy_attachment" "ssm" {
+  role       = aws_iam_role.consumer.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_instance_profile" "consumer" {
+  name = "${var.name}-consumer"
+  role = aws_iam_role.consumer.name
+}
+
+data "aws_ssm_parameter" "al2023" {
+  name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+resource "aws_launch_template" "consumer" {
+  name_prefix   = "${var.name}-consumer-"
+  image_id      = data.aws_ssm_parameter.al2023.value
+  instance_type = var.instance_type
+  iam_instance_profile {
+    arn = aws_iam_instance_profile.consumer.arn
+  }
+  metadata_options {
+    http_tokens                 = "required"
+    http_endpoint               = "enabled"
+    http_put_response_hop_limit = 1
+  }
+  monitoring {
+    enabled = true
+  }
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_size           = 16
+      volume_type           = "gp3"
+      encrypted             = true
+      delete_on_termination = true
+    }
+  }
+  network_interfaces {
+    associate_public_ip_address = !var.private_subnets
+    security_groups             = [aws_security_group.consumer.id]
+  }
+  user_data = base64encode(templatefile("${path.module}/user-data.sh.tftpl", {
+    artifact_uri         = "s3://${var.artifact_bucket}/${var.artifact_key}"
+    region               = var.region
+    stream               = aws_kinesis_stream.logs.name
+    app_name             = aws_dynamodb_table.leases.name
+    table                = aws_dynamodb_table.logs.name
+    dlq_url              = aws_sqs_queue.dlq.url
+    eventbridge_required = var.eventbridge_required
+    retention_days       = var.log_retention_days
+  }))
+  tag_specifications {
+    resource_type = "instance"
+    tags          = { Name = "${var.name}-consumer" }
+  }
+}
+
+resource "aws_instance" "consumer" {
+  count     = var.instance_count
+  subnet_id = local.worker_subnets[count.index % length(local.worker_subnets)]
+  launch_template {
+    id      = aws_launch_template.consumer.id
+    version = "$Latest"
+  }
+  tags = { Name = "${var.name}-consumer-${count.index}" }
+}

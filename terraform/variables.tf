@@ -1,0 +1,132 @@
+variable "name" {
+  description = "Prefix of every resource name."
+  type        = string
+  default     = "log-stream"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))
+    error_message = "name must be 2-31 lowercase letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment tag (dev, staging, prod)."
+  type        = string
+  default     = "dev"
+}
+
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "us-east-2"
+}
+
+variable "vpc_cidr" {
+  description = "CIDR of the VPC; two public (and optionally two private) /24 subnets are cut from it."
+  type        = string
+  default     = "10.40.0.0/16"
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0))
+    error_message = "vpc_cidr must be a valid CIDR block."
+  }
+}
+
+variable "private_subnets" {
+  description = "Run the consumer instances in private subnets behind a NAT gateway (adds the NAT's hourly cost)."
+  type        = bool
+  default     = false
+}
+
+variable "ssh_cidr" {
+  description = "CIDR allowed to SSH to the instances; null (default) opens no SSH port: use SSM Session Manager."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.ssh_cidr == null || can(cidrhost(var.ssh_cidr, 0))
+    error_message = "ssh_cidr must be null or a valid CIDR block."
+  }
+}
+
+variable "stream_mode" {
+  description = "Kinesis capacity mode: ON_DEMAND or PROVISIONED."
+  type        = string
+  default     = "ON_DEMAND"
+  validation {
+    condition     = contains(["ON_DEMAND", "PROVISIONED"], var.stream_mode)
+    error_message = "stream_mode must be ON_DEMAND or PROVISIONED."
+  }
+}
+
+variable "shard_count" {
+  description = "Shards when stream_mode is PROVISIONED."
+  type        = number
+  default     = 4
+  validation {
+    condition     = var.shard_count >= 1 && var.shard_count <= 500
+    error_message = "shard_count must be between 1 and 500."
+  }
+}
+
+variable "stream_retention_hours" {
+  description = "How long Kinesis keeps records (24-8760); dead letters point back into this window."
+  type        = number
+  default     = 168
+  validation {
+    condition     = var.stream_retention_hours >= 24 && var.stream_retention_hours <= 8760
+    error_message = "stream_retention_hours must be between 24 and 8760."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days until DynamoDB TTL removes a log item (LOG_RETENTION_DAYS of the consumer); 0 keeps items."
+  type        = number
+  default     = 30
+  validation {
+    condition     = var.log_retention_days >= 0
+    error_message = "log_retention_days must be >= 0."
+  }
+}
+
+variable "instance_type" {
+  description = "EC2 instance type of the consumer."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "instance_count" {
+  description = "Consumer instances (KCL workers sharing the shards)."
+  type        = number
+  default     = 2
+  validation {
+    condition     = var.instance_count >= 1 && var.instance_count <= 20
+    error_message = "instance_count must be between 1 and 20."
+  }
+}
+
+variable "artifact_bucket" {
+  description = "S3 bucket holding the consumer jar."
+  type        = string
+}
+
+variable "artifact_key" {
+  description = "S3 key of consumer-service-<version>-all.jar."
+  type        = string
+  default     = "log-stream/consumer-service-0.1.0-all.jar"
+}
+
+variable "eventbridge_required" {
+  description = "EVENTBRIDGE_REQUIRED of the consumer: the checkpoint waits for LogError events too."
+  type        = bool
+  default     = false
+}
+
+variable "alert_email" {
+  description = "E-mail subscribed to LogError and alarm notifications; null for none."
+  type        = string
+  default     = null
+}
+
+variable "lag_alarm_ms" {
+  description = "Alarm when the stream's iterator age exceeds this many milliseconds."
+  type        = number
+  default     = 60000
+}
