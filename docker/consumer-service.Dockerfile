@@ -7,4 +7,7 @@ COPY consumer-service/target/consumer-service-0.1.0-all.jar /app/app.jar
 USER 10001:10001
 EXPOSE 8081
 ENV SERVER_PORT=8081 LOG_FORMAT=json
+# no curl in the image: bash's /dev/tcp asks /health and looks for a 200
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8081 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/app.jar"]

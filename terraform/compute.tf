@@ -86,6 +86,7 @@ resource "aws_launch_template" "consumer" {
   name_prefix   = "${var.name}-consumer-"
   image_id      = data.aws_ssm_parameter.al2023.value
   instance_type = var.instance_type
+  ebs_optimized = true
   iam_instance_profile {
     arn = aws_iam_instance_profile.consumer.arn
   }
@@ -132,6 +133,20 @@ resource "aws_instance" "consumer" {
   launch_template {
     id      = aws_launch_template.consumer.id
     version = "$Latest"
+  }
+  # repeated from the launch template so that the instance itself states them (and static checks see them)
+  iam_instance_profile = aws_iam_instance_profile.consumer.name
+  ebs_optimized        = true
+  monitoring           = true
+  metadata_options {
+    http_tokens                 = "required"
+    http_endpoint               = "enabled"
+    http_put_response_hop_limit = 1
+  }
+  root_block_device {
+    encrypted   = true
+    volume_type = "gp3"
+    volume_size = 16
   }
   tags = { Name = "${var.name}-consumer-${count.index}" }
 }

@@ -6,6 +6,7 @@ locals {
 }
 
 resource "aws_vpc" "main" {
+  # checkov:skip=CKV2_AWS_11:flow logs are opt-in (enable_flow_logs) to keep the default stack's cost down
   cidr_block           = var.vpc_cidr
   enable_dns_support   = true
   enable_dns_hostnames = true
@@ -126,4 +127,50 @@ resource "aws_vpc_security_group_ingress_rule" "management" {
   from_port                    = 8081
   to_port                      = 8081
   referenced_security_group_id = aws_security_group.consumer.id
+}
+
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  count             = var.enable_flow_logs ? 1 : 0
+  name              = "/${var.name}/vpc-flow-logs"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.main.arn
+}
+
+data "aws_iam_policy_document" "assume_flow_logs" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "flow_logs" {
+  count              = var.enable_flow_logs ? 1 : 0
+  name               = "${var.name}-flow-logs"
+  assume_role_policy = data.aws_iam_policy_document.assume_flow_logs.json
+}
+
+data "aws_iam_policy_document" "flow_logs" {
+  count = var.enable_flow_logs ? 1 : 0
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = ["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  count  = var.enable_flow_logs ? 1 : 0
+  name   = "${var.name}-flow-logs"
+  role   = aws_iam_role.flow_logs[0].id
+  policy = data.aws_iam_policy_document.flow_logs[0].json
+}
+
+resource "aws_flow_log" "main" {
+  count           = var.enable_flow_logs ? 1 : 0
+  vpc_id          = aws_vpc.main.id
+  traffic_type    = "ALL"
+  log_destination = aws_cloudwatch_log_group.flow_logs[0].arn
+  iam_role_arn    = aws_iam_role.flow_logs[0].arn
 }

@@ -130,3 +130,9 @@ variable "lag_alarm_ms" {
   type        = number
   default     = 60000
 }
+
+variable "enable_flow_logs" {
+  description = "Send VPC flow logs to CloudWatch Logs (KMS-encrypted, 365 days)."
+  type        = bool
+  default     = false
+}
