@@ -107,10 +107,6 @@ resource "aws_launch_template" "consumer" {
       delete_on_termination = true
     }
   }
-  network_interfaces {
-    associate_public_ip_address = !var.private_subnets
-    security_groups             = [aws_security_group.consumer.id]
-  }
   user_data = base64encode(templatefile("${path.module}/user-data.sh.tftpl", {
     artifact_uri         = "s3://${var.artifact_bucket}/${var.artifact_key}"
     region               = var.region
@@ -128,8 +124,12 @@ resource "aws_launch_template" "consumer" {
 }
 
 resource "aws_instance" "consumer" {
-  count     = var.instance_count
-  subnet_id = local.worker_subnets[count.index % length(local.worker_subnets)]
+  # checkov:skip=CKV_AWS_88:without private_subnets the instances sit in public subnets and need a public address to reach AWS APIs; no inbound rule is open
+  count                  = var.instance_count
+  subnet_id              = local.worker_subnets[count.index % length(local.worker_subnets)]
+  vpc_security_group_ids = [aws_security_group.consumer.id]
+  # network settings stay on the instance: AWS refuses a launch template's interfaces together with a subnet here
+  associate_public_ip_address = !var.private_subnets
   launch_template {
     id      = aws_launch_template.consumer.id
     version = "$Latest"

@@ -74,7 +74,7 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
 
 resource "aws_cloudwatch_metric_alarm" "alert_failures" {
   alarm_name          = "${var.name}-alert-failures"
-  alarm_description   = "EventBridge rejected LogError events (PutEvents failed entries)."
+  alarm_description   = "The LogError rule failed to deliver to SNS. (Events the consumer itself gave up on are dead-lettered as alert-undelivered, which the dead-letter alarm catches.)"
   namespace           = "AWS/Events"
   metric_name         = "FailedInvocations"
   dimensions          = { RuleName = aws_cloudwatch_event_rule.log_error.name }
