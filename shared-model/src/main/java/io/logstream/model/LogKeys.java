@@ -1,6 +1,10 @@
 package io.logstream.model;
 
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -46,6 +50,25 @@ public final class LogKeys {
     public static String derivedId(String shardId, String sequenceNumber, long subSequenceNumber) {
         String name = shardId + '/' + sequenceNumber + '/' + subSequenceNumber;
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /**
+     * Epoch milliseconds from a digit string or an ISO-8601 / RFC 3339 date-time with offset, if it is one and lies
+     * within the key scheme's range 0..{@value #MAX_TS}.
+     */
+    public static Optional<Long> parseMillis(String text) {
+        String value = text.trim();
+        long millis;
+        if (value.matches("\\d{1,13}")) {
+            millis = Long.parseLong(value);
+        } else {
+            try {
+                millis = OffsetDateTime.parse(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
+            } catch (DateTimeException | ArithmeticException e) {
+                return Optional.empty();
+            }
+        }
+        return millis < 0 || millis > MAX_TS ? Optional.empty() : Optional.of(millis);
     }
 
     public static boolean isValidName(String value) {

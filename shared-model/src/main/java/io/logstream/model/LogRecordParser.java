@@ -12,9 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.DateTimeException;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -143,16 +140,7 @@ public final class LogRecordParser {
         } else if (node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0) {
             millis = node.decimalValue().longValue();
         } else if (node.isTextual()) {
-            String text = node.textValue().trim();
-            if (text.matches("\\d{1,13}")) {
-                millis = Long.parseLong(text);
-            } else {
-                try {
-                    millis = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
-                } catch (DateTimeException | ArithmeticException e) {
-                    return Optional.empty();
-                }
-            }
+            return LogKeys.parseMillis(node.textValue());
         }
         if (millis == null || millis < 0 || millis > LogKeys.MAX_TS) {
             return Optional.empty();

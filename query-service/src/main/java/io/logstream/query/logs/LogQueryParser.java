@@ -4,9 +4,6 @@ import io.logstream.model.LogKeys;
 import io.logstream.model.LogLevel;
 import jakarta.inject.Singleton;
 
-import java.time.DateTimeException;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -108,23 +105,13 @@ public class LogQueryParser {
         if (text == null) {
             return null;
         }
-        String value = text.trim();
-        Long millis = null;
-        if (value.matches("\\d{1,13}")) {
-            millis = Long.parseLong(value);
-        } else {
-            try {
-                millis = OffsetDateTime.parse(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
-            } catch (DateTimeException | ArithmeticException e) {
-                // reported below
-            }
-        }
-        if (millis == null || millis < 0 || millis > LogKeys.MAX_TS) {
+        Optional<Long> millis = LogKeys.parseMillis(text);
+        if (millis.isEmpty()) {
             problems.add(new InvalidParameter(name, "must be an RFC 3339 date-time (2024-08-07T17:00:00Z) or epoch "
-                    + "milliseconds between 0 and " + LogKeys.MAX_TS + ", got '" + abbreviate(value) + "'"));
+                    + "milliseconds between 0 and " + LogKeys.MAX_TS + ", got '" + abbreviate(text.trim()) + "'"));
             return null;
         }
-        return millis;
+        return millis.get();
     }
 
     private static String sortedKnown() {
