@@ -27,9 +27,10 @@ prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/data"
 pids+=($!)
 
 # query traffic for the whole check, so rates over the scraped histogram have something to show
+TOKEN=$(cat .local-run/token)
 ( for _ in $(seq 1 600); do
-    curl -s 'http://localhost:8080/v1/services/checkout/logs?limit=5' > /dev/null
-    curl -s 'http://localhost:8080/v1/services/checkout/logs?level=LOUD' > /dev/null
+    curl -s -H "Authorization: Bearer $TOKEN" 'http://localhost:8080/v1/services/checkout/logs?limit=5' > /dev/null
+    curl -s -H "Authorization: Bearer $TOKEN" 'http://localhost:8080/v1/services/checkout/logs?level=LOUD' > /dev/null
     sleep 0.3
   done ) &
 pids+=($!)
@@ -48,7 +49,9 @@ check() {  # name, PromQL; passes when the query returns at least one series wit
 }
 check "both targets up" 'sum(up{job=~"consumer-service|query-service"}) == 2'
 check "consumer: records stored" 'logstream_records_stored_total'
-check "consumer: lag series per shard" 'count(logstream_shard_millis_behind_latest) >= 1'
+check "consumer: lag series per shard, in seconds" 'count(logstream_shard_lag_seconds) >= 1'
+check "consumer: KCL metrics in snake case" 'count({__name__=~"kcl_[a-z0-9_]+_count"}) >= 1'
+check "consumer: liveness and readiness answer" 'up{job="consumer-service"}'
 check "consumer: batch latency histogram" 'logstream_batch_duration_seconds_count'
 check "query: latency histogram, 200s" 'http_server_requests_seconds_count{uri="/v1/services/{service}/logs",status="200"}'
 check "query: latency histogram, 400s" 'http_server_requests_seconds_count{uri="/v1/services/{service}/logs",status="400"}'

@@ -52,7 +52,7 @@ LOG_FORMAT=text KCL_INITIAL_POSITION=TRIM_HORIZON SERVER_PORT=$CONSUMER_PORT jav
   -Dlog-stream.kcl.shard-sync-interval=5s -Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED \
   -jar "consumer-service/target/consumer-service-$VERSION-all.jar" > "$RUN/consumer-service.log" 2>&1 &
 pids+=($!)
-LOG_FORMAT=text SERVER_PORT=$QUERY_PORT CURSOR_SECRET=local-run java -Xmx512m "${endpoints[@]}" \
+QUERY_AUTH=jwt LOG_FORMAT=text SERVER_PORT=$QUERY_PORT CURSOR_SECRET=local-run java -Xmx512m "${endpoints[@]}" \
   -jar "query-service/target/query-service-$VERSION-all.jar" > "$RUN/query-service.log" 2>&1 &
 pids+=($!)
 
@@ -69,11 +69,13 @@ cat <<INFO
 
 log-stream is running locally (producer: $RATE records/s, 6 services, ~3 % ERROR/FATAL, rare poison).
 
-  Query API        curl -s 'http://localhost:$QUERY_PORT/v1/services/checkout/logs?limit=5'
-                   curl -s 'http://localhost:$QUERY_PORT/v1/services/payments/logs?level=ERROR,FATAL&limit=10'
-                   curl -s "http://localhost:$QUERY_PORT/v1/services/checkout/logs?from=\$(date -u -d '-1 min' +%FT%TZ)&direction=forward"
-  Swagger UI       http://localhost:$QUERY_PORT/swagger-ui/index.html
-  Health           http://localhost:$CONSUMER_PORT/health   http://localhost:$QUERY_PORT/health
+  Query API        (reads need the local bearer token: a key generated for this run signed it)
+                   TOKEN=\$(cat $RUN/token)
+                   curl -s -H "Authorization: Bearer \$TOKEN" 'http://localhost:$QUERY_PORT/v1/services/checkout/logs?limit=5'
+                   curl -s -H "Authorization: Bearer \$TOKEN" 'http://localhost:$QUERY_PORT/v1/services/payments/logs?level=ERROR,FATAL&limit=10'
+                   curl -s -H "Authorization: Bearer \$TOKEN" "http://localhost:$QUERY_PORT/v1/services/checkout/logs?from=\$(date -u -d '-1 min' +%FT%TZ)&direction=forward"
+  OpenAPI          curl -s -H "Authorization: Bearer \$TOKEN" http://localhost:$QUERY_PORT/swagger/log-stream-query-api-1.yml
+  Health           http://localhost:$CONSUMER_PORT/health   http://localhost:$QUERY_PORT/health   (details: HEALTH_DETAILS_VISIBLE=ANONYMOUS)
   Prometheus       http://localhost:$CONSUMER_PORT/prometheus   http://localhost:$QUERY_PORT/prometheus
                    (prometheus --config.file=monitoring/prometheus.yml scrapes both)
   LogError events  tail -f $RUN/logerror-events.jsonl

@@ -2,6 +2,7 @@ package io.logstream.bench;
 
 import io.logstream.localaws.KinesisEngine;
 import io.logstream.localaws.LocalAws;
+import io.logstream.localaws.LocalIdentity;
 import io.logstream.model.LogItemMapper;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
@@ -63,7 +64,7 @@ public final class PipelineBenchmark {
         Path results = root.resolve("benchmarks/results");
         Files.createDirectories(results);
         List<Process> processes = new ArrayList<>();
-        try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESALITE)) {
+        try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESALITE); LocalIdentity identity = LocalIdentity.start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> processes.forEach(Process::destroyForcibly)));
             Map<Integer, Double> ceiling = new java.util.LinkedHashMap<>();
             for (int writers : new int[]{1, 4, 8}) {
@@ -114,11 +115,13 @@ public final class PipelineBenchmark {
 
             List<String> query = new ArrayList<>(List.of(java(), "-Xmx512m"));
             query.addAll(common);
-            query.addAll(List.of("-Dmicronaut.server.port=" + queryPort, "-jar",
+            query.addAll(List.of("-Dmicronaut.server.port=" + queryPort, "-Dlog-stream.auth.mode=jwt",
+                    "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(), "-jar",
                     root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
             processes.add(start(query, results.resolve("query.log")));
+            String authorization = "Bearer " + identity.token("bench", null);
             awaitHealthy(URI.create("http://127.0.0.1:" + queryPort + "/health"));
-            List<Double> latencies = putToQueryable(aws, queryPort, probes);
+            List<Double> latencies = putToQueryable(aws, queryPort, probes, authorization);
 
             double best = ceiling.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
             double p50 = percentile(latencies, 0.5);
@@ -223,7 +226,7 @@ public final class PipelineBenchmark {
         pool.shutdownNow();
     }
 
-    private static List<Double> putToQueryable(LocalAws aws, int queryPort, int probes) throws Exception {
+    private static List<Double> putToQueryable(LocalAws aws, int queryPort, int probes, String authorization) throws Exception {
         List<Double> latencies = new ArrayList<>();
         for (int i = 0; i < probes; i++) {
             String id = "probe-" + i + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -232,7 +235,8 @@ public final class PipelineBenchmark {
             long start = System.nanoTime();
             aws.kinesis().putRecord(b -> b.streamName("bench").partitionKey(id).data(SdkBytes.fromUtf8String(json)));
             while (true) {
-                String body = HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+                String body = HTTP.send(HttpRequest.newBuilder(uri).header("Authorization", authorization).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
                 if (body.contains(id)) {
                     break;
                 }

@@ -1,6 +1,7 @@
 package io.logstream.bench;
 
 import io.logstream.localaws.LocalAws;
+import io.logstream.localaws.LocalIdentity;
 import io.logstream.model.LogItemMapper;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
@@ -35,8 +36,10 @@ import java.util.concurrent.TimeUnit;
  * {@code GET /v1/services/{service}/logs?limit=50} through query-service against the raw SDK {@code Query} it wraps
  * (pk = :svc, newest first, limit 50, through the service's own SDK client), on the same DynamoDB Local, the same
  * data, in the same run, interleaved in
- * rounds so both see the same machine. Prints p50/p99 latency (one client) and requests/s (several clients).
- * Usage: {@code scripts/bench-query.sh [requestsPerRound] [rounds] [concurrency]}.
+ * rounds so both see the same machine. Prints p50/p99 latency (one client), and requests/s and errors at each of
+ * several client counts (each client its own connection). The API is read with a bearer token from a local identity
+ * provider, as in production, so token validation is part of the figure.
+ * Usage: {@code scripts/bench-query.sh [requestsPerRound] [rounds] [clients, comma-separated: 1,8,64]}.
  */
 public final class QueryBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger("bench");
@@ -54,14 +57,18 @@ public final class QueryBenchmark {
     private static void run(String[] args) throws Exception {
         int perRound = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
-        int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 8;
-        try (LocalAws aws = LocalAws.start()) {
+        int[] clientCounts = java.util.Arrays.stream((args.length > 2 ? args[2] : "1,8,64").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        try (LocalAws aws = LocalAws.start(); LocalIdentity identity = LocalIdentity.start()) {
             aws.createLogsTable(TABLE);
             seed(aws.dynamoDb(), 5_000);
             Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
             properties.put("log-stream.table", TABLE);
             properties.put("micronaut.server.port", -1);
             properties.put("micronaut.metrics.enabled", true);
+            properties.put("log-stream.auth.mode", "jwt");
+            properties.put("micronaut.security.token.jwt.signatures.jwks.idp.url", identity.jwksUrl());
+            String authorization = "Bearer " + identity.token("bench", null);
             try (ApplicationContext query = ApplicationContext.run(properties)) {
                 URI base = query.getBean(EmbeddedServer.class).start().getURI();
                 URI uri = URI.create(base + "/v1/services/checkout/logs?limit=50");
@@ -69,7 +76,8 @@ public final class QueryBenchmark {
                 // the service's own client bean: the ratio then isolates what the API adds to the query
                 DynamoDbClient dynamoDb = query.getBean(DynamoDbClient.class);
                 Call api = () -> {
-                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
+                                    .header("Authorization", authorization).build(),
                             HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() != 200) {
                         throw new IllegalStateException("status " + response.statusCode());
@@ -103,9 +111,18 @@ public final class QueryBenchmark {
                     time(repo, perRound, repoNanos);
                     time(api, perRound, apiNanos);
                 }
-                double rawRps = throughput(raw, concurrency, perRound * 2);
-                double apiRps = throughput(api, concurrency, perRound * 2);
-                report(apiNanos, rawNanos, repoNanos, apiRps, rawRps, concurrency);
+                report(apiNanos, rawNanos, repoNanos);
+                StringBuilder table = new StringBuilder(String.format("%n%-8s %12s %12s %8s %10s %10s%n", "clients",
+                        "raw req/s", "API req/s", "API/raw", "raw errors", "API errors"));
+                for (int clients : clientCounts) {
+                    int perClient = Math.max(50, perRound * 2 / clients);
+                    Throughput rawRun = throughput(raw, clients, perClient);
+                    Throughput apiRun = throughput(api, clients, perClient);
+                    table.append(String.format("%-8d %12.0f %12.0f %7.0f%% %10d %10d%n", clients, rawRun.perSecond(),
+                            apiRun.perSecond(), 100 * apiRun.perSecond() / rawRun.perSecond(), rawRun.errors(),
+                            apiRun.errors()));
+                }
+                LOG.info(table.toString());
             }
         }
     }
@@ -139,15 +156,23 @@ public final class QueryBenchmark {
         }
     }
 
-    private static double throughput(Call call, int concurrency, int perClient) throws Exception {
+    private record Throughput(double perSecond, long errors) {
+    }
+
+    private static Throughput throughput(Call call, int concurrency, int perClient) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
         try {
             long start = System.nanoTime();
             List<Future<?>> clients = new ArrayList<>();
             for (int c = 0; c < concurrency; c++) {
                 clients.add(pool.submit(() -> {
                     for (int i = 0; i < perClient; i++) {
-                        call.run();
+                        try {
+                            call.run();
+                        } catch (Exception e) {
+                            errors.incrementAndGet();
+                        }
                     }
                     return null;
                 }));
@@ -155,7 +180,7 @@ public final class QueryBenchmark {
             for (Future<?> client : clients) {
                 client.get(10, TimeUnit.MINUTES);
             }
-            return (double) concurrency * perClient / ((System.nanoTime() - start) / 1e9);
+            return new Throughput((double) concurrency * perClient / ((System.nanoTime() - start) / 1e9), errors.get());
         } finally {
             pool.shutdownNow();
         }
@@ -167,19 +192,17 @@ public final class QueryBenchmark {
         return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1)) / 1e6;
     }
 
-    private static void report(List<Long> api, List<Long> raw, List<Long> repo, double apiRps, double rawRps,
-                               int concurrency) {
+    private static void report(List<Long> api, List<Long> raw, List<Long> repo) {
         double apiP50 = percentile(api, 0.50);
         double rawP50 = percentile(raw, 0.50);
-        String table = String.format("%n%-36s %10s %10s %12s%n", "query (limit 50, newest first)", "p50 ms", "p99 ms",
-                "req/s (" + concurrency + ")")
-                + String.format("%-36s %10.2f %10.2f %12.0f%n", "raw SDK Query", rawP50, percentile(raw, 0.99), rawRps)
-                + String.format("%-36s %10.2f %10.2f %12s%n", "LogRepository.find (in-process)",
-                percentile(repo, 0.50), percentile(repo, 0.99), "-")
-                + String.format("%-36s %10.2f %10.2f %12.0f%n", "GET /v1/services/{s}/logs", apiP50,
-                percentile(api, 0.99), apiRps)
-                + String.format("%-36s %10.2f %10.2f %12.2f%n", "ratio API / raw", apiP50 / rawP50,
-                percentile(api, 0.99) / percentile(raw, 0.99), apiRps / rawRps)
+        String table = String.format("%n%-36s %10s %10s%n", "query (limit 50, newest first), 1 client",
+                "p50 ms", "p99 ms")
+                + String.format("%-36s %10.2f %10.2f%n", "raw SDK Query", rawP50, percentile(raw, 0.99))
+                + String.format("%-36s %10.2f %10.2f%n", "LogRepository.find (in-process)",
+                percentile(repo, 0.50), percentile(repo, 0.99))
+                + String.format("%-36s %10.2f %10.2f%n", "GET /v1/services/{s}/logs", apiP50, percentile(api, 0.99))
+                + String.format("%-36s %10.2f %10.2f%n", "ratio API / raw", apiP50 / rawP50,
+                percentile(api, 0.99) / percentile(raw, 0.99))
                 + String.format("samples: %d per side; goal: p50 ratio <= 1.30 -> %s%n", api.size(),
                 apiP50 / rawP50 <= 1.30 ? "MET" : "NOT MET");
         LOG.info(table);

@@ -102,9 +102,12 @@ class DependencyFailureTest {
             await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).until(() ->
                     pipeline.itemCount() == 20 && pipeline.checkpointedBefore(pipeline.applicationName, sequences));
             HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    Pipeline.baseUrl(consumer).resolve("/health")).build(), HttpResponse.BodyHandlers.ofString());
+                    Pipeline.baseUrl(consumer).resolve("/health/readiness")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(503);
             assertThat(health.body()).contains("dynamodb");
+            // an outage is not cured by a restart: liveness stays up
+            assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(Pipeline.baseUrl(consumer)
+                    .resolve("/health/liveness")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
 
             dynamo.restore();
             await().atMost(Duration.ofSeconds(90)).until(() -> pipeline.itemCount() == 70);

@@ -233,7 +233,7 @@ class EndToEndTest {
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("logstream_records_received_total", "logstream_records_stored_total",
                     "logstream_batch_duration_seconds_bucket", "logstream_checkpoints_total",
-                    "logstream_shard_millis_behind_latest{shard=\"shardId-000000000000\"}");
+                    "logstream_shard_lag_seconds{shard=\"shardId-000000000000\"}");
             assertThat(counter(metrics, "logstream_records_stored_total")).isGreaterThanOrEqualTo(10);
         });
     }

@@ -54,6 +54,7 @@ public final class Pipeline implements AutoCloseable {
     public Map<String, Object> properties(String applicationName) {
         Map<String, Object> properties = new LinkedHashMap<>(aws.serviceProperties());
         properties.put("micronaut.server.port", -1);
+        properties.put("endpoints.health.details-visible", "ANONYMOUS");
         properties.put("log-stream.stream", stream);
         properties.put("log-stream.application-name", applicationName);
         properties.put("log-stream.initial-position", "TRIM_HORIZON");

@@ -1,5 +1,6 @@
 package io.logstream.consumer;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -7,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -36,6 +39,11 @@ class TwoWorkersTest {
         });
         pipeline.putJson(Pipeline.validRecords("split", 200, "INFO"));
         await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 200);
+        // each worker exports lag only for the shards it owns now, not for those it handed over
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(lagSeries(first)).isEqualTo(Pipeline.ownedShards(first));
+            assertThat(lagSeries(second)).isEqualTo(Pipeline.ownedShards(second));
+        });
 
         pipeline.stop(first);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Pipeline.ownedShards(second)).hasSize(4));
@@ -43,5 +51,11 @@ class TwoWorkersTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 400);
         assertThat(pipeline.itemsOf("takeover")).hasSize(200);
         assertThat(pipeline.deadLetters()).isEmpty();
+    }
+
+    private static Set<String> lagSeries(ApplicationContext consumer) {
+        MeterRegistry registry = consumer.getBean(MeterRegistry.class);
+        return registry.find("logstream.shard.lag").meters().stream().map(m -> m.getId().getTag("shard"))
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 }

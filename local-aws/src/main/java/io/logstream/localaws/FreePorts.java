@@ -9,11 +9,11 @@ import java.net.Socket;
 import java.time.Duration;
 
 /** Loopback ports: finding a free one, and waiting until something listens on one. */
-final class FreePorts {
+public final class FreePorts {
     private FreePorts() {
     }
 
-    static int next() {
+    public static int next() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

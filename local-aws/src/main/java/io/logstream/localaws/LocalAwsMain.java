@@ -19,7 +19,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The local AWS side as a process, for {@code scripts/run-local.sh}: starts the engines, creates the stream, the logs
  * table, KCL's lease table and the dead-letter queue, writes their endpoints to an env file, appends every
- * {@code LogError} event to a JSON-lines file, and runs until stopped.
+ * {@code LogError} event to a JSON-lines file, and runs until stopped. It also runs a local identity provider: its
+ * JWKS URL goes into the env file (QUERY_JWKS_URL) and a bearer token that reads every service into {@code token}.
  * Arguments (all optional): {@code --dir DIR --stream NAME --shards N --table NAME --app NAME --queue NAME
  * --kinesis kinesis-mock|kinesalite}.
  */
@@ -44,8 +45,10 @@ public final class LocalAwsMain {
         KinesisEngine.Kind kind = "kinesalite".equals(options.get("--kinesis"))
                 ? KinesisEngine.Kind.KINESALITE : KinesisEngine.Kind.KINESIS_MOCK;
         LocalAws aws = LocalAws.start(kind);
+        LocalIdentity identity = LocalIdentity.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            identity.close();
             aws.close();
             stopped.countDown();
         }, "local-aws-main-stop"));
@@ -64,7 +67,9 @@ public final class LocalAwsMain {
                 .append("KINESIS_STREAM=").append(options.get("--stream")).append('\n')
                 .append("DDB_TABLE=").append(options.get("--table")).append('\n')
                 .append("KCL_APP_NAME=").append(options.get("--app")).append('\n')
-                .append("DLQ_QUEUE_URL=").append(queueUrl).append('\n');
+                .append("DLQ_QUEUE_URL=").append(queueUrl).append('\n')
+                .append("QUERY_JWKS_URL=").append(identity.jwksUrl()).append('\n');
+        Files.writeString(dir.resolve("token"), identity.token("local-run", null), StandardCharsets.UTF_8);
         Path tmp = dir.resolve("aws.env.tmp");
         Files.writeString(tmp, env.toString(), StandardCharsets.UTF_8);
         Files.move(tmp, dir.resolve("aws.env"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

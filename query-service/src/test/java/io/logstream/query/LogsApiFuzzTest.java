@@ -35,6 +35,7 @@ class LogsApiFuzzTest {
     private static URI base;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKEN = TestAuth.token();
 
     @BeforeContainer
     static void start() {
@@ -44,6 +45,7 @@ class LogsApiFuzzTest {
         Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
         properties.put("log-stream.table", table);
         properties.put("micronaut.server.port", -1);
+        properties.putAll(TestAuth.properties());
         context = ApplicationContext.run(properties);
         EmbeddedServer server = context.getBean(EmbeddedServer.class).start();
         base = server.getURI();
@@ -89,7 +91,7 @@ class LogsApiFuzzTest {
         String query = parameters.entrySet().stream().flatMap(e -> e.getValue().stream()
                 .map(v -> encode(e.getKey()) + "=" + encode(v))).collect(Collectors.joining("&"));
         URI uri = URI.create(base + "/v1/services/" + encode(service) + "/logs" + (query.isEmpty() ? "" : "?" + query));
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).as("%s -> %s", uri, response.body()).isIn(200, 400, 404);
         if (response.statusCode() == 200) {

@@ -45,6 +45,7 @@ class LogsApiTest implements TestPropertyProvider {
     private final LocalAws aws = LocalAws.shared();
     private final String table = "api-" + UUID.randomUUID();
     private final List<LogRecord> records = new ArrayList<>();
+    private final String token = TestAuth.token();
 
     @Inject
     @Client("/")
@@ -70,12 +71,14 @@ class LogsApiTest implements TestPropertyProvider {
         aws.serviceProperties().forEach((k, v) -> properties.put(k, v.toString()));
         properties.put("log-stream.table", table);
         properties.put("log-stream.cursor-secret", "test-secret");
+        properties.putAll(TestAuth.properties());
         return properties;
     }
 
     @SuppressWarnings("unchecked")
     private Map<String, Object> get(String path) {
-        return client.toBlocking().retrieve(HttpRequest.GET(path), Argument.mapOf(String.class, Object.class));
+        return client.toBlocking().retrieve(HttpRequest.GET(path).bearerAuth(token),
+                Argument.mapOf(String.class, Object.class));
     }
 
     @SuppressWarnings("unchecked")
@@ -173,7 +176,8 @@ class LogsApiTest implements TestPropertyProvider {
 
     private Map<String, Object> problem(String path) {
         HttpClientResponseException e = org.junit.jupiter.api.Assertions.assertThrows(
-                HttpClientResponseException.class, () -> client.toBlocking().exchange(path, String.class));
+                HttpClientResponseException.class,
+                () -> client.toBlocking().exchange(HttpRequest.GET(path).bearerAuth(token), String.class));
         assertThat(e.getStatus().getCode()).isEqualTo(400);
         assertThat(e.getResponse().getContentType().map(Object::toString)).hasValue("application/problem+json");
         @SuppressWarnings("unchecked")
@@ -223,17 +227,19 @@ class LogsApiTest implements TestPropertyProvider {
 
     @Test
     void unknownRoutesAre404() {
-        assertThatThrownBy(() -> client.toBlocking().exchange("/v1/nothing", String.class))
+        assertThatThrownBy(() -> client.toBlocking().exchange(HttpRequest.GET("/v1/nothing").bearerAuth(token),
+                String.class))
                 .isInstanceOfSatisfying(HttpClientResponseException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(404));
     }
 
     @Test
     void openApiHealthAndMetricsAreServed() {
-        String spec = client.toBlocking().retrieve("/swagger/log-stream-query-api-1.yml");
+        String spec = client.toBlocking().retrieve(HttpRequest.GET("/swagger/log-stream-query-api-1.yml").bearerAuth(token));
         assertThat(spec).contains("/v1/services/{service}/logs").contains("nextCursor").contains("cursor");
-        assertThat(client.toBlocking().retrieve("/swagger-ui/index.html")).containsIgnoringCase("swagger");
-        String health = client.toBlocking().retrieve("/health");
+        assertThat(client.toBlocking().retrieve(HttpRequest.GET("/swagger-ui/index.html").bearerAuth(token)))
+                .containsIgnoringCase("swagger");
+        String health = client.toBlocking().retrieve(HttpRequest.GET("/health").bearerAuth(token));
         assertThat(health).contains("\"status\":\"UP\"").contains("dynamodb").contains(table);
         get("/v1/services/api/logs?limit=1");
         problem("/v1/services/api/logs?limit=0");

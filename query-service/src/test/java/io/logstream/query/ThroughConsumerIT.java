@@ -91,6 +91,7 @@ class ThroughConsumerIT {
         Map<String, Object> queryProperties = new HashMap<>(aws.serviceProperties());
         queryProperties.put("log-stream.table", table);
         queryProperties.put("micronaut.server.port", -1);
+        queryProperties.putAll(TestAuth.properties());
         query = ApplicationContext.run(queryProperties);
         api = query.getBean(EmbeddedServer.class).start().getURI();
 
@@ -125,7 +126,8 @@ class ThroughConsumerIT {
     }
 
     private JsonNode get(String pathAndQuery) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + pathAndQuery)).build(),
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + pathAndQuery))
+                        .header("Authorization", "Bearer " + TestAuth.token()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return json.readTree(response.body());

@@ -45,6 +45,7 @@ public class KclWorker {
     private final Retrier retrier;
     private final KclSettings kcl;
     private final String workerId;
+    private volatile boolean stopping;
 
     public KclWorker(KinesisAsyncClient kinesis, DynamoDbAsyncClient dynamoDb, CloudWatchAsyncClient cloudWatch,
                      PipelineSettings settings, KclSettings kcl, LogRecordProcessorFactory processors,
@@ -76,7 +77,15 @@ public class KclWorker {
                 configs.retrievalConfig().retrievalSpecificConfig(new PollingConfig(settings.stream(), kinesis)
                         .maxRecords(kcl.maxRecords())
                         .idleTimeBetweenReadsInMillis(kcl.idleTimeBetweenReads().toMillis())));
-        this.thread = new Thread(scheduler, "kcl-scheduler");
+        this.thread = new Thread(() -> {
+            try {
+                scheduler.run();
+            } finally {
+                if (!stopping) {
+                    LOG.error("the KCL scheduler thread ended although no shutdown was requested; liveness fails");
+                }
+            }
+        }, "kcl-scheduler");
         thread.setDaemon(true);
         thread.start();
         LOG.info("KCL worker {} started on stream {} (application {}, initial position {})", workerId,
@@ -87,6 +96,14 @@ public class KclWorker {
         return workerId;
     }
 
+    /**
+     * False once the scheduler thread has ended without being asked to: the worker can no longer read, and only a
+     * restart helps.
+     */
+    public boolean alive() {
+        return stopping || thread.isAlive();
+    }
+
     /** True while the scheduler runs and has not been asked to stop. */
     public boolean running() {
         return thread.isAlive() && !scheduler.hasGracefulShutdownStarted();
@@ -94,6 +111,7 @@ public class KclWorker {
 
     @PreDestroy
     void stop() {
+        stopping = true;
         LOG.info("KCL worker {} shutting down gracefully", workerId);
         Future<Boolean> graceful = scheduler.startGracefulShutdown();
         try {

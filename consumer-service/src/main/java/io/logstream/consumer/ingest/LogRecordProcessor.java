@@ -61,7 +61,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     @Override
     public void processRecords(ProcessRecordsInput input) {
         if (input.millisBehindLatest() != null) {
-            metrics.millisBehindLatest(shardId, input.millisBehindLatest());
+            metrics.lag(shardId, input.millisBehindLatest());
         }
         List<KinesisClientRecord> records = input.records();
         if (records.isEmpty()) {
@@ -104,24 +104,30 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void leaseLost(LeaseLostInput input) {
-        shards.released(shardId);
+        release();
         LOG.info("{}: lease lost", shardId);
     }
 
     @Override
     public void shardEnded(ShardEndedInput input) {
-        shards.released(shardId);
+        release();
         LOG.info("{}: shard ended, checkpointing its end", shardId);
         checkpoint(input.checkpointer(), null);
     }
 
     @Override
     public void shutdownRequested(ShutdownRequestedInput input) {
-        shards.released(shardId);
+        release();
         if (lastDone != null) {
             LOG.info("{}: shutdown requested, checkpointing at {}", shardId, lastDone.sequenceNumber());
             checkpoint(input.checkpointer(), lastDone);
         }
+    }
+
+    /** The shard is no longer this worker's: it leaves health and its lag series leaves the metrics. */
+    private void release() {
+        shards.released(shardId);
+        metrics.shardReleased(shardId);
     }
 
     /** Checkpoints at {@code record}, or at the shard's end when null; retries while the lease table is unavailable. */

@@ -1,14 +1,15 @@
 package io.logstream.consumer.metrics;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The consumer's own metrics, named {@code logstream_*} in Prometheus. */
@@ -22,7 +23,7 @@ public class PipelineMetrics {
     private final Counter checkpointFailures;
     private final Counter checkpoints;
     private final Timer batchLatency;
-    private final Map<String, AtomicLong> millisBehindLatest = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> lagMillis = new ConcurrentHashMap<>();
 
     public PipelineMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -81,14 +82,22 @@ public class PipelineMetrics {
         batchLatency.record(duration);
     }
 
-    /** KCL's MillisBehindLatest for one shard. */
-    public void millisBehindLatest(String shardId, long millis) {
-        millisBehindLatest.computeIfAbsent(shardId, shard -> {
+    /** KCL's MillisBehindLatest for one shard this worker owns; exported in seconds. */
+    public void lag(String shardId, long millis) {
+        lagMillis.computeIfAbsent(shardId, shard -> {
             AtomicLong value = new AtomicLong();
-            Gauge.builder("logstream.shard.millis.behind.latest", value, AtomicLong::get)
-                    .description("How far the consumer is behind the tip of the shard (KCL MillisBehindLatest)")
+            TimeGauge.builder("logstream.shard.lag", value, TimeUnit.MILLISECONDS, AtomicLong::get)
+                    .description("How far the consumer is behind the tip of the shard (KCL MillisBehindLatest), "
+                            + "for the shards this worker owns")
                     .tag("shard", shard).register(registry);
             return value;
         }).set(millis);
+    }
+
+    /** The shard's lease was lost, its end reached or the worker is stopping: its lag series goes away. */
+    public void shardReleased(String shardId) {
+        if (lagMillis.remove(shardId) != null) {
+            registry.find("logstream.shard.lag").tag("shard", shardId).meters().forEach(registry::remove);
+        }
     }
 }

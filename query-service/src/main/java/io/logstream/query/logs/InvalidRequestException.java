@@ -1,9 +1,11 @@
 package io.logstream.query.logs;
 
+import io.logstream.query.problem.ClientSafeException;
+
 import java.util.List;
 
 /** A request whose parameters cannot be served; rendered as a 400 problem naming each parameter. */
-public class InvalidRequestException extends RuntimeException {
+public class InvalidRequestException extends ClientSafeException {
     private final List<InvalidParameter> invalidParameters;
 
     public InvalidRequestException(List<InvalidParameter> invalidParameters) {
@@ -14,5 +16,15 @@ public class InvalidRequestException extends RuntimeException {
 
     public List<InvalidParameter> invalidParameters() {
         return invalidParameters;
+    }
+
+    @Override
+    public String problemType() {
+        return "invalid-parameters";
+    }
+
+    @Override
+    public String title() {
+        return "Invalid request parameters";
     }
 }

@@ -1,0 +1,208 @@
+package io.logstream.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jwt.JWTClaimsSet;
+import io.logstream.localaws.LocalAws;
+import io.logstream.localaws.LocalIdentity;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Who may read what, and what every error looks like: only health and metrics are anonymous, reads need a valid
+ * bearer token whose services claim covers the service, and every error (the framework's too) is a problem+json
+ * body that carries no exception text.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SecurityTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final LocalAws aws = LocalAws.shared();
+    private final String table = "security-" + UUID.randomUUID();
+    private ApplicationContext context;
+    private URI base;
+
+    @BeforeAll
+    void start() {
+        aws.createLogsTable(table);
+        context = ApplicationContext.run(properties(TestAuth.properties()));
+        base = context.getBean(EmbeddedServer.class).start().getURI();
+    }
+
+    @AfterAll
+    void stop() {
+        context.close();
+    }
+
+    private Map<String, Object> properties(Map<String, String> auth) {
+        Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
+        properties.put("log-stream.table", table);
+        properties.put("micronaut.server.port", -1);
+        properties.put("log-stream.test.boom", "true");
+        properties.putAll(auth);
+        return properties;
+    }
+
+    private HttpResponse<String> send(String method, String path, String token, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode problem(HttpResponse<String> response, int status) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/problem+json"));
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.path("status").asInt()).isEqualTo(status);
+        assertThat(body.path("type").asText()).startsWith("/problems/");
+        assertThat(body.path("title").asText()).isNotBlank();
+        assertThat(body.path("detail").asText()).isNotBlank();
+        assertThat(response.body()).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("io.micronaut")
+                .doesNotContain("java.");
+        return body;
+    }
+
+    @Test
+    void onlyHealthAndMetricsAreAnonymousAndHealthShowsThemNoDetails() throws Exception {
+        for (String path : List.of("/health", "/health/liveness", "/health/readiness")) {
+            HttpResponse<String> health = send("GET", path, null);
+            assertThat(health.statusCode()).as(path).isEqualTo(200);
+            assertThat(JSON.readTree(health.body()).path("status").asText()).isEqualTo("UP");
+            assertThat(health.body()).as(path).doesNotContain("dynamodb").doesNotContain(table);
+        }
+        assertThat(send("GET", "/prometheus", null).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/health", TestAuth.token()).body()).contains("dynamodb").contains(table);
+
+        problem(send("GET", "/v1/services/api/logs", null), 401);
+        problem(send("GET", "/swagger/log-stream-query-api-1.yml", null), 401);
+    }
+
+    @Test
+    void everyOtherManagementEndpointIsGoneForAnonymousAndAuthenticatedCallersAlike() throws Exception {
+        for (String token : new String[]{null, TestAuth.token()}) {
+            for (String path : List.of("/beans", "/routes", "/threaddump", "/env", "/loggers", "/info", "/metrics",
+                    "/caches", "/refresh", "/stop")) {
+                HttpResponse<String> response = send("GET", path, token);
+                assertThat(response.statusCode()).as("GET %s", path).isIn(401, 404);
+                problem(response, response.statusCode());
+            }
+            HttpResponse<String> refresh = send("POST", "/refresh", token);
+            assertThat(refresh.statusCode()).isIn(401, 404);
+            assertThat(send("POST", "/stop", token).statusCode()).isIn(401, 404);
+        }
+    }
+
+    @Test
+    void aMissingForgedOrExpiredTokenIs401WithABearerChallenge() throws Exception {
+        HttpResponse<String> anonymous = send("GET", "/v1/services/api/logs", null);
+        problem(anonymous, 401);
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+
+        try (LocalIdentity stranger = LocalIdentity.start()) {
+            problem(send("GET", "/v1/services/api/logs", stranger.token("mallory", null)), 401);
+        }
+        String expired = TestAuth.IDENTITY.sign(new JWTClaimsSet.Builder().subject("late").issuer(LocalIdentity.ISSUER)
+                .expirationTime(Date.from(Instant.now().minusSeconds(600))).build());
+        problem(send("GET", "/v1/services/api/logs", expired), 401);
+        problem(send("GET", "/v1/services/api/logs", "not.a.jwt"), 401);
+    }
+
+    @Test
+    void theServicesClaimLimitsWhatATokenMayRead() throws Exception {
+        String checkoutOnly = TestAuth.tokenFor("checkout", "payments");
+        assertThat(send("GET", "/v1/services/checkout/logs", checkoutOnly).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/v1/services/payments/logs", checkoutOnly).statusCode()).isEqualTo(200);
+        JsonNode forbidden = problem(send("GET", "/v1/services/api/logs", checkoutOnly), 403);
+        assertThat(forbidden.path("instance").asText()).isEqualTo("/v1/services/api/logs");
+        assertThat(send("GET", "/v1/services/api/logs", TestAuth.tokenFor("*")).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/v1/services/api/logs", TestAuth.token()).statusCode()).isEqualTo(200);
+        String spaceSeparated = TestAuth.IDENTITY.sign(new JWTClaimsSet.Builder().subject("s")
+                .expirationTime(Date.from(Instant.now().plusSeconds(600))).claim("services", "api other").build());
+        assertThat(send("GET", "/v1/services/other/logs", spaceSeparated).statusCode()).isEqualTo(200);
+        problem(send("GET", "/v1/services/checkout/logs", spaceSeparated), 403);
+    }
+
+    @Test
+    void frameworkErrorsAreProblemsToo() throws Exception {
+        String token = TestAuth.token();
+        problem(send("GET", "/v1/nothing/here", token), 404);
+        HttpResponse<String> notAllowed = send("DELETE", "/v1/services/api/logs", token);
+        problem(notAllowed, 405);
+        problem(send("GET", "/v1/services/api/logs", token, "Accept", "text/xml"), 406);
+        HttpResponse<String> unsupported = http.send(HttpRequest.newBuilder(base.resolve("/test-only/echo"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "text/xml")
+                .POST(HttpRequest.BodyPublishers.ofString("<x/>")).build(), HttpResponse.BodyHandlers.ofString());
+        problem(unsupported, 415);
+        problem(send("GET", "/v1/services/api/logs?limit=0", token), 400);
+    }
+
+    @Test
+    void anUnexpectedFailureIsA500ThatSaysNothingAboutIt() throws Exception {
+        JsonNode body = problem(send("GET", "/test-only/boom", TestAuth.token()), 500);
+        assertThat(body.toString()).doesNotContain(BoomController.SECRET).doesNotContain("IllegalState");
+    }
+
+    @Test
+    void anUnreachableStoreIsA503WithRetryAfter() throws Exception {
+        Map<String, String> auth = new HashMap<>(TestAuth.properties());
+        auth.put("aws.endpoints.dynamodb", "http://127.0.0.1:" + io.logstream.localaws.FreePorts.next());
+        try (ApplicationContext broken = ApplicationContext.run(properties(auth))) {
+            URI brokenBase = broken.getBean(EmbeddedServer.class).start().getURI();
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(brokenBase.resolve("/v1/services/api/logs"))
+                    .header("Authorization", "Bearer " + TestAuth.token()).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode body = problem(response, 503);
+            assertThat(response.headers().firstValue("Retry-After")).isPresent();
+            assertThat(body.toString()).doesNotContain("127.0.0.1");
+            assertThat(http.send(HttpRequest.newBuilder(brokenBase.resolve("/health/readiness")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
+            assertThat(http.send(HttpRequest.newBuilder(brokenBase.resolve("/health/liveness")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void withoutAnAuthSettingTheServiceRefusesToStart() {
+        assertThatThrownBy(() -> ApplicationContext.run(properties(Map.of())).close())
+                .hasStackTraceContaining("QUERY_AUTH must be");
+        assertThatThrownBy(() -> ApplicationContext.run(properties(Map.of("log-stream.auth.mode", "jwt"))).close())
+                .hasStackTraceContaining("QUERY_JWKS_URL");
+    }
+
+    @Test
+    void anExplicitNoneOpensReads() throws Exception {
+        try (ApplicationContext open = ApplicationContext.run(properties(Map.of("log-stream.auth.mode", "none")))) {
+            URI openBase = open.getBean(EmbeddedServer.class).start().getURI();
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(openBase.resolve("/v1/services/api/logs"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(http.send(HttpRequest.newBuilder(openBase.resolve("/beans")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        }
+    }
+}
