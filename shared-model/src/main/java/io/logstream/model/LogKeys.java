@@ -2,10 +2,12 @@ package io.logstream.model;
 
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -20,6 +22,10 @@ public final class LogKeys {
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:/-]{1,128}");
     private static final char SEPARATOR = '#';
     private static final String AFTER_EVERY_ID = "~";
+    /** date and time up to the minute, seconds, fraction, then Z or an offset. */
+    private static final Pattern RFC_3339 = Pattern.compile(
+            "(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:)(\\d{2})(\\.\\d{1,9})?(Z|([+-])(\\d{2}):(\\d{2}))",
+            Pattern.CASE_INSENSITIVE);
 
     private LogKeys() {
     }
@@ -57,18 +63,59 @@ public final class LogKeys {
      * within the key scheme's range 0..{@value #MAX_TS}.
      */
     public static Optional<Long> parseMillis(String text) {
+        return parseMillis(text, false);
+    }
+
+    /**
+     * As {@link #parseMillis(String)}, but with {@code clampDateTimes} a well-formed date-time outside the key range
+     * is moved to its nearest end (0 or {@value #MAX_TS}): as a query bound it selects the same records. Digit strings
+     * are never clamped: 14 digits is a typo, not a far future.
+     */
+    public static Optional<Long> parseMillis(String text, boolean clampDateTimes) {
         String value = text.trim();
-        long millis;
         if (value.matches("\\d{1,13}")) {
-            millis = Long.parseLong(value);
-        } else {
-            try {
-                millis = OffsetDateTime.parse(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
-            } catch (DateTimeException | ArithmeticException e) {
-                return Optional.empty();
-            }
+            long millis = Long.parseLong(value);
+            return millis > MAX_TS ? Optional.empty() : Optional.of(millis);
+        }
+        Optional<Long> parsed = rfc3339Millis(value);
+        if (parsed.isEmpty()) {
+            return Optional.empty();
+        }
+        long millis = parsed.get();
+        if (clampDateTimes) {
+            return Optional.of(Math.max(0, Math.min(MAX_TS, millis)));
         }
         return millis < 0 || millis > MAX_TS ? Optional.empty() : Optional.of(millis);
+    }
+
+    /**
+     * An RFC 3339 date-time: {@code T}/{@code Z} in either case, any offset up to ±23:59 (java.time stops at ±18:00),
+     * a leap second {@code :60} counted as the next second.
+     */
+    private static Optional<Long> rfc3339Millis(String value) {
+        Matcher m = RFC_3339.matcher(value);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        boolean leapSecond = "60".equals(m.group(2));
+        try {
+            LocalDateTime local = LocalDateTime.parse(m.group(1).toUpperCase(Locale.ROOT) + (leapSecond ? "59" : m.group(2))
+                    + (m.group(3) == null ? "" : m.group(3)));
+            long offsetSeconds = 0;
+            if (m.group(5) != null) {
+                int hours = Integer.parseInt(m.group(6));
+                int minutes = Integer.parseInt(m.group(7));
+                if (hours > 23 || minutes > 59) {
+                    return Optional.empty();
+                }
+                offsetSeconds = ("-".equals(m.group(5)) ? -1L : 1L) * (hours * 3600L + minutes * 60L);
+            }
+            long millis = Math.addExact(Math.multiplyExact(local.toEpochSecond(ZoneOffset.UTC) - offsetSeconds, 1000L),
+                    local.getNano() / 1_000_000);
+            return Optional.of(leapSecond ? millis + 1000 : millis);
+        } catch (DateTimeException | ArithmeticException e) {
+            return Optional.empty();
+        }
     }
 
     public static boolean isValidName(String value) {

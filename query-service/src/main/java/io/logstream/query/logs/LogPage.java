@@ -1,6 +1,7 @@
 package io.logstream.query.logs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 
 import java.util.List;
@@ -8,5 +9,5 @@ import java.util.List;
 /** A page of logs; {@code nextCursor} is null on the last page. */
 @Serdeable
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record LogPage(String service, List<LogView> items, String nextCursor) {
+public record LogPage(String service, List<LogView> items, @Nullable String nextCursor) {
 }

@@ -40,7 +40,10 @@ public class LogQueryParser {
         String limitText = single(parameters, "limit", problems);
         if (limitText != null) {
             try {
-                limit = Integer.parseInt(limitText.trim());
+                if (!limitText.matches("[0-9]{1,9}")) {
+                    throw new NumberFormatException(limitText);
+                }
+                limit = Integer.parseInt(limitText);
                 if (limit < 1 || limit > MAX_LIMIT) {
                     problems.add(new InvalidParameter("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit));
                 }
@@ -57,7 +60,7 @@ public class LogQueryParser {
         String directionText = single(parameters, "direction", problems);
         if (directionText != null) {
             try {
-                direction = Direction.valueOf(directionText.trim().toUpperCase(Locale.ROOT));
+                direction = Direction.valueOf(directionText.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 problems.add(new InvalidParameter("direction", "must be 'backward' or 'forward'"));
             }
@@ -65,7 +68,8 @@ public class LogQueryParser {
         Set<LogLevel> levels = EnumSet.noneOf(LogLevel.class);
         for (String value : parameters.getOrDefault("level", List.of())) {
             for (String part : value.split(",", -1)) {
-                Optional<LogLevel> level = LogLevel.parse(part);
+                // exactly a name, no padding: what the OpenAPI document declares
+                Optional<LogLevel> level = part.equals(part.strip()) ? LogLevel.parse(part) : Optional.empty();
                 if (level.isPresent()) {
                     levels.add(level.get());
                 } else {
@@ -100,12 +104,15 @@ public class LogQueryParser {
         return values.get(0);
     }
 
-    /** RFC 3339 date-time or epoch milliseconds, within the key scheme's range. */
+    /**
+     * RFC 3339 date-time or epoch milliseconds 0..{@value LogKeys#MAX_TS}; a date-time outside that range is moved to
+     * its nearest end, which selects the same records.
+     */
     private static Long instant(String name, String text, List<InvalidParameter> problems) {
         if (text == null) {
             return null;
         }
-        Optional<Long> millis = LogKeys.parseMillis(text);
+        Optional<Long> millis = LogKeys.parseMillis(text, true);
         if (millis.isEmpty()) {
             problems.add(new InvalidParameter(name, "must be an RFC 3339 date-time (2024-08-07T17:00:00Z) or epoch "
                     + "milliseconds between 0 and " + LogKeys.MAX_TS + ", got '" + abbreviate(text.trim()) + "'"));

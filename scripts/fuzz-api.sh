@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Fuzzes the query API from its own OpenAPI document with schemathesis (every check) against a local run of the whole
+# system (producer traffic included, so answers carry real items), authenticated with the local run's token, and
+# also with no token and a forged one. Exits non-zero on any failure. Needs the jars (mvn package) and `st`
+# (pip install -r infra-check/requirements-fuzz.txt).
+# Environment: MAX_EXAMPLES (per operation and phase, default 300), QUERY_PORT (8080), CONSUMER_PORT (8081).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v st > /dev/null || { echo "schemathesis not installed (pip install -r infra-check/requirements-fuzz.txt)" >&2; exit 1; }
+QUERY_PORT=${QUERY_PORT:-8080}
+WORK=$(mktemp -d)
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+SKIP_BUILD=1 RATE=40 scripts/run-local.sh > "$WORK/run-local.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 180); do grep -q "Ctrl-C stops everything" "$WORK/run-local.log" && break; sleep 0.5; done
+grep -q "Ctrl-C stops everything" "$WORK/run-local.log" || { cat "$WORK/run-local.log"; echo "local run did not start" >&2; exit 1; }
+sleep 5 # a few seconds of producer traffic, so pages have items
+
+SPEC=query-service/target/classes/META-INF/swagger/log-stream-query-api-1.yml
+SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=scripts st --config-file scripts/schemathesis.toml run "$SPEC" --url "http://127.0.0.1:$QUERY_PORT" --checks all \
+  --header "Authorization: Bearer $(cat .local-run/token)" \
+  --max-examples "${MAX_EXAMPLES:-300}" --seed 20261122 --workers 2
