@@ -42,5 +42,9 @@ output "service_environment" {
     DDB_TABLE      = aws_dynamodb_table.logs.name
     EVENT_BUS      = "default"
     DLQ_QUEUE_URL  = aws_sqs_queue.dlq.url
+    # query-service refuses to start without QUERY_AUTH; "none" only when no identity provider is configured
+    QUERY_AUTH           = var.query_jwks_url == "" ? "none" : "jwt"
+    QUERY_JWKS_URL       = var.query_jwks_url
+    QUERY_SERVICES_CLAIM = var.query_services_claim
   }
 }

@@ -119,6 +119,18 @@ variable "eventbridge_required" {
   default     = false
 }
 
+variable "query_jwks_url" {
+  description = "JWKS URL of the identity provider whose bearer tokens query-service accepts (QUERY_JWKS_URL); empty means QUERY_AUTH=none, for a private network only"
+  type        = string
+  default     = ""
+}
+
+variable "query_services_claim" {
+  description = "Token claim listing the services a caller may read (QUERY_SERVICES_CLAIM)"
+  type        = string
+  default     = "services"
+}
+
 variable "alert_email" {
   description = "E-mail subscribed to LogError and alarm notifications; null for none."
   type        = string

@@ -61,10 +61,8 @@ public class KclWorker {
                 .shardSyncIntervalMillis(kcl.shardSyncInterval().toMillis())
                 .dynamoDbLockBasedLeaderLeaseDurationInMillis(kcl.leaderLeaseDuration().toMillis())
                 .dynamoDbLockBasedLeaderHeartbeatPeriodInMillis(kcl.leaderHeartbeatPeriod().toMillis())
-                .leaseAssignmentStrategy(kcl.leaseAssignmentStrategy());
-        if (kcl.leaseAssignmentInterval() != null) {
-            leases.leaseAssignmentIntervalMillis(kcl.leaseAssignmentInterval().toMillis());
-        }
+                .leaseAssignmentStrategy(kcl.leaseAssignmentStrategy())
+                .leaseAssignmentIntervalMillis(kcl.leaseAssignmentInterval().toMillis());
         this.scheduler = creator.create(
                 configs.checkpointConfig(),
                 configs.coordinatorConfig()

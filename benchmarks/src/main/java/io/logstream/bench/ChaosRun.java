@@ -1,0 +1,358 @@
+package io.logstream.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logstream.localaws.KinesisEngine;
+import io.logstream.localaws.LocalAws;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+import software.amazon.awssdk.services.kinesis.model.ScalingType;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Chaos run of the whole consumer (its jar, two workers) on the local engines: records (5 % ERROR, 0.5 % poison)
+ * are put while one worker is killed with -9 several times and restarted, the stream is resharded (4 → 8 → 4
+ * shards), and DynamoDB answers half of the BatchWriteItem calls with ProvisionedThroughputExceededException for a
+ * while. Then it checks: nothing lost, nothing stored twice, every poison record dead-lettered, every ERROR alerted,
+ * and every child shard's records stored only after all of its parents' records. Exit code 0 only if all hold.
+ * Usage: {@code scripts/chaos.sh [short|long]}.
+ */
+public final class ChaosRun {
+    private static final Logger LOG = LoggerFactory.getLogger("bench");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String STREAM = "chaos";
+    private static final String TABLE = "chaos-logs";
+    private static final String APP = "chaos-app";
+
+    private record Plan(int records, int rate, int kills, int throttleSeconds) {
+    }
+
+    private ChaosRun() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean longMode = args.length > 0 && "long".equals(args[0]);
+        Plan plan = longMode ? new Plan(100_000, 800, 5, 30) : new Plan(6_000, 300, 2, 10);
+        Path root = Path.of(System.getProperty("logstream.root", "."));
+        Path logs = root.resolve("benchmarks/results/chaos-logs");
+        Files.createDirectories(logs);
+        boolean held;
+        try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESIS_MOCK);
+             ThrottlingProxy dynamo = new ThrottlingProxy(aws.dynamoDbEndpoint())) {
+            held = run(plan, root, logs, aws, dynamo);
+        }
+        System.exit(held ? 0 : 1);
+    }
+
+    private static boolean run(Plan plan, Path root, Path logs, LocalAws aws, ThrottlingProxy dynamo) throws Exception {
+        aws.createStream(STREAM, 4);
+        aws.createLogsTable(TABLE);
+        aws.createLeaseTable(APP);
+        String queue = aws.createQueue("chaos-dlq");
+        List<String> properties = List.of("log-stream.stream=" + STREAM, "log-stream.table=" + TABLE,
+                "log-stream.application-name=" + APP, "log-stream.initial-position=TRIM_HORIZON",
+                "log-stream.dead-letter-queue-url=" + queue, "log-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
+                "aws.endpoints.dynamodb=" + dynamo.endpoint(), "LOG_FORMAT=text");
+        List<AtomicReference<ConsumerProcess>> workers = new ArrayList<>();
+        int[] started = {0};
+        // one after the other: two workers initialising a brand-new application in the same second trip over KCL's
+        // migration-state creation (docs/consumer.md, KCL 3 notes)
+        for (int i = 0; i < 2; i++) {
+            ConsumerProcess worker = ConsumerProcess.start(root, aws, properties,
+                    logs.resolve("worker-" + started[0]++ + ".log"));
+            workers.add(new AtomicReference<>(worker));
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (i == 0 ? worker.shards().isEmpty() : !worker.healthy()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("worker " + i + " did not start; see " + logs);
+                }
+                Thread.sleep(200);
+            }
+        }
+        Random random = new Random(42);
+        double seconds = (double) plan.records() / plan.rate();
+        ScheduledExecutorService chaos = Executors.newScheduledThreadPool(2);
+        List<String> events = new ArrayList<>();
+        for (int k = 0; k < plan.kills(); k++) {
+            long at = (long) ((0.1 + 0.8 * random.nextDouble()) * seconds * 1000);
+            chaos.schedule(() -> {
+                AtomicReference<ConsumerProcess> victim = workers.get(random.nextInt(2));
+                try {
+                    victim.get().kill();
+                    events.add(String.format("%.0f s: kill -9 a worker", at / 1000.0));
+                    Thread.sleep(3000);
+                    synchronized (started) {
+                        victim.set(ConsumerProcess.start(root, aws, properties,
+                                logs.resolve("worker-" + started[0]++ + ".log")));
+                    }
+                } catch (Exception e) {
+                    LOG.error("kill/restart failed", e);
+                }
+            }, at, TimeUnit.MILLISECONDS);
+        }
+        chaos.schedule(() -> reshard(aws, 8, events), (long) (0.3 * seconds * 1000), TimeUnit.MILLISECONDS);
+        chaos.schedule(() -> reshard(aws, 4, events), (long) (0.65 * seconds * 1000), TimeUnit.MILLISECONDS);
+        chaos.schedule(() -> {
+            dynamo.throttle(0.5);
+            events.add("throttling half of BatchWriteItem for " + plan.throttleSeconds() + " s");
+        }, (long) (0.45 * seconds * 1000), TimeUnit.MILLISECONDS);
+        chaos.schedule(() -> dynamo.throttle(0), (long) (0.45 * seconds * 1000) + plan.throttleSeconds() * 1000L,
+                TimeUnit.MILLISECONDS);
+        double[] maxLag = {0};
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(() -> workers.forEach(w -> maxLag[0] = Math.max(maxLag[0], w.get().maxLag())),
+                1, 1, TimeUnit.SECONDS);
+
+        Put put = produce(aws, plan, random);
+        LOG.info("put {} records ({} ERROR, {} poison) in {} s", put.shardOf.size() + put.poison.size(),
+                put.errors, put.poison.size(), String.format("%.0f", seconds));
+        chaos.shutdown();
+        chaos.awaitTermination(5, TimeUnit.MINUTES);
+
+        Map<Long, List<Map<String, AttributeValue>>> stored = new HashMap<>();
+        List<JsonNode> deadLetters = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(longMode(plan) ? 20 : 8);
+        while (System.nanoTime() < deadline) {
+            stored = scan(aws);
+            deadLetters.addAll(drain(aws, queue));
+            if (stored.size() >= put.shardOf.size() && deadLetters.size() >= put.poison.size()) {
+                break;
+            }
+            LOG.info("waiting: {} of {} stored, {} of {} dead-lettered", stored.size(), put.shardOf.size(),
+                    deadLetters.size(), put.poison.size());
+            Thread.sleep(5000);
+        }
+        Thread.sleep(5000); // late duplicates or alerts, if any, arrive too
+        stored = scan(aws);
+        deadLetters.addAll(drain(aws, queue));
+        sampler.shutdownNow();
+        for (AtomicReference<ConsumerProcess> worker : workers) {
+            worker.get().stopGracefully();
+        }
+        return report(plan, put, stored, deadLetters, aws, dynamo, maxLag[0], events);
+    }
+
+    private static boolean longMode(Plan plan) {
+        return plan.records() > 50_000;
+    }
+
+    private static void reshard(LocalAws aws, int shards, List<String> events) {
+        try {
+            aws.kinesis().updateShardCount(b -> b.streamName(STREAM).targetShardCount(shards)
+                    .scalingType(ScalingType.UNIFORM_SCALING));
+            events.add("reshard to " + shards + " shards");
+        } catch (Exception e) {
+            LOG.error("reshard to {} failed", shards, e);
+            events.add("reshard to " + shards + " FAILED: " + e.getMessage());
+        }
+    }
+
+    private static final class Put {
+        final Map<Long, String> shardOf = new ConcurrentHashMap<>();
+        final Map<Long, Long> putAt = new ConcurrentHashMap<>();
+        final Set<String> poison = ConcurrentHashMap.newKeySet();
+        int errors;
+    }
+
+    private static Put produce(LocalAws aws, Plan plan, Random random) throws InterruptedException {
+        Put put = new Put();
+        String[] poisons = {"{\"service\":\"chaos\",\"message\":", "{\"level\":\"INFO\",\"message\":\"no service\"}",
+                "{\"service\":\"chaos\",\"level\":\"LOUD\",\"message\":\"bad level\"}", "[1,2,3]"};
+        long started = System.nanoTime();
+        int batch = Math.max(1, plan.rate() / 10);
+        for (long n = 0; n < plan.records(); ) {
+            List<PutRecordsRequestEntry> entries = new ArrayList<>();
+            List<Long> numbers = new ArrayList<>();
+            for (int i = 0; i < batch && n < plan.records(); i++, n++) {
+                String payload;
+                if (random.nextDouble() < 0.005) {
+                    payload = poisons[random.nextInt(poisons.length)].replace("no service", "no service " + n)
+                            .replace("bad level", "bad level " + n).replace("[1,2,3]", "[" + n + "]")
+                            .replace("\"message\":", "\"message\":" + (n % 2 == 0 ? "" : " "));
+                    put.poison.add(payload);
+                    numbers.add(-1L);
+                } else {
+                    boolean error = random.nextDouble() < 0.05;
+                    put.errors += error ? 1 : 0;
+                    payload = "{\"service\":\"chaos-" + n % 6 + "\",\"level\":\"" + (error ? "ERROR" : "INFO")
+                            + "\",\"message\":\"chaos record " + n + "\",\"n\":" + n + "}";
+                    numbers.add(n);
+                }
+                entries.add(PutRecordsRequestEntry.builder().partitionKey(Long.toString(random.nextLong()))
+                        .data(SdkBytes.fromUtf8String(payload)).build());
+            }
+            while (!entries.isEmpty()) {
+                List<PutRecordsRequestEntry> current = entries;
+                List<PutRecordsResultEntry> results;
+                try {
+                    results = aws.kinesis().putRecords(b -> b.streamName(STREAM).records(current)).records();
+                } catch (Exception e) {
+                    LOG.warn("put failed, retrying: {}", e.toString());
+                    Thread.sleep(500);
+                    continue;
+                }
+                List<PutRecordsRequestEntry> failed = new ArrayList<>();
+                List<Long> failedNumbers = new ArrayList<>();
+                for (int i = 0; i < results.size(); i++) {
+                    if (results.get(i).errorCode() != null) {
+                        failed.add(current.get(i));
+                        failedNumbers.add(numbers.get(i));
+                    } else if (numbers.get(i) >= 0) {
+                        put.shardOf.put(numbers.get(i), results.get(i).shardId());
+                        put.putAt.put(numbers.get(i), System.currentTimeMillis());
+                    }
+                }
+                entries = failed;
+                numbers = failedNumbers;
+            }
+            long due = started + (long) (n * 1e9 / plan.rate());
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+        }
+        return put;
+    }
+
+    /** Stored items by their record number {@code n}; a number stored twice shows up as a list of two. */
+    private static Map<Long, List<Map<String, AttributeValue>>> scan(LocalAws aws) {
+        Map<Long, List<Map<String, AttributeValue>>> byNumber = new HashMap<>();
+        aws.dynamoDb().scanPaginator(b -> b.tableName(TABLE)).items().forEach(item -> {
+            AttributeValue attributes = item.get("attributes");
+            if (attributes != null && attributes.hasM() && attributes.m().containsKey("n")) {
+                byNumber.computeIfAbsent(Long.parseLong(attributes.m().get("n").n()), k -> new ArrayList<>()).add(item);
+            }
+        });
+        return byNumber;
+    }
+
+    private static List<JsonNode> drain(LocalAws aws, String queue) throws Exception {
+        List<JsonNode> letters = new ArrayList<>();
+        while (true) {
+            List<Message> messages = aws.sqs().receiveMessage(b -> b.queueUrl(queue).maxNumberOfMessages(10)
+                    .visibilityTimeout(600)).messages();
+            if (messages.isEmpty()) {
+                return letters;
+            }
+            for (Message message : messages) {
+                letters.add(JSON.readTree(message.body()));
+                aws.sqs().deleteMessage(b -> b.queueUrl(queue).receiptHandle(message.receiptHandle()));
+            }
+        }
+    }
+
+    private static boolean report(Plan plan, Put put, Map<Long, List<Map<String, AttributeValue>>> stored,
+                                  List<JsonNode> deadLetters, LocalAws aws, ThrottlingProxy dynamo, double maxLag,
+                                  List<String> events) throws Exception {
+        long lost = put.shardOf.keySet().stream().filter(n -> !stored.containsKey(n)).count();
+        long duplicatedRecords = stored.values().stream().filter(items -> items.size() > 1).count();
+        Set<String> keys = new HashSet<>();
+        long items = 0;
+        for (List<Map<String, AttributeValue>> list : stored.values()) {
+            for (Map<String, AttributeValue> item : list) {
+                items++;
+                keys.add(item.get("pk").s() + "|" + item.get("sk").s());
+            }
+        }
+        long duplicatedKeys = items - keys.size();
+        Map<String, Integer> byReason = new TreeMap<>();
+        Set<String> deadPayloads = new HashSet<>();
+        for (JsonNode letter : deadLetters) {
+            byReason.merge(letter.path("reason").asText(), 1, Integer::sum);
+            deadPayloads.add(new String(Base64.getDecoder().decode(letter.path("payload").asText()),
+                    StandardCharsets.UTF_8));
+        }
+        long poisonMissing = put.poison.stream().filter(p -> !deadPayloads.contains(p)).count();
+        long alerts = aws.eventBridge().acceptedEvents().stream().filter(e -> e.detail().contains("chaos record")).count();
+        Set<String> alertedIds = new HashSet<>();
+        for (var event : aws.eventBridge().acceptedEvents()) {
+            alertedIds.add(JSON.readTree(event.detail()).path("id").asText());
+        }
+        List<String> orderViolations = childAfterParent(aws, put, stored);
+        List<Long> delays = new ArrayList<>();
+        stored.forEach((n, list) -> delays.add(Long.parseLong(list.get(0).get("ingestedAt").n()) - put.putAt.get(n)));
+        delays.sort(Long::compare);
+        long p99Delay = delays.isEmpty() ? 0 : delays.get((int) Math.ceil(0.99 * delays.size()) - 1);
+        long maxDelay = delays.isEmpty() ? 0 : delays.get(delays.size() - 1);
+
+        StringBuilder out = new StringBuilder("\nchaos run (" + (longMode(plan) ? "long" : "short") + ")\n");
+        events.forEach(e -> out.append("  ").append(e).append('\n'));
+        out.append(String.format("%-52s %10d%n", "records put (valid)", put.shardOf.size()))
+                .append(String.format("%-52s %10d%n", "records put (poison)", put.poison.size()))
+                .append(String.format("%-52s %10d%n", "items stored", items))
+                .append(String.format("%-52s %10d%n", "duplicates by item key", duplicatedKeys))
+                .append(String.format("%-52s %10d%n", "duplicates by record (same record under two keys)",
+                        duplicatedRecords))
+                .append(String.format("%-52s %10d%n", "lost", lost))
+                .append(String.format("%-52s %10d%n", "dead letters sent (at least once per poison record)",
+                        deadLetters.size()))
+                .append(String.format("%-52s %10d%n", "distinct poison records dead-lettered",
+                        put.poison.stream().filter(deadPayloads::contains).count()));
+        byReason.forEach((reason, count) -> out.append(String.format("%-52s %10d%n", "  reason " + reason, count)));
+        out.append(String.format("%-52s %10d%n", "poison records not dead-lettered", poisonMissing))
+                .append(String.format("%-52s %10d%n", "ERROR records put", put.errors))
+                .append(String.format("%-52s %10d%n", "LogError events accepted (at least once)", alerts))
+                .append(String.format("%-52s %10d%n", "distinct records alerted", alertedIds.size()))
+                .append(String.format("%-52s %10d%n", "BatchWriteItem calls throttled", dynamo.throttled.get()))
+                .append(String.format("%-52s %10.1f%n", "max lag exported by a worker (s)", maxLag))
+                .append(String.format("%-52s %10.1f%n", "put -> stored, p99 (s)", p99Delay / 1000.0))
+                .append(String.format("%-52s %10.1f%n", "put -> stored, max (s)", maxDelay / 1000.0))
+                .append(String.format("%-52s %10d%n", "child shards stored before a parent finished",
+                        orderViolations.size()));
+        orderViolations.forEach(v -> out.append("  ").append(v).append('\n'));
+        boolean held = lost == 0 && duplicatedKeys == 0 && duplicatedRecords == 0 && poisonMissing == 0
+                && orderViolations.isEmpty() && alertedIds.size() >= put.errors;
+        out.append(held ? "HELD: 0 lost, 0 duplicated, every poison record dead-lettered, every ERROR alerted, "
+                + "children after parents\n" : "FAILED\n");
+        LOG.info(out.toString());
+        return held;
+    }
+
+    /** Every record of a child shard was stored after every record of its parent shards. */
+    private static List<String> childAfterParent(LocalAws aws, Put put,
+                                                 Map<Long, List<Map<String, AttributeValue>>> stored) {
+        Map<String, long[]> window = new HashMap<>(); // shard -> {first stored, last stored}
+        put.shardOf.forEach((n, shard) -> {
+            List<Map<String, AttributeValue>> items = stored.get(n);
+            if (items != null) {
+                long at = Long.parseLong(items.get(0).get("ingestedAt").n());
+                window.merge(shard, new long[]{at, at}, (a, b) -> new long[]{Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+            }
+        });
+        List<String> violations = new ArrayList<>();
+        for (Shard shard : aws.kinesis().listShards(b -> b.streamName(STREAM)).shards()) {
+            long[] child = window.get(shard.shardId());
+            for (String parent : new String[]{shard.parentShardId(), shard.adjacentParentShardId()}) {
+                long[] parentWindow = parent == null ? null : window.get(parent);
+                if (child != null && parentWindow != null && child[0] < parentWindow[1]) {
+                    violations.add(shard.shardId() + " first stored " + (parentWindow[1] - child[0])
+                            + " ms before its parent " + parent + " was done");
+                }
+            }
+        }
+        return violations;
+    }
+}
