@@ -13,18 +13,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.kinesis.common.ConfigsBuilder;
 import software.amazon.kinesis.common.InitialPositionInStream;
 import software.amazon.kinesis.common.InitialPositionInStreamExtended;
 import software.amazon.kinesis.coordinator.Scheduler;
+import software.amazon.kinesis.leases.Lease;
 import software.amazon.kinesis.leases.LeaseManagementConfig;
+import software.amazon.kinesis.leases.LeaseRefresher;
+import software.amazon.kinesis.leases.exceptions.DependencyException;
+import software.amazon.kinesis.leases.exceptions.InvalidStateException;
+import software.amazon.kinesis.leases.exceptions.ProvisionedThroughputException;
 import software.amazon.kinesis.processor.SingleStreamTracker;
 import software.amazon.kinesis.retrieval.polling.PollingConfig;
 
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -45,6 +52,8 @@ public class KclWorker {
     private final Retrier retrier;
     private final KclSettings kcl;
     private final String workerId;
+    private final DynamoDbAsyncClient dynamoDb;
+    private final String applicationName;
     private volatile boolean stopping;
 
     public KclWorker(KinesisAsyncClient kinesis, DynamoDbAsyncClient dynamoDb, CloudWatchAsyncClient cloudWatch,
@@ -52,6 +61,8 @@ public class KclWorker {
                      KclMetricsBridge metrics, SchedulerCreator creator, Retrier retrier) {
         this.retrier = retrier;
         this.kcl = kcl;
+        this.dynamoDb = dynamoDb;
+        this.applicationName = settings.applicationName();
         this.workerId = kcl.workerId() != null && !kcl.workerId().isBlank() ? kcl.workerId() : defaultWorkerId();
         InitialPositionInStreamExtended position = initialPosition(settings);
         ConfigsBuilder configs = new ConfigsBuilder(new SingleStreamTracker(settings.stream(), position),
@@ -75,8 +86,11 @@ public class KclWorker {
                 configs.retrievalConfig().retrievalSpecificConfig(new PollingConfig(settings.stream(), kinesis)
                         .maxRecords(kcl.maxRecords())
                         .idleTimeBetweenReadsInMillis(kcl.idleTimeBetweenReads().toMillis())));
+        LeaseRefresher leaseTable = scheduler.leaseCoordinator().leaseRefresher();
         this.thread = new Thread(() -> {
             try {
+                LeaseTableSeeder.seedIfEmpty(leaseTable, kinesis, settings.stream(),
+                        position.getInitialPositionInStream());
                 scheduler.run();
             } finally {
                 if (!stopping) {
@@ -113,7 +127,9 @@ public class KclWorker {
         LOG.info("KCL worker {} shutting down gracefully", workerId);
         Future<Boolean> graceful = scheduler.startGracefulShutdown();
         try {
-            awaitGraceful(graceful, kcl.gracefulShutdownTimeout().toMillis());
+            if (awaitGraceful(graceful, kcl.gracefulShutdownTimeout().toMillis())) {
+                handOver();
+            }
         } catch (TimeoutException e) {
             // a dependency is still down: give up the unfinished batches unchecked, so they are read again
             LOG.warn("graceful shutdown did not finish within {}; aborting retries", kcl.gracefulShutdownTimeout());
@@ -132,13 +148,52 @@ public class KclWorker {
         LOG.info("KCL worker {} stopped", workerId);
     }
 
-    private static void awaitGraceful(Future<Boolean> graceful, long millis) throws TimeoutException {
+    /** True when every shard finished its batch and checkpointed. */
+    private static boolean awaitGraceful(Future<Boolean> graceful, long millis) throws TimeoutException {
         try {
-            graceful.get(millis, TimeUnit.MILLISECONDS);
+            return Boolean.TRUE.equals(graceful.get(millis, TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
             LOG.warn("graceful shutdown failed: {}", e.getCause().toString());
+        }
+        return false;
+    }
+
+    /**
+     * After a graceful shutdown KCL 3.5.1 leaves this worker the owner of its leases until they expire (the failover
+     * time), and its WorkerMetricStats entry valid until it ages out (awslabs/amazon-kinesis-client#1452), so the
+     * leader's LeaseAssignmentManager neither reassigns the leases at once nor stops handing leases to this gone
+     * worker: a survivor or a restarted worker waited 10-50 s for them. Every lease is checkpointed at this point, so
+     * giving both up is safe: the metrics entry goes first (so no lease is assigned back here), then each lease is
+     * evicted (its owner cleared, or its checkpoint owner when KCL was handing it over), conditionally on it not
+     * having moved.
+     */
+    private void handOver() {
+        // KCL 3.5 keeps the entry in the lease table under leaseKey = worker id (a 2.x-migrated application may
+        // still have it in <application>-WorkerMetricStats under wid); only a metrics item has "lut"
+        try {
+            dynamoDb.deleteItem(b -> b.tableName(applicationName)
+                    .key(Map.of("leaseKey", AttributeValue.fromS(workerId)))
+                    .conditionExpression("attribute_exists(lut)")).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("could not remove this worker's metrics entry; the leader ignores it once it ages out: {}",
+                    e.toString());
+        }
+        try {
+            LeaseRefresher leases = scheduler.leaseCoordinator().leaseRefresher();
+            int released = 0;
+            for (Lease lease : leases.listLeases()) {
+                // a lease whose graceful hand-off to another worker this shutdown interrupted names this worker as its
+                // checkpoint owner; evicting clears that, so the new owner starts without waiting for expiry
+                boolean ours = workerId.equals(lease.leaseOwner()) || workerId.equals(lease.checkpointOwner());
+                if (ours && leases.evictLease(lease)) {
+                    released++;
+                }
+            }
+            LOG.info("released {} leases for the next owner", released);
+        } catch (DependencyException | InvalidStateException | ProvisionedThroughputException e) {
+            LOG.warn("could not release the leases; they expire after the failover time: {}", e.toString());
         }
     }
 
