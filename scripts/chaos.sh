@@ -2,10 +2,11 @@
 # Chaos run of the consumer (a script, not a test): two workers (the jar), kill -9 and restart, reshard 4 -> 8 -> 4,
 # DynamoDB throttling through a proxy, while records (5 % ERROR, 0.5 % poison) flow. Exits non-zero unless nothing
 # was lost or duplicated, every poison record was dead-lettered, every ERROR alerted and children followed parents.
-# Usage: scripts/chaos.sh [short|long]   (short: 6,000 records, CI runs it; long: 100,000 records, README figures)
+# Usage: scripts/chaos.sh [short|long] [records]   (short: 6,000 records, 2 kills, CI runs it; long: 100,000 records
+# by default, 5 kills, 30 s of throttling)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${SKIP_BUILD:-0}" = 1 ] || mvn -B -q -ntp -pl consumer-service,benchmarks -am package -DskipTests
 exec java -Xmx2g -Daws.accessKeyId=local -Daws.secretAccessKey=local \
   -Dlogstream.localaws.node="$PWD/local-aws/node" -Dlogstream.root="$PWD" \
-  -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.logstream.bench.ChaosRun "${1:-short}"
+  -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.logstream.bench.ChaosRun "${1:-short}" ${2:-}

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * shards), and DynamoDB answers half of the BatchWriteItem calls with ProvisionedThroughputExceededException for a
  * while. Then it checks: nothing lost, nothing stored twice, every poison record dead-lettered, every ERROR alerted,
  * and every child shard's records stored only after all of its parents' records. Exit code 0 only if all hold.
- * Usage: {@code scripts/chaos.sh [short|long]}.
+ * Usage: {@code scripts/chaos.sh [short|long] [records]}.
  */
 public final class ChaosRun {
     private static final Logger LOG = LoggerFactory.getLogger("bench");
@@ -55,7 +55,8 @@ public final class ChaosRun {
 
     public static void main(String[] args) throws Exception {
         boolean longMode = args.length > 0 && "long".equals(args[0]);
-        Plan plan = longMode ? new Plan(100_000, 800, 5, 30) : new Plan(6_000, 300, 2, 10);
+        int records = args.length > 1 ? Integer.parseInt(args[1]) : longMode ? 100_000 : 6_000;
+        Plan plan = longMode ? new Plan(records, 300, 5, 30) : new Plan(records, 300, 2, 10);
         Path root = Path.of(System.getProperty("logstream.root", "."));
         Path logs = root.resolve("benchmarks/results/chaos-logs");
         Files.createDirectories(logs);
@@ -156,7 +157,7 @@ public final class ChaosRun {
     }
 
     private static boolean longMode(Plan plan) {
-        return plan.records() > 50_000;
+        return plan.kills() > 2;
     }
 
     private static void reshard(LocalAws aws, int shards, List<String> events) {
@@ -179,8 +180,6 @@ public final class ChaosRun {
 
     private static Put produce(LocalAws aws, Plan plan, Random random) throws InterruptedException {
         Put put = new Put();
-        String[] poisons = {"{\"service\":\"chaos\",\"message\":", "{\"level\":\"INFO\",\"message\":\"no service\"}",
-                "{\"service\":\"chaos\",\"level\":\"LOUD\",\"message\":\"bad level\"}", "[1,2,3]"};
         long started = System.nanoTime();
         int batch = Math.max(1, plan.rate() / 10);
         for (long n = 0; n < plan.records(); ) {
@@ -189,9 +188,13 @@ public final class ChaosRun {
             for (int i = 0; i < batch && n < plan.records(); i++, n++) {
                 String payload;
                 if (random.nextDouble() < 0.005) {
-                    payload = poisons[random.nextInt(poisons.length)].replace("no service", "no service " + n)
-                            .replace("bad level", "bad level " + n).replace("[1,2,3]", "[" + n + "]")
-                            .replace("\"message\":", "\"message\":" + (n % 2 == 0 ? "" : " "));
+                    // four kinds of poison, each payload unique so that each can be found in the dead letters
+                    payload = switch (random.nextInt(4)) {
+                        case 0 -> "{\"service\":\"chaos\",\"message\":\"unterminated " + n;
+                        case 1 -> "{\"level\":\"INFO\",\"message\":\"no service " + n + "\"}";
+                        case 2 -> "{\"service\":\"chaos\",\"level\":\"LOUD\",\"message\":\"bad level " + n + "\"}";
+                        default -> "[" + n + "]";
+                    };
                     put.poison.add(payload);
                     numbers.add(-1L);
                 } else {
@@ -298,7 +301,8 @@ public final class ChaosRun {
         long p99Delay = delays.isEmpty() ? 0 : delays.get((int) Math.ceil(0.99 * delays.size()) - 1);
         long maxDelay = delays.isEmpty() ? 0 : delays.get(delays.size() - 1);
 
-        StringBuilder out = new StringBuilder("\nchaos run (" + (longMode(plan) ? "long" : "short") + ")\n");
+        StringBuilder out = new StringBuilder("\nchaos run (" + (longMode(plan) ? "long" : "short") + ", "
+                + plan.records() + " records at " + plan.rate() + "/s)\n");
         events.forEach(e -> out.append("  ").append(e).append('\n'));
         out.append(String.format("%-52s %10d%n", "records put (valid)", put.shardOf.size()))
                 .append(String.format("%-52s %10d%n", "records put (poison)", put.poison.size()))

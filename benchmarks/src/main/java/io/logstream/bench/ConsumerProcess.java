@@ -56,8 +56,13 @@ final class ConsumerProcess implements AutoCloseable {
 
     /** logstream_records_stored_total, or 0 while the service is not up. */
     double stored() {
+        return storedAt(uri("/prometheus"));
+    }
+
+    /** logstream_records_stored_total of the consumer whose /prometheus is {@code metrics}, or 0 while it is down. */
+    static double storedAt(URI metrics) {
         try {
-            String body = HTTP.send(HttpRequest.newBuilder(uri("/prometheus")).build(),
+            String body = HTTP.send(HttpRequest.newBuilder(metrics).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             return body.lines().filter(l -> l.startsWith("logstream_records_stored_total"))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();

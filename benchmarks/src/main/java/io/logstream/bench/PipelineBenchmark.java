@@ -79,14 +79,14 @@ public final class PipelineBenchmark {
             prefill(aws, records);
             LOG.info("pre-filled {} records in {} s", records, String.format("%.1f", (System.nanoTime() - putStart) / 1e9));
 
-            int consumerPort = freePort();
-            int queryPort = freePort();
+            int consumerPort = ConsumerProcess.freePort();
+            int queryPort = ConsumerProcess.freePort();
             List<String> common = List.of("-Daws.accessKeyId=local", "-Daws.secretAccessKey=local",
                     "-Daws.cborEnabled=false", "-Daws.region=us-east-2",
                     "-Daws.endpoints.kinesis=" + aws.kinesisEndpoint(), "-Daws.endpoints.dynamodb=" + aws.dynamoDbEndpoint(),
                     "-Daws.endpoints.sqs=" + aws.sqsEndpoint(), "-Daws.endpoints.eventbridge=" + aws.eventBridgeEndpoint(),
                     "-Daws.endpoints.cloudwatch=" + aws.eventBridgeEndpoint(), "-Dlog-stream.table=bench-logs");
-            List<String> consumer = new ArrayList<>(List.of(java(), "-Xmx1g"));
+            List<String> consumer = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx1g"));
             consumer.addAll(common);
             consumer.addAll(List.of("-Dmicronaut.server.port=" + consumerPort, "-Dlog-stream.stream=bench",
                     "-Dlog-stream.application-name=bench-app", "-Dlog-stream.initial-position=TRIM_HORIZON",
@@ -102,7 +102,7 @@ public final class PipelineBenchmark {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
             double stored = 0;
             while (stored < records && System.nanoTime() < deadline) {
-                stored = storedCount(metrics);
+                stored = ConsumerProcess.storedAt(metrics);
                 if (firstAt == 0 && stored > 0) {
                     firstAt = System.nanoTime();
                     firstStored = stored;
@@ -113,7 +113,7 @@ public final class PipelineBenchmark {
             double drainRate = (stored - firstStored) / drainSeconds;
             LOG.info("drained {} records in {} s after the first was stored", (long) stored, String.format("%.1f", drainSeconds));
 
-            List<String> query = new ArrayList<>(List.of(java(), "-Xmx512m"));
+            List<String> query = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
             query.addAll(common);
             query.addAll(List.of("-Dmicronaut.server.port=" + queryPort, "-Dlog-stream.auth.mode=jwt",
                     "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(), "-jar",
@@ -251,16 +251,6 @@ public final class PipelineBenchmark {
         return latencies;
     }
 
-    private static double storedCount(URI metrics) {
-        try {
-            String body = HTTP.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
-            return body.lines().filter(l -> l.startsWith("logstream_records_stored_total"))
-                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-        } catch (Exception notUpYet) {
-            return 0;
-        }
-    }
-
     private static void awaitHealthy(URI health) throws InterruptedException {
         for (int i = 0; i < 240; i++) {
             try {
@@ -278,16 +268,6 @@ public final class PipelineBenchmark {
 
     private static Process start(List<String> command, Path log) throws Exception {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws Exception {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static double percentile(List<Double> values, double p) {

@@ -1,12 +1,16 @@
 package io.logstream.consumer;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.logstream.consumer.ingest.KclWorker;
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -45,7 +49,14 @@ class TwoWorkersTest {
             assertThat(lagSeries(second)).isEqualTo(Pipeline.ownedShards(second));
         });
 
+        String firstWorker = first.getBean(KclWorker.class).workerId();
         pipeline.stop(first);
+        // a graceful stop hands over at once: no lease and no worker-metrics entry of the stopped worker is left
+        List<Map<String, AttributeValue>> leaseTable = pipeline.aws.dynamoDb()
+                .scan(b -> b.tableName(pipeline.applicationName)).items();
+        assertThat(leaseTable).filteredOn(item -> item.containsKey("leaseOwner")
+                && firstWorker.equals(item.get("leaseOwner").s())).isEmpty();
+        assertThat(leaseTable).filteredOn(item -> firstWorker.equals(item.get("leaseKey").s())).isEmpty();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Pipeline.ownedShards(second)).hasSize(4));
         pipeline.putJson(Pipeline.validRecords("takeover", 200, "INFO"));
         await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 400);
