@@ -79,7 +79,8 @@ class ManagementEndpointsTest {
     void aDeadSchedulerFailsLivenessSoTheOrchestratorRestartsIt() throws Exception {
         ApplicationContext doomed = pipeline.startConsumer(Map.of("log-stream.test.scheduler-dies", true));
         try {
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            // the crash is the point: it must not be rethrown into this thread by Awaitility
+            await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 HttpResponse<String> liveness = send(doomed, "GET", "/health/liveness");
                 assertThat(liveness.statusCode()).isEqualTo(503);
                 assertThat(liveness.body()).contains("schedulerThreadAlive").contains("false");
