@@ -47,7 +47,7 @@ public final class ChaosRun {
     private static final String TABLE = "chaos-logs";
     private static final String APP = "chaos-app";
 
-    private record Plan(int records, int rate, int kills, int throttleSeconds) {
+    private record Plan(String mode, int records, int rate, int kills, int throttleSeconds, int drainMinutes) {
     }
 
     private ChaosRun() {
@@ -56,7 +56,7 @@ public final class ChaosRun {
     public static void main(String[] args) throws Exception {
         boolean longMode = args.length > 0 && "long".equals(args[0]);
         int records = args.length > 1 ? Integer.parseInt(args[1]) : longMode ? 100_000 : 6_000;
-        Plan plan = longMode ? new Plan(records, 300, 5, 30) : new Plan(records, 300, 2, 10);
+        Plan plan = longMode ? new Plan("long", records, 300, 5, 30, 20) : new Plan("short", records, 300, 2, 10, 8);
         Path root = Path.of(System.getProperty("logstream.root", "."));
         Path logs = root.resolve("benchmarks/results/chaos-logs");
         Files.createDirectories(logs);
@@ -135,7 +135,7 @@ public final class ChaosRun {
 
         Map<Long, List<Map<String, AttributeValue>>> stored = new HashMap<>();
         List<JsonNode> deadLetters = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(longMode(plan) ? 20 : 8);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(plan.drainMinutes());
         while (System.nanoTime() < deadline) {
             stored = scan(aws);
             deadLetters.addAll(drain(aws, queue));
@@ -154,10 +154,6 @@ public final class ChaosRun {
             worker.get().stopGracefully();
         }
         return report(plan, put, stored, deadLetters, aws, dynamo, maxLag[0], events);
-    }
-
-    private static boolean longMode(Plan plan) {
-        return plan.kills() > 2;
     }
 
     private static void reshard(LocalAws aws, int shards, List<String> events) {
@@ -301,7 +297,7 @@ public final class ChaosRun {
         long p99Delay = delays.isEmpty() ? 0 : delays.get((int) Math.ceil(0.99 * delays.size()) - 1);
         long maxDelay = delays.isEmpty() ? 0 : delays.get(delays.size() - 1);
 
-        StringBuilder out = new StringBuilder("\nchaos run (" + (longMode(plan) ? "long" : "short") + ", "
+        StringBuilder out = new StringBuilder("\nchaos run (" + plan.mode() + ", "
                 + plan.records() + " records at " + plan.rate() + "/s)\n");
         events.forEach(e -> out.append("  ").append(e).append('\n'));
         out.append(String.format("%-52s %10d%n", "records put (valid)", put.shardOf.size()))

@@ -3,6 +3,8 @@ package io.logstream.model;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Severity of a log record. Parsing accepts any case and the aliases common logging libraries emit. */
 public enum LogLevel {
@@ -16,6 +18,15 @@ public enum LogLevel {
             Map.entry("ERR", ERROR), Map.entry("SEVERE", ERROR),
             Map.entry("CRITICAL", FATAL), Map.entry("CRIT", FATAL), Map.entry("ALERT", FATAL),
             Map.entry("EMERG", FATAL), Map.entry("EMERGENCY", FATAL), Map.entry("PANIC", FATAL));
+
+    /** Every name {@link #parse} accepts (in any case): the levels and their aliases, upper case. */
+    public static Set<String> acceptedNames() {
+        Set<String> names = new TreeSet<>(ALIASES.keySet());
+        for (LogLevel level : values()) {
+            names.add(level.name());
+        }
+        return names;
+    }
 
     public static Optional<LogLevel> parse(String text) {
         if (text == null) {

@@ -25,17 +25,17 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * The AWS SDK clients as beans, closed on shutdown. Retries and timeouts are explicit per client so that they add up
- * (docs/consumer.md, "Retries and timeouts"):
+ * The AWS SDK clients as beans, closed on shutdown. Region from {@code aws.region} (AWS_REGION); an endpoint from
+ * {@code aws.endpoints.<service>} when set (local engines), otherwise the SDK's own resolution, which also honours
+ * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_&lt;SERVICE&gt;. Credentials come from the SDK's default chain. Retries and
+ * timeouts are explicit per client so that they add up (docs/consumer.md, "Retries and timeouts"):
  * <ul>
  *   <li>the pipeline's own calls (BatchWriteItem, PutEvents, SendMessage, and the health probes) make exactly one
  *   attempt per SDK call, bounded by {@value #PIPELINE_ATTEMPT_SECONDS} s: the pipeline's retry loop (backoff with
  *   full jitter, in place) is the only retry, so nothing multiplies it;</li>
  *   <li>KCL's own clients (Kinesis, the lease table) keep a standard strategy of {@value #KCL_ATTEMPTS} attempts, because
  *   KCL treats a failed lease renewal or shard sync as a lost round: one quick SDK retry saves a lease.</li>
- * </ul> Region from {@code aws.region} (AWS_REGION); an endpoint from
- * {@code aws.endpoints.<service>} when set (local engines), otherwise the SDK's own resolution, which also honours
- * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_&lt;SERVICE&gt;. Credentials come from the SDK's default chain.
+ * </ul>
  */
 @Factory
 public class AwsClientFactory {

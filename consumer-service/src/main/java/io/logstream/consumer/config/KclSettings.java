@@ -11,7 +11,8 @@ import software.amazon.kinesis.leases.LeaseAssignmentStrategy;
 import java.time.Duration;
 
 /**
- * KCL tuning. Defaults are KCL's own except where noted; tests shorten the intervals so a worker starts in seconds.
+ * KCL tuning. The defaults make start-up and hand-off take seconds at a small lease-table cost; each one, KCL's own
+ * default beside it and its cost are in the README ("Health, start-up and hand-off"). Tests shorten them further.
  *
  * @param idleTimeBetweenReads KCL's default is 1 s; 250 ms keeps put-to-stored latency low at 4-5 GetRecords/s/shard
  * @param leaseAssignmentStrategy KCL 3's WORKER_UTILIZATION_AWARE (its default) balances by CPU, which KCL reads only
