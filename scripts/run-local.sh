@@ -44,9 +44,9 @@ for _ in $(seq 1 120); do [ -f "$RUN/aws.env" ] && break; sleep 0.5; done
 [ -f "$RUN/aws.env" ] || { echo "local AWS did not start; see $RUN/local-aws.log" >&2; exit 1; }
 set -a; . "$RUN/aws.env"; set +a
 
-endpoints=(-Daws.endpoints.kinesis="$KINESIS_ENDPOINT" -Daws.endpoints.dynamodb="$DYNAMODB_ENDPOINT"
-  -Daws.endpoints.sqs="$SQS_ENDPOINT" -Daws.endpoints.eventbridge="$EVENTBRIDGE_ENDPOINT"
-  -Daws.endpoints.cloudwatch="$EVENTBRIDGE_ENDPOINT")
+endpoints=(-Daws.services.kinesis.endpoint-override="$KINESIS_ENDPOINT" -Daws.services.dynamodb.endpoint-override="$DYNAMODB_ENDPOINT"
+  -Daws.services.sqs.endpoint-override="$SQS_ENDPOINT" -Daws.services.eventbridge.endpoint-override="$EVENTBRIDGE_ENDPOINT"
+  -Daws.services.cloudwatch.endpoint-override="$EVENTBRIDGE_ENDPOINT")
 
 LOG_FORMAT=text KCL_INITIAL_POSITION=TRIM_HORIZON SERVER_PORT=$CONSUMER_PORT java -Xmx768m "${endpoints[@]}" \
   -Dlog-stream.kcl.shard-sync-interval=5s -Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED \

@@ -29,10 +29,8 @@ resource "aws_cloudwatch_event_rule" "log_error" {
   name           = "${var.name}-log-error"
   description    = "LogError events raised by the log-stream consumer for ERROR and FATAL records"
   event_bus_name = "default"
-  event_pattern = jsonencode({
-    source        = ["log-stream"]
-    "detail-type" = ["LogError"]
-  })
+  # the LocalStack suite puts this same file as its rule's pattern and asserts what it routes
+  event_pattern = file("${path.module}/event-patterns/log-error.json")
 }
 
 resource "aws_cloudwatch_event_target" "log_error_to_sns" {

@@ -76,7 +76,7 @@ public final class ChaosRun {
         List<String> properties = List.of("log-stream.stream=" + STREAM, "log-stream.table=" + TABLE,
                 "log-stream.application-name=" + APP, "log-stream.initial-position=TRIM_HORIZON",
                 "log-stream.dead-letter-queue-url=" + queue, "log-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
-                "aws.endpoints.dynamodb=" + dynamo.endpoint(), "LOG_FORMAT=text");
+                "aws.services.dynamodb.endpoint-override=" + dynamo.endpoint(), "LOG_FORMAT=text");
         List<AtomicReference<ConsumerProcess>> workers = new ArrayList<>();
         int[] started = {0};
         // one after the other: two workers initialising a brand-new application in the same second trip over KCL's

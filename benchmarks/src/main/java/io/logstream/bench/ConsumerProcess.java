@@ -34,9 +34,9 @@ final class ConsumerProcess implements AutoCloseable {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Daws.accessKeyId=local",
                 "-Daws.secretAccessKey=local", "-Daws.region=us-east-2",
-                "-Daws.endpoints.kinesis=" + aws.kinesisEndpoint(), "-Daws.endpoints.dynamodb=" + aws.dynamoDbEndpoint(),
-                "-Daws.endpoints.sqs=" + aws.sqsEndpoint(), "-Daws.endpoints.eventbridge=" + aws.eventBridgeEndpoint(),
-                "-Daws.endpoints.cloudwatch=" + aws.eventBridgeEndpoint(), "-Dmicronaut.server.port=" + port,
+                "-Daws.services.kinesis.endpoint-override=" + aws.kinesisEndpoint(), "-Daws.services.dynamodb.endpoint-override=" + aws.dynamoDbEndpoint(),
+                "-Daws.services.sqs.endpoint-override=" + aws.sqsEndpoint(), "-Daws.services.eventbridge.endpoint-override=" + aws.eventBridgeEndpoint(),
+                "-Daws.services.cloudwatch.endpoint-override=" + aws.eventBridgeEndpoint(), "-Dmicronaut.server.port=" + port,
                 "-Dendpoints.health.details-visible=ANONYMOUS"));
         if (aws.kinesisKind() == io.logstream.localaws.KinesisEngine.Kind.KINESALITE) {
             command.addAll(List.of("-Daws.cborEnabled=false", "-Dlog-stream.kcl.http2=false"));

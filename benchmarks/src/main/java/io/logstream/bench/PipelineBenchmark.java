@@ -83,9 +83,9 @@ public final class PipelineBenchmark {
             int queryPort = ConsumerProcess.freePort();
             List<String> common = List.of("-Daws.accessKeyId=local", "-Daws.secretAccessKey=local",
                     "-Daws.cborEnabled=false", "-Daws.region=us-east-2",
-                    "-Daws.endpoints.kinesis=" + aws.kinesisEndpoint(), "-Daws.endpoints.dynamodb=" + aws.dynamoDbEndpoint(),
-                    "-Daws.endpoints.sqs=" + aws.sqsEndpoint(), "-Daws.endpoints.eventbridge=" + aws.eventBridgeEndpoint(),
-                    "-Daws.endpoints.cloudwatch=" + aws.eventBridgeEndpoint(), "-Dlog-stream.table=bench-logs");
+                    "-Daws.services.kinesis.endpoint-override=" + aws.kinesisEndpoint(), "-Daws.services.dynamodb.endpoint-override=" + aws.dynamoDbEndpoint(),
+                    "-Daws.services.sqs.endpoint-override=" + aws.sqsEndpoint(), "-Daws.services.eventbridge.endpoint-override=" + aws.eventBridgeEndpoint(),
+                    "-Daws.services.cloudwatch.endpoint-override=" + aws.eventBridgeEndpoint(), "-Dlog-stream.table=bench-logs");
             List<String> consumer = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx1g"));
             consumer.addAll(common);
             consumer.addAll(List.of("-Dmicronaut.server.port=" + consumerPort, "-Dlog-stream.stream=bench",

@@ -1,5 +1,7 @@
 package io.logstream.consumer;
 
+import io.logstream.localaws.LocalAws;
+
 import io.logstream.localaws.TcpProxy;
 import io.logstream.model.DeadLetter;
 import io.logstream.model.LogErrorEvent;
@@ -23,7 +25,7 @@ import static org.awaitility.Awaitility.await;
 
 /** Dependencies failing under a running consumer: nothing lost, nothing checkpointed early. */
 class DependencyFailureTest {
-    private final Pipeline pipeline = new Pipeline(2);
+    private final Pipeline<LocalAws> pipeline = Pipeline.local(2);
 
     @AfterEach
     void stop() {
@@ -91,7 +93,7 @@ class DependencyFailureTest {
     @Test
     void aDynamoDbOutageStallsTheShardsUntilItReturnsAndLosesNothing() throws Exception {
         try (TcpProxy dynamo = new TcpProxy(pipeline.aws.dynamoDbPort())) {
-            ApplicationContext consumer = pipeline.startConsumer(Map.of("aws.endpoints.dynamodb",
+            ApplicationContext consumer = pipeline.startConsumer(Map.of("aws.services.dynamodb.endpoint-override",
                     dynamo.endpoint().toString()));
             pipeline.putJson(Pipeline.validRecords("before", 20, "INFO"));
             await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 20);

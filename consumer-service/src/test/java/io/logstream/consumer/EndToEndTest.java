@@ -1,5 +1,7 @@
 package io.logstream.consumer;
 
+import io.logstream.localaws.LocalAws;
+
 import io.logstream.localaws.EventBridgeStub;
 import io.logstream.model.DeadLetter;
 import io.logstream.model.LogErrorEvent;
@@ -37,12 +39,12 @@ class EndToEndTest {
     private static final long BASE_TS = 1723050000000L;
     private static final String[] LEVELS = {"TRACE", "debug", "INFO", "WARNING", "ERROR", "fatal", "info", "warn"};
 
-    private Pipeline pipeline;
+    private Pipeline<LocalAws> pipeline;
     private ApplicationContext consumer;
 
     @BeforeAll
     void start() {
-        pipeline = new Pipeline(4);
+        pipeline = Pipeline.local(4);
         consumer = pipeline.startConsumer();
     }
 

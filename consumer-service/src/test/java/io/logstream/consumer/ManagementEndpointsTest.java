@@ -1,5 +1,7 @@
 package io.logstream.consumer;
 
+import io.logstream.localaws.LocalAws;
+
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +24,7 @@ import static org.awaitility.Awaitility.await;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ManagementEndpointsTest {
-    private final Pipeline pipeline = new Pipeline(2);
+    private final Pipeline<LocalAws> pipeline = Pipeline.local(2);
     private final HttpClient http = HttpClient.newHttpClient();
     private ApplicationContext consumer;
 

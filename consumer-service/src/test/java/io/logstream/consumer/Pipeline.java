@@ -1,6 +1,7 @@
 package io.logstream.consumer;
 
 import io.logstream.consumer.ingest.ShardRegistry;
+import io.logstream.localaws.AwsEngines;
 import io.logstream.localaws.LocalAws;
 import io.logstream.model.DeadLetter;
 import io.micronaut.context.ApplicationContext;
@@ -25,11 +26,11 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A stream, a logs table, a dead-letter queue and an application name of a test's own on the shared local engines,
- * and the consumer-service instances started against them.
+ * A stream, a logs table, a dead-letter queue and an application name of a test's own on a set of AWS-compatible
+ * engines (the shared local engines, or LocalStack), and the consumer-service instances started against them.
  */
-public final class Pipeline implements AutoCloseable {
-    public final LocalAws aws = LocalAws.shared();
+public final class Pipeline<E extends AwsEngines> implements AutoCloseable {
+    public final E aws;
     public final String stream;
     public final String table;
     public final String applicationName;
@@ -38,7 +39,13 @@ public final class Pipeline implements AutoCloseable {
     private final List<ApplicationContext> consumers = new CopyOnWriteArrayList<>();
     private final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
 
-    public Pipeline(int shards) {
+    /** A pipeline on the shared local engines. */
+    public static Pipeline<LocalAws> local(int shards) {
+        return new Pipeline<>(LocalAws.shared(), shards);
+    }
+
+    public Pipeline(E aws, int shards) {
+        this.aws = aws;
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         stream = "stream-" + suffix;
         table = "logs-" + suffix;
@@ -215,6 +222,8 @@ public final class Pipeline implements AutoCloseable {
     public void close() {
         consumers.forEach(ApplicationContext::close);
         consumers.clear();
-        aws.eventBridge().recover();
+        if (aws instanceof LocalAws local) {
+            local.eventBridge().recover();
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.logstream.consumer;
 
+import io.logstream.localaws.LocalAws;
+
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +20,7 @@ import static org.awaitility.Awaitility.await;
 
 /** At-least-once delivery, exactly-once storage: reading the stream again rewrites the same items. */
 class ReplayTest {
-    private final Pipeline pipeline = new Pipeline(4);
+    private final Pipeline<LocalAws> pipeline = Pipeline.local(4);
 
     @AfterEach
     void stop() {

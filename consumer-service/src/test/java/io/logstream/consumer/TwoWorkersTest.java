@@ -1,5 +1,7 @@
 package io.logstream.consumer;
 
+import io.logstream.localaws.LocalAws;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.logstream.consumer.ingest.KclWorker;
 import io.micronaut.context.ApplicationContext;
@@ -20,7 +22,7 @@ import static org.awaitility.Awaitility.await;
 
 /** Two consumer-service instances with one application name share the shards and take over from each other. */
 class TwoWorkersTest {
-    private final Pipeline pipeline = new Pipeline(4);
+    private final Pipeline<LocalAws> pipeline = Pipeline.local(4);
 
     @AfterEach
     void stop() {

@@ -12,16 +12,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
-import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.Projection;
-import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
-import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.io.IOException;
@@ -38,11 +29,8 @@ import java.util.Map;
  * ElasticMQ (SQS) in this JVM, and an EventBridge endpoint ({@link EventBridgeStub}). Everything listens on free
  * ports and is torn down by {@link #close()}, by a shutdown hook, or (the node process) when this JVM dies.
  */
-public final class LocalAws implements AutoCloseable {
+public final class LocalAws implements AwsEngines, AutoCloseable {
     public static final String REGION = "us-east-2";
-    /** Name of the sparse level index on the logs table (see {@code LogItemMapper#LEVEL_KEY}). */
-    public static final String LEVEL_INDEX = "level-index";
-    public static final String LEASE_OWNER_INDEX = "LeaseOwnerToLeaseKeyIndex";
     private static final Logger LOG = LoggerFactory.getLogger(LocalAws.class);
 
     private final KinesisEngine kinesis;
@@ -145,18 +133,19 @@ public final class LocalAws implements AutoCloseable {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
     }
 
-    /** Configuration for a log-stream service pointed at these engines (Micronaut property names). */
+    @Override
     public Map<String, Object> serviceProperties() {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("aws.region", REGION);
-        properties.put("aws.endpoints.kinesis", kinesisEndpoint().toString());
-        properties.put("aws.endpoints.dynamodb", dynamoDbEndpoint().toString());
-        properties.put("aws.endpoints.sqs", sqsEndpoint().toString());
-        properties.put("aws.endpoints.eventbridge", eventBridgeEndpoint().toString());
-        properties.put("aws.endpoints.cloudwatch", eventBridgeEndpoint().toString());
+        properties.put("aws.services.kinesis.endpoint-override", kinesisEndpoint().toString());
+        properties.put("aws.services.dynamodb.endpoint-override", dynamoDbEndpoint().toString());
+        properties.put("aws.services.sqs.endpoint-override", sqsEndpoint().toString());
+        properties.put("aws.services.eventbridge.endpoint-override", eventBridgeEndpoint().toString());
+        properties.put("aws.services.cloudwatch.endpoint-override", eventBridgeEndpoint().toString());
         return properties;
     }
 
+    @Override
     public synchronized KinesisClient kinesis() {
         if (kinesisClient == null) {
             kinesisClient = KinesisClient.builder().endpointOverride(kinesisEndpoint()).region(region())
@@ -165,6 +154,7 @@ public final class LocalAws implements AutoCloseable {
         return kinesisClient;
     }
 
+    @Override
     public synchronized DynamoDbClient dynamoDb() {
         if (dynamoDbClient == null) {
             dynamoDbClient = DynamoDbClient.builder().endpointOverride(dynamoDbEndpoint()).region(region())
@@ -173,63 +163,13 @@ public final class LocalAws implements AutoCloseable {
         return dynamoDbClient;
     }
 
+    @Override
     public synchronized SqsClient sqs() {
         if (sqsClient == null) {
             sqsClient = SqsClient.builder().endpointOverride(sqsEndpoint()).region(region())
                     .credentialsProvider(credentials()).httpClientBuilder(UrlConnectionHttpClient.builder()).build();
         }
         return sqsClient;
-    }
-
-    /** Creates a stream and waits until it is ACTIVE. */
-    public void createStream(String name, int shards) {
-        kinesis().createStream(b -> b.streamName(name).shardCount(shards));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (kinesis().describeStreamSummary(b -> b.streamName(name)).streamDescriptionSummary().streamStatus()
-                != StreamStatus.ACTIVE) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("stream " + name + " did not become ACTIVE");
-            }
-            FreePorts.sleep(50);
-        }
-    }
-
-    /** The logs table as the Terraform declares it: pk/sk, on-demand, the sparse level index. */
-    public void createLogsTable(String name) {
-        dynamoDb().createTable(b -> b.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
-                .attributeDefinitions(attribute("pk"), attribute("sk"), attribute("levelKey"))
-                .keySchema(key("pk", KeyType.HASH), key("sk", KeyType.RANGE))
-                .globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName(LEVEL_INDEX)
-                        .keySchema(key("levelKey", KeyType.HASH), key("sk", KeyType.RANGE))
-                        .projection(Projection.builder().projectionType(ProjectionType.ALL).build()).build()));
-        dynamoDb().waiter().waitUntilTableExists(b -> b.tableName(name));
-    }
-
-    /**
-     * KCL's lease table as KCL 3 creates it, index included. Creating it up front spares KCL a fixed 10 s wait for
-     * the index to turn ACTIVE, which DynamoDB Local never reports for an index added by KCL itself.
-     */
-    public void createLeaseTable(String applicationName) {
-        dynamoDb().createTable(b -> b.tableName(applicationName).billingMode(BillingMode.PAY_PER_REQUEST)
-                .attributeDefinitions(attribute("leaseKey"), attribute("leaseOwner"))
-                .keySchema(key("leaseKey", KeyType.HASH))
-                .globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName(LEASE_OWNER_INDEX)
-                        .keySchema(key("leaseOwner", KeyType.HASH), key("leaseKey", KeyType.RANGE))
-                        .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()).build()));
-        dynamoDb().waiter().waitUntilTableExists(b -> b.tableName(applicationName));
-    }
-
-    /** Creates an SQS queue and returns its URL. */
-    public String createQueue(String name) {
-        return sqs().createQueue(b -> b.queueName(name)).queueUrl();
-    }
-
-    private static AttributeDefinition attribute(String name) {
-        return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
-    }
-
-    private static KeySchemaElement key(String name, KeyType type) {
-        return KeySchemaElement.builder().attributeName(name).keyType(type).build();
     }
 
     private static Path logDirectory() {

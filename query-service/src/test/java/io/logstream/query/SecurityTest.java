@@ -171,7 +171,7 @@ class SecurityTest {
     @Test
     void anUnreachableStoreIsA503WithRetryAfter() throws Exception {
         Map<String, String> auth = new HashMap<>(TestAuth.properties());
-        auth.put("aws.endpoints.dynamodb", "http://127.0.0.1:" + io.logstream.localaws.FreePorts.next());
+        auth.put("aws.services.dynamodb.endpoint-override", "http://127.0.0.1:" + io.logstream.localaws.FreePorts.next());
         try (ApplicationContext broken = ApplicationContext.run(properties(auth))) {
             URI brokenBase = broken.getBean(EmbeddedServer.class).start().getURI();
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(brokenBase.resolve("/v1/services/api/logs"))
