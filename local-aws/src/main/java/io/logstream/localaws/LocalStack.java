@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,15 +42,27 @@ import java.util.Map;
 public final class LocalStack implements AwsEngines, AutoCloseable {
     public static final String PROJECT_IMAGE = "log-stream/localstack:4.14.0";
 
-    private final LocalStackContainer container;
+    private final URI endpoint;
+    private final String region;
+    private final String accessKey;
+    private final String secretKey;
     private final List<AutoCloseable> clients = new ArrayList<>();
     private KinesisClient kinesis;
     private DynamoDbClient dynamoDb;
     private SqsClient sqs;
     private EventBridgeClient eventBridge;
 
+    /** LocalStack in a container Testcontainers started. */
     public LocalStack(LocalStackContainer container) {
-        this.container = container;
+        this(container.getEndpoint(), container.getRegion(), container.getAccessKey(), container.getSecretKey());
+    }
+
+    /** LocalStack at an endpoint (e.g. a container started by a script), with any credentials it accepts. */
+    public LocalStack(URI endpoint, String region, String accessKey, String secretKey) {
+        this.endpoint = endpoint;
+        this.region = region;
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
     }
 
     /** The image the suite runs: the system property, else the environment, else the project's own build. */
@@ -72,7 +85,11 @@ public final class LocalStack implements AwsEngines, AutoCloseable {
     }
 
     public Region region() {
-        return Region.of(container.getRegion());
+        return Region.of(region);
+    }
+
+    public URI endpoint() {
+        return endpoint;
     }
 
     @Override
@@ -110,9 +127,9 @@ public final class LocalStack implements AwsEngines, AutoCloseable {
     @Override
     public Map<String, Object> serviceProperties() {
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put("aws.region", container.getRegion());
+        properties.put("aws.region", region);
         for (String service : List.of("kinesis", "dynamodb", "sqs", "eventbridge", "cloudwatch")) {
-            properties.put("aws.services." + service + ".endpoint-override", container.getEndpoint().toString());
+            properties.put("aws.services." + service + ".endpoint-override", endpoint.toString());
         }
         return properties;
     }
@@ -159,16 +176,15 @@ public final class LocalStack implements AwsEngines, AutoCloseable {
     }
 
     private <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C extends AutoCloseable> C client(B builder) {
-        C client = builder.endpointOverride(container.getEndpoint()).region(region())
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(container.getAccessKey(), container.getSecretKey())))
+        C client = builder.endpointOverride(endpoint).region(region())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .build();
         clients.add(client);
         return client;
     }
 
-    /** Closes the clients; the container is stopped by its owner (the Testcontainers extension). */
+    /** Closes the clients; the container is stopped by its owner (the Testcontainers extension or a script). */
     @Override
     public synchronized void close() {
         for (AutoCloseable client : clients) {

@@ -1,0 +1,177 @@
+package io.logstream.query;
+
+import io.logstream.localaws.AwsEngines;
+import io.logstream.model.LogKeys;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.test.support.TestPropertyProvider;
+import jakarta.inject.Inject;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Records put on the stream go through the real consumer-service (its jar, in its own JVM) and come back through the
+ * query API (the application context {@code @MicronautTest} starts) exactly as the seed's DynamoDB queries see them.
+ * Subclasses choose the AWS-compatible engines both services run against.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ThroughConsumerCase implements TestPropertyProvider {
+    private static final long BASE = 1723050000000L;
+    private AwsEngines aws;
+    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    private final String stream = "it-" + suffix;
+    private final String table = "it-logs-" + suffix;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+    private Process consumer;
+    private URI api;
+
+    @Inject
+    EmbeddedServer server;
+
+    /** The engines both services run against; called once, before the query service starts. */
+    protected abstract AwsEngines engines();
+
+    private record Sent(String id, long ts) {
+    }
+
+    private final List<Sent> checkout = new ArrayList<>();
+
+    @Override
+    public Map<String, String> getProperties() {
+        aws = engines();
+        aws.createStream(stream, 2);
+        aws.createLogsTable(table);
+        aws.createLeaseTable("it-app-" + suffix);
+        queue = aws.createQueue("it-dlq-" + suffix);
+        Map<String, String> queryProperties = new HashMap<>();
+        aws.serviceProperties().forEach((key, value) -> queryProperties.put(key, value.toString()));
+        queryProperties.put("log-stream.table", table);
+        queryProperties.put("micronaut.server.port", "-1");
+        queryProperties.putAll(TestAuth.properties());
+        return queryProperties;
+    }
+
+    private String queue;
+
+    @BeforeAll
+    void start() throws Exception {
+        api = server.getURI();
+        Path jar = Path.of(System.getProperty("logstream.consumer.jar"));
+        Path testClasses = Path.of(System.getProperty("logstream.consumer.testClasses"));
+        assertThat(jar).as("consumer jar (built by mvn verify)").exists();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-Daws.accessKeyId=local", "-Daws.secretAccessKey=local"));
+        Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
+        properties.put("micronaut.server.port", "-1");
+        properties.put("log-stream.stream", stream);
+        properties.put("log-stream.application-name", "it-app-" + suffix);
+        properties.put("log-stream.initial-position", "TRIM_HORIZON");
+        properties.put("log-stream.table", table);
+        properties.put("log-stream.dead-letter-queue-url", queue);
+        properties.put("log-stream.kcl.shard-sync-interval", "1s");
+        properties.put("log-stream.kcl.lease-assignment-interval", "1s");
+        properties.put("log-stream.kcl.shard-consumer-dispatch-poll-interval", "100ms");
+        properties.put("log-stream.kcl.parent-shard-poll-interval", "100ms");
+        properties.put("log-stream.kcl.lease-assignment-strategy", "LEASE_COUNT_BASED");
+        properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        // the consumer's test classes bring the fast-start scheduler the consumer tests use
+        command.addAll(List.of("-cp", jar + java.io.File.pathSeparator + testClasses,
+                "io.logstream.consumer.ConsumerApplication"));
+        Path log = Path.of("target", "consumer-" + getClass().getSimpleName() + ".log");
+        Files.createDirectories(log.getParent());
+        consumer = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+
+        List<String> payloads = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            String service = i % 5 == 0 ? "payments" : "checkout";
+            payloads.add("{\"service\":\"" + service + "\",\"level\":\"" + (i % 7 == 0 ? "ERROR" : "INFO")
+                    + "\",\"message\":\"order " + i + "\",\"ts\":" + (BASE + i * 1000L) + "}");
+        }
+        List<PutRecordsRequestEntry> entries = payloads.stream().map(p -> PutRecordsRequestEntry.builder()
+                .data(SdkBytes.fromUtf8String(p)).partitionKey(UUID.randomUUID().toString()).build()).toList();
+        List<PutRecordsResultEntry> results = aws.kinesis().putRecords(b -> b.streamName(stream).records(entries)).records();
+        for (int i = 0; i < 150; i++) {
+            if (i % 5 != 0) {
+                checkout.add(new Sent(LogKeys.derivedId(results.get(i).shardId(), results.get(i).sequenceNumber(), 0),
+                        BASE + i * 1000L));
+            }
+        }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (consumer != null) {
+            consumer.destroy();
+            if (!consumer.waitFor(30, TimeUnit.SECONDS)) {
+                consumer.destroyForcibly();
+            }
+        }
+    }
+
+    private JsonNode get(String pathAndQuery) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + pathAndQuery))
+                        .header("Authorization", "Bearer " + TestAuth.token()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return json.readTree(response.body());
+    }
+
+    private static List<String> ids(JsonNode page) {
+        List<String> ids = new ArrayList<>();
+        page.path("items").forEach(item -> ids.add(item.path("id").asText()));
+        return ids;
+    }
+
+    @Test
+    void latestNThroughTheApiEqualsTheSeedQueryAndAWindowReturnsExactlyItsRecords() throws Exception {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() ->
+                aws.dynamoDb().scan(b -> b.tableName(table)).count() == 150);
+
+        List<String> seed = aws.dynamoDb().query(b -> b.tableName(table).keyConditionExpression("pk = :svc")
+                        .expressionAttributeValues(Map.of(":svc", AttributeValue.fromS("checkout")))
+                        .scanIndexForward(false).limit(50)).items().stream()
+                .map(item -> LogKeys.idOf(item.get("sk").s())).toList();
+        List<String> newest = checkout.stream().sorted(Comparator.comparingLong(Sent::ts).reversed()).limit(50)
+                .map(Sent::id).toList();
+        assertThat(seed).isEqualTo(newest);
+        assertThat(ids(get("/v1/services/checkout/logs?limit=50"))).isEqualTo(seed);
+
+        long from = BASE + 20_000;
+        long to = BASE + 80_000;
+        List<String> inside = checkout.stream().filter(s -> s.ts() >= from && s.ts() <= to)
+                .sorted(Comparator.comparingLong(Sent::ts)).map(Sent::id).toList();
+        JsonNode window = get("/v1/services/checkout/logs?direction=forward&limit=1000&from="
+                + URLEncoder.encode(java.time.Instant.ofEpochMilli(from).toString(), StandardCharsets.UTF_8)
+                + "&to=" + to);
+        assertThat(ids(window)).isEqualTo(inside);
+        assertThat(window.path("nextCursor").isNull()).isTrue();
+    }
+}
