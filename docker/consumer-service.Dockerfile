@@ -3,6 +3,7 @@
 # BASE_IMAGE is any Java 17 runtime with bash, groupadd and useradd: by default the public Temurin JRE that users
 # pull; CI, which has no registry, passes the Debian JRE image built by docker/jre/build-image.sh
 # (scripts/build-images.sh does both).
+# checkov:skip=CKV_DOCKER_7: the base is the BASE_IMAGE build argument; its default is the versioned eclipse-temurin:17-jre
 ARG BASE_IMAGE=eclipse-temurin:17-jre
 FROM ${BASE_IMAGE}
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home app
