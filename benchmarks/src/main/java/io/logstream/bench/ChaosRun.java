@@ -1,5 +1,6 @@
 package io.logstream.bench;
 
+import io.logstream.localaws.ConsumerProperties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logstream.localaws.KinesisEngine;
@@ -73,10 +74,10 @@ public final class ChaosRun {
         aws.createLogsTable(TABLE);
         aws.createLeaseTable(APP);
         String queue = aws.createQueue("chaos-dlq");
-        List<String> properties = List.of("log-stream.stream=" + STREAM, "log-stream.table=" + TABLE,
-                "log-stream.application-name=" + APP, "log-stream.initial-position=TRIM_HORIZON",
-                "log-stream.dead-letter-queue-url=" + queue, "log-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
-                "aws.services.dynamodb.endpoint-override=" + dynamo.endpoint(), "LOG_FORMAT=text");
+        List<String> properties = new ArrayList<>(ConsumerProperties.asPairs(
+                ConsumerProperties.wiring(STREAM, APP, TABLE, queue)));
+        properties.addAll(List.of("log-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
+                "aws.services.dynamodb.endpoint-override=" + dynamo.endpoint(), "LOG_FORMAT=text"));
         List<AtomicReference<ConsumerProcess>> workers = new ArrayList<>();
         int[] started = {0};
         // one after the other: two workers initialising a brand-new application in the same second trip over KCL's

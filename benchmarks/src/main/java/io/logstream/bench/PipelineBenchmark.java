@@ -1,5 +1,6 @@
 package io.logstream.bench;
 
+import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.KinesisEngine;
 import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LocalIdentity;
@@ -85,12 +86,12 @@ public final class PipelineBenchmark {
                     "-Daws.cborEnabled=false", "-Daws.region=us-east-2",
                     "-Daws.services.kinesis.endpoint-override=" + aws.kinesisEndpoint(), "-Daws.services.dynamodb.endpoint-override=" + aws.dynamoDbEndpoint(),
                     "-Daws.services.sqs.endpoint-override=" + aws.sqsEndpoint(), "-Daws.services.eventbridge.endpoint-override=" + aws.eventBridgeEndpoint(),
-                    "-Daws.services.cloudwatch.endpoint-override=" + aws.eventBridgeEndpoint(), "-Dlog-stream.table=bench-logs");
+                    "-Daws.services.cloudwatch.endpoint-override=" + aws.eventBridgeEndpoint());
             List<String> consumer = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx1g"));
             consumer.addAll(common);
-            consumer.addAll(List.of("-Dmicronaut.server.port=" + consumerPort, "-Dlog-stream.stream=bench",
-                    "-Dlog-stream.application-name=bench-app", "-Dlog-stream.initial-position=TRIM_HORIZON",
-                    "-Dlog-stream.dead-letter-queue-url=" + queue, "-Dlog-stream.kcl.http2=false",
+            ConsumerProperties.asPairs(ConsumerProperties.wiring("bench", "bench-app", "bench-logs", queue))
+                    .forEach(pair -> consumer.add("-D" + pair));
+            consumer.addAll(List.of("-Dmicronaut.server.port=" + consumerPort, "-Dlog-stream.kcl.http2=false",
                     "-Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
                     "-Dlog-stream.kcl.shard-sync-interval=5s", "-Dlog-stream.kcl.idle-time-between-reads=200ms",
                     "-jar", root.resolve("consumer-service/target/consumer-service-0.1.0-all.jar").toString()));
@@ -115,7 +116,8 @@ public final class PipelineBenchmark {
 
             List<String> query = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
             query.addAll(common);
-            query.addAll(List.of("-Dmicronaut.server.port=" + queryPort, "-Dlog-stream.auth.mode=jwt",
+            query.addAll(List.of("-Dmicronaut.server.port=" + queryPort, "-Dlog-stream.table=bench-logs",
+                    "-Dlog-stream.auth.mode=jwt",
                     "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(), "-jar",
                     root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
             processes.add(start(query, results.resolve("query.log")));

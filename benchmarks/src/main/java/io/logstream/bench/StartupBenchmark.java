@@ -1,5 +1,6 @@
 package io.logstream.bench;
 
+import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.KinesisEngine;
 import io.logstream.localaws.LocalAws;
 import org.slf4j.Logger;
@@ -52,9 +53,9 @@ public final class StartupBenchmark {
             for (int run = 1; run <= runs; run++) {
                 String app = "startup-app-" + run;
                 aws.createLeaseTable(app);
-                List<String> properties = List.of("log-stream.stream=" + STREAM, "log-stream.table=startup-logs",
-                        "log-stream.application-name=" + app, "log-stream.initial-position=TRIM_HORIZON",
-                        "log-stream.dead-letter-queue-url=" + queue, "LOG_FORMAT=text", "KCL_LOG_LEVEL=INFO");
+                List<String> properties = new ArrayList<>(ConsumerProperties.asPairs(
+                        ConsumerProperties.wiring(STREAM, app, "startup-logs", queue)));
+                properties.addAll(List.of("LOG_FORMAT=text", "KCL_LOG_LEVEL=INFO"));
                 Path logs = results.resolve("startup-logs");
                 Files.createDirectories(logs);
 

@@ -39,18 +39,18 @@ class EndToEndTest {
     private static final long BASE_TS = 1723050000000L;
     private static final String[] LEVELS = {"TRACE", "debug", "INFO", "WARNING", "ERROR", "fatal", "info", "warn"};
 
-    private Pipeline<LocalAws> pipeline;
+    private ConsumerHarness<LocalAws> harness;
     private ApplicationContext consumer;
 
     @BeforeAll
     void start() {
-        pipeline = Pipeline.local(4);
-        consumer = pipeline.startConsumer();
+        harness = ConsumerHarness.local(4);
+        consumer = harness.startConsumer();
     }
 
     @AfterAll
     void stop() {
-        pipeline.close();
+        harness.close();
     }
 
     private record Sent(String service, String level, String message, long ts, String id, String sk) {
@@ -71,7 +71,7 @@ class EndToEndTest {
                     + ",\"host\":\"host-" + (i % 3) + "\",\"attributes\":{\"i\":" + i + "}}");
             sent.add(new Sent(service, LogLevel.parse(level).orElseThrow().name(), message, ts, id, null));
         }
-        List<PutRecordsResultEntry> results = pipeline.putJson(payloads);
+        List<PutRecordsResultEntry> results = harness.putJson(payloads);
         List<Sent> withKeys = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Sent s = sent.get(i);
@@ -85,15 +85,15 @@ class EndToEndTest {
     @Test
     void everyValidRecordIsStoredOnceWithItsFieldsAndTheSeedQueriesReadIt() {
         List<Sent> sent = putValid("stored", 400);
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(pipeline.itemsOf("stored")).hasSize(400));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(harness.itemsOf("stored")).hasSize(400));
 
         Set<String> expectedKeys = sent.stream().map(s -> s.service() + "|" + s.sk()).collect(Collectors.toSet());
-        Set<String> storedKeys = pipeline.itemsOf("stored").stream().map(i -> i.get("pk").s() + "|" + i.get("sk").s())
+        Set<String> storedKeys = harness.itemsOf("stored").stream().map(i -> i.get("pk").s() + "|" + i.get("sk").s())
                 .collect(Collectors.toSet());
         assertThat(storedKeys).isEqualTo(expectedKeys);
 
         Map<String, Map<String, AttributeValue>> bySk = new LinkedHashMap<>();
-        pipeline.itemsOf("stored").forEach(item -> bySk.put(item.get("sk").s(), item));
+        harness.itemsOf("stored").forEach(item -> bySk.put(item.get("sk").s(), item));
         for (Sent s : sent) {
             Map<String, AttributeValue> item = bySk.get(s.sk());
             assertThat(item.get("service").s()).isEqualTo(s.service());
@@ -108,7 +108,7 @@ class EndToEndTest {
 
         // the seed's latest-50 query, unchanged
         String service = "stored-3";
-        QueryResponse latest = pipeline.aws.dynamoDb().query(b -> b.tableName(pipeline.table)
+        QueryResponse latest = harness.aws.dynamoDb().query(b -> b.tableName(harness.table)
                 .keyConditionExpression("pk = :svc").expressionAttributeValues(Map.of(":svc", AttributeValue.fromS(service)))
                 .scanIndexForward(false).limit(50));
         List<String> expectedLatest = sent.stream().filter(s -> s.service().equals(service)).map(Sent::sk)
@@ -118,7 +118,7 @@ class EndToEndTest {
         // the seed's window query, unchanged in form: sk BETWEEN "<from>#" AND "<to>#z"
         long from = BASE_TS + 60_000;
         long to = BASE_TS + 200_000;
-        QueryResponse window = pipeline.aws.dynamoDb().query(b -> b.tableName(pipeline.table)
+        QueryResponse window = harness.aws.dynamoDb().query(b -> b.tableName(harness.table)
                 .keyConditionExpression("pk = :svc AND sk BETWEEN :from AND :to")
                 .expressionAttributeValues(Map.of(":svc", AttributeValue.fromS(service),
                         ":from", AttributeValue.fromS(from + "#"), ":to", AttributeValue.fromS(to + "#z"))));
@@ -134,7 +134,7 @@ class EndToEndTest {
         List<Sent> alerting = sent.stream().filter(s -> s.level().equals("ERROR") || s.level().equals("FATAL")).toList();
         assertThat(alerting).hasSize(20);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(eventsOf("alerting")).hasSize(20));
-        await().pollDelay(Duration.ofSeconds(1)).until(() -> pipeline.itemsOf("alerting").size() == 80);
+        await().pollDelay(Duration.ofSeconds(1)).until(() -> harness.itemsOf("alerting").size() == 80);
 
         Map<String, LogErrorEvent> byId = eventsOf("alerting").stream()
                 .collect(Collectors.toMap(LogErrorEvent::id, e -> e));
@@ -146,12 +146,12 @@ class EndToEndTest {
             assertThat(event.message()).isEqualTo(s.message());
             assertThat(event.ts()).isEqualTo(s.ts());
             assertThat(event.time()).isEqualTo(Instant.ofEpochMilli(s.ts()).toString());
-            assertThat(event.stream()).isEqualTo(pipeline.stream);
+            assertThat(event.stream()).isEqualTo(harness.stream);
             assertThat(event.shardId()).startsWith("shardId-");
             assertThat(event.sequenceNumber()).isNotBlank();
         }
-        assertThat(pipeline.aws.eventBridge().acceptedEvents().stream()
-                .filter(e -> e.eventBusName().equals(pipeline.eventBus) && e.detail().contains("\"alerting-")))
+        assertThat(harness.aws.eventBridge().acceptedEvents().stream()
+                .filter(e -> e.eventBusName().equals(harness.eventBus) && e.detail().contains("\"alerting-")))
                 .allSatisfy(e -> {
                     assertThat(e.source()).isEqualTo("log-stream");
                     assertThat(e.detailType()).isEqualTo("LogError");
@@ -159,8 +159,8 @@ class EndToEndTest {
     }
 
     private List<LogErrorEvent> eventsOf(String servicePrefix) {
-        return pipeline.aws.eventBridge().acceptedEvents().stream()
-                .filter(e -> e.eventBusName().equals(pipeline.eventBus))
+        return harness.aws.eventBridge().acceptedEvents().stream()
+                .filter(e -> e.eventBusName().equals(harness.eventBus))
                 .map(EventBridgeStub.ReceivedEvent::detail).map(LogErrorEvent::fromDetailJson)
                 .filter(e -> e.service().startsWith(servicePrefix + "-")).toList();
     }
@@ -186,16 +186,16 @@ class EndToEndTest {
             batch.add(bad);
         }
         batch.add(utf8("{\"service\":\"poison-ok\",\"message\":\"neighbour " + valid++ + "\",\"level\":\"INFO\"}"));
-        List<String> sequences = pipeline.put(batch, "one-shard").stream()
+        List<String> sequences = harness.put(batch, "one-shard").stream()
                 .map(PutRecordsResultEntry::sequenceNumber).toList();
         int expectedValid = valid;
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                assertThat(pipeline.deadLetters().stream().filter(d -> d.stream().equals(pipeline.stream))
+                assertThat(harness.deadLetters().stream().filter(d -> d.stream().equals(harness.stream))
                         .map(DeadLetter::reason)).containsAll(poison.keySet()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.itemsOf("poison").size() == expectedValid);
+        await().atMost(Duration.ofSeconds(30)).until(() -> harness.itemsOf("poison").size() == expectedValid);
 
-        Map<String, DeadLetter> byReason = pipeline.deadLetters().stream()
+        Map<String, DeadLetter> byReason = harness.deadLetters().stream()
                 .collect(Collectors.toMap(DeadLetter::reason, d -> d, (a, b) -> a));
         assertThat(byReason.keySet()).containsExactlyInAnyOrderElementsOf(poison.keySet());
         for (Map.Entry<String, byte[]> entry : poison.entrySet()) {
@@ -214,24 +214,24 @@ class EndToEndTest {
 
         // the shard keeps moving: a later record is stored and the checkpoint passes the poison
         List<PutRecordsResultEntry> later =
-                pipeline.put(List.of(utf8("{\"service\":\"poison-ok\",\"message\":\"after\"}")), "one-shard");
-        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.itemsOf("poison").size() == expectedValid + 1);
+                harness.put(List.of(utf8("{\"service\":\"poison-ok\",\"message\":\"after\"}")), "one-shard");
+        await().atMost(Duration.ofSeconds(30)).until(() -> harness.itemsOf("poison").size() == expectedValid + 1);
         await().atMost(Duration.ofSeconds(30)).until(() ->
-                pipeline.checkpointedThrough(pipeline.applicationName, Pipeline.lastSequencePerShard(later)));
+                harness.checkpointedThrough(harness.applicationName, ConsumerHarness.lastSequencePerShard(later)));
     }
 
     @Test
     void healthAndPrometheusShowTheWorkerItsShardsAndItsCounts() throws Exception {
         putValid("observed", 10);
-        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemsOf("observed").size() == 10);
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.itemsOf("observed").size() == 10);
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(Pipeline.baseUrl(consumer).resolve("/health"))
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(ConsumerHarness.baseUrl(consumer).resolve("/health"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"status\":\"UP\"").contains("shardId-000000000000");
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            String metrics = http.send(HttpRequest.newBuilder(Pipeline.baseUrl(consumer).resolve("/prometheus"))
+            String metrics = http.send(HttpRequest.newBuilder(ConsumerHarness.baseUrl(consumer).resolve("/prometheus"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("logstream_records_received_total", "logstream_records_stored_total",
                     "logstream_batch_duration_seconds_bucket", "logstream_checkpoints_total",

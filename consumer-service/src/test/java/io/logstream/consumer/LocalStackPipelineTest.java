@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The whole consumer pipeline through LocalStack's own Kinesis, DynamoDB, SQS and EventBridge, in a container
+ * The whole consumer harness through LocalStack's own Kinesis, DynamoDB, SQS and EventBridge, in a container
  * started by Testcontainers: records are stored and the seed's key conditions read them back; the rule
  * {@code terraform/} declares routes the consumer's LogError events to an SQS target, for ERROR and FATAL only; poison
  * lands on the dead-letter queue. The consumer is the application context {@code @MicronautTest} starts.
@@ -55,24 +55,24 @@ class LocalStackPipelineTest implements TestPropertyProvider {
     private final ObjectMapper json = new ObjectMapper();
     private final List<JsonNode> routedEvents = new CopyOnWriteArrayList<>();
     private LocalStack localStack;
-    private Pipeline<LocalStack> pipeline;
+    private ConsumerHarness<LocalStack> harness;
     private String alertsQueue;
 
     @Override
     public Map<String, String> getProperties() {
         CONTAINER.start(); // no-op when the Testcontainers extension has started it already
         localStack = new LocalStack(CONTAINER);
-        pipeline = new Pipeline<>(localStack, 2);
-        localStack.createEventBus(pipeline.eventBus);
-        alertsQueue = localStack.routeLogErrorsToQueue(pipeline.eventBus, "log-error", "alerts-" + pipeline.stream);
+        harness = new ConsumerHarness<>(localStack, 2);
+        localStack.createEventBus(harness.eventBus);
+        alertsQueue = localStack.routeLogErrorsToQueue(harness.eventBus, "log-error", "alerts-" + harness.stream);
         Map<String, String> properties = new HashMap<>();
-        pipeline.properties(pipeline.applicationName).forEach((key, value) -> properties.put(key, value.toString()));
+        harness.properties(harness.applicationName).forEach((key, value) -> properties.put(key, value.toString()));
         return properties;
     }
 
     @AfterAll
     void closeClients() {
-        pipeline.close();
+        harness.close();
         localStack.close();
     }
 
@@ -90,7 +90,7 @@ class LocalStackPipelineTest implements TestPropertyProvider {
                     + "\",\"ts\":" + ts + ",\"host\":\"host-" + (i % 3) + "\"}");
             sent.add(new Sent(service, level, message, ts, null));
         }
-        List<PutRecordsResultEntry> results = pipeline.putJson(payloads);
+        List<PutRecordsResultEntry> results = harness.putJson(payloads);
         List<Sent> withIds = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Sent s = sent.get(i);
@@ -106,7 +106,7 @@ class LocalStackPipelineTest implements TestPropertyProvider {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .until(() -> stored("ls-checkout") == 120);
 
-        List<String> latest = localStack.dynamoDb().query(b -> b.tableName(pipeline.table)
+        List<String> latest = localStack.dynamoDb().query(b -> b.tableName(harness.table)
                         .keyConditionExpression("pk = :svc")
                         .expressionAttributeValues(Map.of(":svc", AttributeValue.fromS("ls-checkout")))
                         .scanIndexForward(false).limit(50)).items().stream()
@@ -116,7 +116,7 @@ class LocalStackPipelineTest implements TestPropertyProvider {
 
         long from = BASE_TS + 30_000;
         long to = BASE_TS + 59_000;
-        List<Map<String, AttributeValue>> window = localStack.dynamoDb().query(b -> b.tableName(pipeline.table)
+        List<Map<String, AttributeValue>> window = localStack.dynamoDb().query(b -> b.tableName(harness.table)
                 .keyConditionExpression("pk = :svc AND sk BETWEEN :from AND :to")
                 .expressionAttributeValues(Map.of(":svc", AttributeValue.fromS("ls-checkout"),
                         ":from", AttributeValue.fromS(from + "#"), ":to", AttributeValue.fromS(to + "#z")))).items();
@@ -162,7 +162,7 @@ class LocalStackPipelineTest implements TestPropertyProvider {
             assertThat(event.ts()).isEqualTo(s.ts());
             assertThat(event.time()).isEqualTo(Instant.ofEpochMilli(s.ts()).toString());
             assertThat(event.host()).startsWith("host-");
-            assertThat(event.stream()).isEqualTo(pipeline.stream);
+            assertThat(event.stream()).isEqualTo(harness.stream);
             assertThat(event.shardId()).startsWith("shardId-");
             assertThat(event.sequenceNumber()).isNotBlank();
         }
@@ -193,20 +193,20 @@ class LocalStackPipelineTest implements TestPropertyProvider {
         poison.put("invalid-level", utf8("{\"service\":\"ls-poison\",\"message\":\"m\",\"level\":\"LOUD\"}"));
         List<byte[]> batch = new ArrayList<>(poison.values());
         batch.add(utf8("{\"service\":\"ls-poison\",\"message\":\"the neighbour\",\"level\":\"INFO\"}"));
-        List<String> sequences = pipeline.put(batch, "one-shard").stream().map(PutRecordsResultEntry::sequenceNumber)
+        List<String> sequences = harness.put(batch, "one-shard").stream().map(PutRecordsResultEntry::sequenceNumber)
                 .toList();
 
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-                assertThat(pipeline.deadLetters().stream().map(DeadLetter::reason)).containsAll(poison.keySet()));
+                assertThat(harness.deadLetters().stream().map(DeadLetter::reason)).containsAll(poison.keySet()));
         await().atMost(Duration.ofSeconds(30)).until(() -> stored("ls-poison") == 1);
 
         Map<String, DeadLetter> byReason = new HashMap<>();
-        pipeline.deadLetters().forEach(letter -> byReason.put(letter.reason(), letter));
+        harness.deadLetters().forEach(letter -> byReason.put(letter.reason(), letter));
         assertThat(byReason.keySet()).containsExactlyInAnyOrderElementsOf(poison.keySet());
         for (Map.Entry<String, byte[]> entry : poison.entrySet()) {
             DeadLetter letter = byReason.get(entry.getKey());
             assertThat(letter.error()).isNotBlank();
-            assertThat(letter.stream()).isEqualTo(pipeline.stream);
+            assertThat(letter.stream()).isEqualTo(harness.stream);
             assertThat(letter.shardId()).startsWith("shardId-");
             assertThat(sequences).contains(letter.sequenceNumber());
             assertThat(letter.payloadBytesDecoded()).isEqualTo(entry.getValue());
@@ -214,7 +214,7 @@ class LocalStackPipelineTest implements TestPropertyProvider {
     }
 
     private long stored(String service) {
-        return pipeline.items().stream().filter(item -> item.get("pk").s().equals(service)).count();
+        return harness.items().stream().filter(item -> item.get("pk").s().equals(service)).count();
     }
 
     private static byte[] utf8(String s) {

@@ -24,23 +24,23 @@ import static org.awaitility.Awaitility.await;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ManagementEndpointsTest {
-    private final Pipeline<LocalAws> pipeline = Pipeline.local(2);
+    private final ConsumerHarness<LocalAws> harness = ConsumerHarness.local(2);
     private final HttpClient http = HttpClient.newHttpClient();
     private ApplicationContext consumer;
 
     @BeforeAll
     void start() {
         // production defaults for the management endpoints (the harness shows health details to anyone)
-        consumer = pipeline.startConsumer(Map.of("endpoints.health.details-visible", "NEVER"));
+        consumer = harness.startConsumer(Map.of("endpoints.health.details-visible", "NEVER"));
     }
 
     @AfterAll
     void stop() {
-        pipeline.close();
+        harness.close();
     }
 
     private HttpResponse<String> send(ApplicationContext context, String method, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(Pipeline.baseUrl(context).resolve(path))
+        return http.send(HttpRequest.newBuilder(ConsumerHarness.baseUrl(context).resolve(path))
                 .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -50,7 +50,7 @@ class ManagementEndpointsTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(send(consumer, "GET", path).statusCode()).as(path).isEqualTo(200));
             assertThat(send(consumer, "GET", path).body()).as(path).doesNotContain("shardId").doesNotContain("worker")
-                    .doesNotContain(pipeline.table);
+                    .doesNotContain(harness.table);
         }
         assertThat(send(consumer, "GET", "/prometheus").statusCode()).isEqualTo(200);
         for (String path : List.of("/beans", "/routes", "/threaddump", "/env", "/loggers", "/info", "/metrics",
@@ -63,8 +63,8 @@ class ManagementEndpointsTest {
 
     @Test
     void metricsAreInBaseUnitsWithSnakeCaseKclNames() throws Exception {
-        pipeline.putJson(Pipeline.validRecords("metered", 20, "INFO"));
-        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemsOf("metered").size() == 20);
+        harness.putJson(ConsumerHarness.validRecords("metered", 20, "INFO"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.itemsOf("metered").size() == 20);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             String metrics = send(consumer, "GET", "/prometheus").body();
             assertThat(metrics).contains("logstream_shard_lag_seconds{shard=\"shardId-000000000000\"}")
@@ -79,7 +79,7 @@ class ManagementEndpointsTest {
 
     @Test
     void aDeadSchedulerFailsLivenessSoTheOrchestratorRestartsIt() throws Exception {
-        ApplicationContext doomed = pipeline.startConsumer(Map.of("log-stream.test.scheduler-dies", true));
+        ApplicationContext doomed = harness.startConsumer(Map.of("log-stream.test.scheduler-dies", true));
         try {
             // the crash is the point: it must not be rethrown into this thread by Awaitility
             await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
@@ -90,7 +90,7 @@ class ManagementEndpointsTest {
             assertThat(send(doomed, "GET", "/health").statusCode()).isEqualTo(503);
             assertThat(send(consumer, "GET", "/health/liveness").statusCode()).isEqualTo(200);
         } finally {
-            pipeline.stop(doomed);
+            harness.stop(doomed);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.logstream.consumer;
 
+import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.LocalAws;
 
 import io.micronaut.context.ApplicationContext;
@@ -20,39 +21,39 @@ import static org.awaitility.Awaitility.await;
 
 /** At-least-once delivery, exactly-once storage: reading the stream again rewrites the same items. */
 class ReplayTest {
-    private final Pipeline<LocalAws> pipeline = Pipeline.local(4);
+    private final ConsumerHarness<LocalAws> harness = ConsumerHarness.local(4);
 
     @AfterEach
     void stop() {
-        pipeline.close();
+        harness.close();
     }
 
     @Test
     void replayedRecordsOverwriteInsteadOfDuplicating() {
-        ApplicationContext first = pipeline.startConsumer();
-        List<PutRecordsResultEntry> put = pipeline.putJson(Pipeline.validRecords("replay", 300, "ERROR"));
-        Map<String, BigInteger> last = Pipeline.lastSequencePerShard(put);
-        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 300);
-        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.checkpointedThrough(pipeline.applicationName, last));
-        pipeline.stop(first);
+        ApplicationContext first = harness.startConsumer();
+        List<PutRecordsResultEntry> put = harness.putJson(ConsumerHarness.validRecords("replay", 300, "ERROR"));
+        Map<String, BigInteger> last = ConsumerHarness.lastSequencePerShard(put);
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.itemCount() == 300);
+        await().atMost(Duration.ofSeconds(30)).until(() -> harness.checkpointedThrough(harness.applicationName, last));
+        harness.stop(first);
         Map<String, String> firstIngest = ingestedAtByKey();
         long firstPassMax = firstIngest.values().stream().mapToLong(Long::parseLong).max().orElseThrow();
 
         // a fresh application (new lease table) reads the whole stream again from TRIM_HORIZON
-        String replayApp = pipeline.applicationName + "-replay";
-        pipeline.aws.createLeaseTable(replayApp);
-        pipeline.startConsumer(Map.of("log-stream.application-name", replayApp));
-        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.checkpointedThrough(replayApp, last));
+        String replayApp = harness.applicationName + "-replay";
+        harness.aws.createLeaseTable(replayApp);
+        harness.startConsumer(Map.of(ConsumerProperties.APPLICATION, replayApp));
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.checkpointedThrough(replayApp, last));
 
         Map<String, String> secondIngest = ingestedAtByKey();
         assertThat(secondIngest.keySet()).isEqualTo(firstIngest.keySet()).hasSize(300);
         assertThat(secondIngest.values()).as("every item was rewritten by the replay")
                 .allSatisfy(at -> assertThat(Long.parseLong(at)).isGreaterThan(firstPassMax));
-        assertThat(pipeline.deadLetters()).isEmpty();
+        assertThat(harness.deadLetters()).isEmpty();
     }
 
     private Map<String, String> ingestedAtByKey() {
-        List<Map<String, AttributeValue>> items = pipeline.items();
+        List<Map<String, AttributeValue>> items = harness.items();
         Set<String> keys = items.stream().map(i -> i.get("pk").s() + "|" + i.get("sk").s()).collect(Collectors.toSet());
         assertThat(keys).hasSize(items.size());
         return items.stream().collect(Collectors.toMap(i -> i.get("pk").s() + "|" + i.get("sk").s(),

@@ -22,48 +22,48 @@ import static org.awaitility.Awaitility.await;
 
 /** Two consumer-service instances with one application name share the shards and take over from each other. */
 class TwoWorkersTest {
-    private final Pipeline<LocalAws> pipeline = Pipeline.local(4);
+    private final ConsumerHarness<LocalAws> harness = ConsumerHarness.local(4);
 
     @AfterEach
     void stop() {
-        pipeline.close();
+        harness.close();
     }
 
     @Test
     void twoWorkersSplitTheShardsAndOneTakesOverWhenTheOtherStops() {
-        ApplicationContext first = pipeline.startConsumer();
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Pipeline.ownedShards(first)).hasSize(4));
-        ApplicationContext second = pipeline.startConsumer();
+        ApplicationContext first = harness.startConsumer();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(ConsumerHarness.ownedShards(first)).hasSize(4));
+        ApplicationContext second = harness.startConsumer();
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-            Set<String> a = Pipeline.ownedShards(first);
-            Set<String> b = Pipeline.ownedShards(second);
+            Set<String> a = ConsumerHarness.ownedShards(first);
+            Set<String> b = ConsumerHarness.ownedShards(second);
             assertThat(a).isNotEmpty();
             assertThat(b).isNotEmpty().doesNotContainAnyElementsOf(a);
             Set<String> all = new HashSet<>(a);
             all.addAll(b);
             assertThat(all).hasSize(4);
         });
-        pipeline.putJson(Pipeline.validRecords("split", 200, "INFO"));
-        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 200);
+        harness.putJson(ConsumerHarness.validRecords("split", 200, "INFO"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.itemCount() == 200);
         // each worker exports lag only for the shards it owns now, not for those it handed over
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            assertThat(lagSeries(first)).isEqualTo(Pipeline.ownedShards(first));
-            assertThat(lagSeries(second)).isEqualTo(Pipeline.ownedShards(second));
+            assertThat(lagSeries(first)).isEqualTo(ConsumerHarness.ownedShards(first));
+            assertThat(lagSeries(second)).isEqualTo(ConsumerHarness.ownedShards(second));
         });
 
         String firstWorker = first.getBean(KclWorker.class).workerId();
-        pipeline.stop(first);
+        harness.stop(first);
         // a graceful stop hands over at once: no lease and no worker-metrics entry of the stopped worker is left
-        List<Map<String, AttributeValue>> leaseTable = pipeline.aws.dynamoDb()
-                .scan(b -> b.tableName(pipeline.applicationName)).items();
+        List<Map<String, AttributeValue>> leaseTable = harness.aws.dynamoDb()
+                .scan(b -> b.tableName(harness.applicationName)).items();
         assertThat(leaseTable).filteredOn(item -> item.containsKey("leaseOwner")
                 && firstWorker.equals(item.get("leaseOwner").s())).isEmpty();
         assertThat(leaseTable).filteredOn(item -> firstWorker.equals(item.get("leaseKey").s())).isEmpty();
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Pipeline.ownedShards(second)).hasSize(4));
-        pipeline.putJson(Pipeline.validRecords("takeover", 200, "INFO"));
-        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.itemCount() == 400);
-        assertThat(pipeline.itemsOf("takeover")).hasSize(200);
-        assertThat(pipeline.deadLetters()).isEmpty();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(ConsumerHarness.ownedShards(second)).hasSize(4));
+        harness.putJson(ConsumerHarness.validRecords("takeover", 200, "INFO"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.itemCount() == 400);
+        assertThat(harness.itemsOf("takeover")).hasSize(200);
+        assertThat(harness.deadLetters()).isEmpty();
     }
 
     private static Set<String> lagSeries(ApplicationContext consumer) {

@@ -1,6 +1,7 @@
 package io.logstream.query;
 
 import io.logstream.localaws.AwsEngines;
+import io.logstream.localaws.ConsumerProperties;
 import io.logstream.model.LogKeys;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.support.TestPropertyProvider;
@@ -91,16 +92,8 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
                 "-Xmx512m", "-Daws.accessKeyId=local", "-Daws.secretAccessKey=local"));
         Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
         properties.put("micronaut.server.port", "-1");
-        properties.put("log-stream.stream", stream);
-        properties.put("log-stream.application-name", "it-app-" + suffix);
-        properties.put("log-stream.initial-position", "TRIM_HORIZON");
-        properties.put("log-stream.table", table);
-        properties.put("log-stream.dead-letter-queue-url", queue);
-        properties.put("log-stream.kcl.shard-sync-interval", "1s");
-        properties.put("log-stream.kcl.lease-assignment-interval", "1s");
-        properties.put("log-stream.kcl.shard-consumer-dispatch-poll-interval", "100ms");
-        properties.put("log-stream.kcl.parent-shard-poll-interval", "100ms");
-        properties.put("log-stream.kcl.lease-assignment-strategy", "LEASE_COUNT_BASED");
+        properties.putAll(ConsumerProperties.wiring(stream, "it-app-" + suffix, table, queue));
+        properties.putAll(ConsumerProperties.fastForTests());
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         // the consumer's test classes bring the fast-start scheduler the consumer tests use
         command.addAll(List.of("-cp", jar + java.io.File.pathSeparator + testClasses,

@@ -1,6 +1,8 @@
 package io.logstream.consumer.alert;
 
-import io.logstream.consumer.config.PipelineSettings;
+import io.logstream.consumer.core.AlertPublisher;
+import io.logstream.consumer.core.PendingAlert;
+import io.logstream.consumer.config.AlertSettings;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.consumer.retry.Retrier;
 import io.logstream.model.LogErrorEvent;
@@ -20,7 +22,7 @@ import java.util.List;
 /**
  * PutEvents in calls of at most 10 entries and 256 KB; after a partial failure only the failed entries are sent
  * again. With {@code EVENTBRIDGE_REQUIRED=true} it retries until everything is delivered; otherwise it gives up on an
- * entry after {@code alert-max-attempts} calls and hands it back for the dead-letter sink.
+ * entry after {@code log-stream.alerts.max-attempts} calls and hands it back for the dead-letter sink.
  */
 @Singleton
 public class EventBridgeAlertPublisher implements AlertPublisher {
@@ -36,13 +38,13 @@ public class EventBridgeAlertPublisher implements AlertPublisher {
     private final int maxAttempts;
 
     public EventBridgeAlertPublisher(EventBridgeClient eventBridge, Retrier retrier, PipelineMetrics metrics,
-                                     PipelineSettings settings) {
+                                     AlertSettings settings) {
         this.eventBridge = eventBridge;
         this.retrier = retrier;
         this.metrics = metrics;
         this.eventBus = settings.eventBus();
-        this.required = settings.eventbridgeRequired();
-        this.maxAttempts = settings.alertMaxAttempts();
+        this.required = settings.required();
+        this.maxAttempts = settings.maxAttempts();
     }
 
     @Override

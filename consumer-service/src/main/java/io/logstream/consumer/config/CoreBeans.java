@@ -1,5 +1,10 @@
 package io.logstream.consumer.config;
 
+import io.logstream.consumer.core.AlertPublisher;
+import io.logstream.consumer.core.BatchPipeline;
+import io.logstream.consumer.core.DeadLetterSink;
+import io.logstream.consumer.core.LogStore;
+import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.model.LogRecordParser;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
@@ -25,13 +30,22 @@ public class CoreBeans {
         return new LogRecordParser();
     }
 
+    /** The pipeline's core, given its adapters and the two settings it needs. */
+    @Singleton
+    BatchPipeline batchPipeline(LogRecordParser parser, LogStore store, AlertPublisher alerts, DeadLetterSink deadLetters,
+                                PipelineMetrics metrics, Clock clock, StoreSettings storeSettings,
+                                AlertSettings alertSettings) {
+        return new BatchPipeline(parser, store, alerts, deadLetters, metrics, clock, storeSettings.retentionDays(),
+                alertSettings.maxAttempts());
+    }
+
     /** Runs the concurrent BatchWriteItem calls of all shards. */
     @Singleton
     @Named("store-writers")
     @Bean(preDestroy = "shutdownNow")
-    ExecutorService storeWriters(PipelineSettings settings) {
+    ExecutorService storeWriters(StoreSettings store) {
         AtomicInteger counter = new AtomicInteger();
-        return Executors.newFixedThreadPool(settings.storeWriters(), runnable -> {
+        return Executors.newFixedThreadPool(store.writers(), runnable -> {
             Thread thread = new Thread(runnable, "store-writer-" + counter.incrementAndGet());
             thread.setDaemon(true);
             return thread;

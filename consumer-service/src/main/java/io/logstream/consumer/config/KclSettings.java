@@ -2,17 +2,22 @@ package io.logstream.consumer.config;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.core.bind.annotation.Bindable;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 
 import software.amazon.kinesis.leases.LeaseAssignmentStrategy;
 
 import java.time.Duration;
 
 /**
- * KCL tuning. The defaults make start-up and hand-off take seconds at a small lease-table cost; each one, KCL's own
- * default beside it and its cost are in the README ("Health, start-up and hand-off"). Tests shorten them further.
+ * What KCL reads and how ({@code log-stream.kcl}). Defaults and environment names are in application.yml: the
+ * stream (KINESIS_STREAM), the application (KCL_APP_NAME, also the lease table's name) and where a new lease starts
+ * (KCL_INITIAL_POSITION, KCL_INITIAL_TIMESTAMP for AT_TIMESTAMP). The tuning defaults make start-up and hand-off
+ * take seconds at a small lease-table cost; each one, KCL's own default beside it and its cost are in the README
+ * ("Health, start-up and hand-off"). Tests shorten them further.
  *
  * @param idleTimeBetweenReads KCL's default is 1 s; 250 ms keeps put-to-stored latency low at 4-5 GetRecords/s/shard
  * @param leaseAssignmentStrategy KCL 3's WORKER_UTILIZATION_AWARE (its default) balances by CPU, which KCL reads only
@@ -23,17 +28,22 @@ import java.time.Duration;
  */
 @ConfigurationProperties("log-stream.kcl")
 public record KclSettings(
+        @NotBlank String stream,
+        @NotBlank String applicationName,
+        @NotBlank @Pattern(regexp = "LATEST|TRIM_HORIZON|AT_TIMESTAMP",
+                message = "must be LATEST, TRIM_HORIZON or AT_TIMESTAMP") String initialPosition,
+        @Nullable String initialTimestamp,
         @Nullable String workerId,
-        @Bindable(defaultValue = "10000") @Min(1) @Max(10000) int maxRecords,
-        @Bindable(defaultValue = "250ms") Duration idleTimeBetweenReads,
-        @Bindable(defaultValue = "10s") Duration failoverTime,
-        @Bindable(defaultValue = "10s") Duration shardSyncInterval,
-        @Bindable(defaultValue = "2s") Duration leaseAssignmentInterval,
-        @Bindable(defaultValue = "250ms") Duration shardConsumerDispatchPollInterval,
-        @Bindable(defaultValue = "1s") Duration parentShardPollInterval,
-        @Bindable(defaultValue = "5s") Duration leaderLeaseDuration,
-        @Bindable(defaultValue = "1s") Duration leaderHeartbeatPeriod,
-        @Bindable(defaultValue = "20s") Duration gracefulShutdownTimeout,
-        @Bindable(defaultValue = "WORKER_UTILIZATION_AWARE") LeaseAssignmentStrategy leaseAssignmentStrategy,
-        @Bindable(defaultValue = "true") boolean http2) {
+        @Min(1) @Max(10000) int maxRecords,
+        @NotNull Duration idleTimeBetweenReads,
+        @NotNull Duration failoverTime,
+        @NotNull Duration shardSyncInterval,
+        @NotNull Duration leaseAssignmentInterval,
+        @NotNull Duration shardConsumerDispatchPollInterval,
+        @NotNull Duration parentShardPollInterval,
+        @NotNull Duration leaderLeaseDuration,
+        @NotNull Duration leaderHeartbeatPeriod,
+        @NotNull Duration gracefulShutdownTimeout,
+        @NotNull LeaseAssignmentStrategy leaseAssignmentStrategy,
+        boolean http2) {
 }

@@ -21,8 +21,8 @@ public class RetryBeans {
     }
 
     @Singleton
-    Retrier retrier(PipelineSettings settings, DependencyHealth health, PipelineMetrics metrics) {
-        Backoff backoff = new Backoff(settings.retryBaseDelay(), settings.retryMaxDelay(),
+    Retrier retrier(RetrySettings settings, DependencyHealth health, PipelineMetrics metrics) {
+        Backoff backoff = new Backoff(settings.baseDelay(), settings.maxDelay(),
                 () -> ThreadLocalRandom.current().nextDouble());
         return new Retrier(backoff, Sleeper.REAL, health, metrics::retried);
     }

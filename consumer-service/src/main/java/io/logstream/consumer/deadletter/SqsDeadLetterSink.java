@@ -1,6 +1,7 @@
 package io.logstream.consumer.deadletter;
 
-import io.logstream.consumer.config.PipelineSettings;
+import io.logstream.consumer.core.DeadLetterSink;
+import io.logstream.consumer.config.DeadLetterSettings;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.consumer.retry.Retrier;
 import io.logstream.model.DeadLetter;
@@ -35,9 +36,9 @@ public class SqsDeadLetterSink implements DeadLetterSink {
     private final Retrier retrier;
     private final PipelineMetrics metrics;
 
-    public SqsDeadLetterSink(SqsClient sqs, PipelineSettings settings, Retrier retrier, PipelineMetrics metrics) {
+    public SqsDeadLetterSink(SqsClient sqs, DeadLetterSettings settings, Retrier retrier, PipelineMetrics metrics) {
         this.sqs = sqs;
-        this.queueUrl = settings.deadLetterQueueUrl();
+        this.queueUrl = settings.queueUrl();
         this.retrier = retrier;
         this.metrics = metrics;
     }

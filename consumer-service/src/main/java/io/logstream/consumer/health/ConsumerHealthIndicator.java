@@ -1,6 +1,8 @@
 package io.logstream.consumer.health;
 
-import io.logstream.consumer.config.PipelineSettings;
+import io.logstream.consumer.config.DeadLetterSettings;
+import io.logstream.consumer.config.RetrySettings;
+import io.logstream.consumer.config.StoreSettings;
 import io.logstream.consumer.ingest.KclWorker;
 import io.logstream.consumer.ingest.ShardRegistry;
 import io.logstream.consumer.retry.DependencyHealth;
@@ -33,25 +35,28 @@ public class ConsumerHealthIndicator extends AbstractHealthIndicator<Map<String,
 
     private final DynamoDbClient dynamoDb;
     private final SqsClient sqs;
-    private final PipelineSettings settings;
+    private final String table;
+    private final String queueUrl;
 
     public ConsumerHealthIndicator(KclWorker worker, ShardRegistry shards, DependencyHealth dependencies,
-                                   PipelineSettings settings, DynamoDbClient dynamoDb, SqsClient sqs) {
+                                   StoreSettings store, DeadLetterSettings deadLetter, RetrySettings retry,
+                                   DynamoDbClient dynamoDb, SqsClient sqs) {
         this.worker = worker;
         this.dynamoDb = dynamoDb;
         this.sqs = sqs;
-        this.settings = settings;
+        this.table = store.table();
+        this.queueUrl = deadLetter.queueUrl();
         this.shards = shards;
         this.dependencies = dependencies;
-        this.unhealthyAfter = settings.unhealthyAfter();
+        this.unhealthyAfter = retry.unhealthyAfter();
     }
 
     @Override
     protected Map<String, Object> getHealthInformation() {
         Map<String, DependencyHealth.Failure> stuck = dependencies.failingLongerThan(unhealthyAfter);
         Map<String, Object> probes = new LinkedHashMap<>();
-        probes.put("dynamodb", probe(() -> dynamoDb.describeTable(b -> b.tableName(settings.table()))));
-        probes.put("sqs", probe(() -> sqs.getQueueAttributes(b -> b.queueUrl(settings.deadLetterQueueUrl())
+        probes.put("dynamodb", probe(() -> dynamoDb.describeTable(b -> b.tableName(table))));
+        probes.put("sqs", probe(() -> sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
                 .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))));
         boolean reachable = probes.values().stream().allMatch("UP"::equals);
         healthStatus = worker.running() && stuck.isEmpty() && reachable ? HealthStatus.UP : HealthStatus.DOWN;

@@ -1,7 +1,6 @@
 package io.logstream.consumer.ingest;
 
 import io.logstream.consumer.config.KclSettings;
-import io.logstream.consumer.config.PipelineSettings;
 import io.logstream.consumer.metrics.KclMetricsBridge;
 import io.logstream.consumer.retry.Retrier;
 import io.micronaut.context.annotation.Bean;
@@ -28,11 +27,9 @@ import software.amazon.kinesis.leases.exceptions.ProvisionedThroughputException;
 import software.amazon.kinesis.processor.SingleStreamTracker;
 import software.amazon.kinesis.retrieval.polling.PollingConfig;
 
-import java.net.InetAddress;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -51,22 +48,22 @@ public class KclWorker {
     private final Thread thread;
     private final Retrier retrier;
     private final KclSettings kcl;
-    private final String workerId;
+    private final WorkerId workerId;
     private final DynamoDbAsyncClient dynamoDb;
     private final String applicationName;
     private volatile boolean stopping;
 
     public KclWorker(KinesisAsyncClient kinesis, DynamoDbAsyncClient dynamoDb, CloudWatchAsyncClient cloudWatch,
-                     PipelineSettings settings, KclSettings kcl, LogRecordProcessorFactory processors,
+                     KclSettings kcl, WorkerId workerId, LogRecordProcessorFactory processors,
                      KclMetricsBridge metrics, SchedulerCreator creator, Retrier retrier) {
         this.retrier = retrier;
         this.kcl = kcl;
         this.dynamoDb = dynamoDb;
-        this.applicationName = settings.applicationName();
-        this.workerId = kcl.workerId() != null && !kcl.workerId().isBlank() ? kcl.workerId() : defaultWorkerId();
-        InitialPositionInStreamExtended position = initialPosition(settings);
-        ConfigsBuilder configs = new ConfigsBuilder(new SingleStreamTracker(settings.stream(), position),
-                settings.applicationName(), kinesis, dynamoDb, cloudWatch, workerId, processors);
+        this.applicationName = kcl.applicationName();
+        this.workerId = workerId;
+        InitialPositionInStreamExtended position = initialPosition(kcl);
+        ConfigsBuilder configs = new ConfigsBuilder(new SingleStreamTracker(kcl.stream(), position),
+                kcl.applicationName(), kinesis, dynamoDb, cloudWatch, workerId.value(), processors);
         LeaseManagementConfig leases = configs.leaseManagementConfig()
                 .failoverTimeMillis(kcl.failoverTime().toMillis())
                 .shardSyncIntervalMillis(kcl.shardSyncInterval().toMillis())
@@ -83,13 +80,13 @@ public class KclWorker {
                 configs.lifecycleConfig(),
                 configs.metricsConfig().metricsFactory(metrics),
                 configs.processorConfig(),
-                configs.retrievalConfig().retrievalSpecificConfig(new PollingConfig(settings.stream(), kinesis)
+                configs.retrievalConfig().retrievalSpecificConfig(new PollingConfig(kcl.stream(), kinesis)
                         .maxRecords(kcl.maxRecords())
                         .idleTimeBetweenReadsInMillis(kcl.idleTimeBetweenReads().toMillis())));
         LeaseRefresher leaseTable = scheduler.leaseCoordinator().leaseRefresher();
         this.thread = new Thread(() -> {
-            try {
-                LeaseTableSeeder.seedIfEmpty(leaseTable, kinesis, settings.stream(),
+            try (WorkerId.Scope ignored = workerId.inMdc(null)) {
+                LeaseTableSeeder.seedIfEmpty(leaseTable, kinesis, kcl.stream(),
                         position.getInitialPositionInStream());
                 scheduler.run();
             } finally {
@@ -100,12 +97,14 @@ public class KclWorker {
         }, "kcl-scheduler");
         thread.setDaemon(true);
         thread.start();
-        LOG.info("KCL worker {} started on stream {} (application {}, initial position {})", workerId,
-                settings.stream(), settings.applicationName(), position);
+        try (WorkerId.Scope ignored = workerId.inMdc(null)) {
+            LOG.info("KCL worker started on stream {} (application {}, initial position {})", kcl.stream(),
+                    kcl.applicationName(), position);
+        }
     }
 
     public String workerId() {
-        return workerId;
+        return workerId.value();
     }
 
     /**
@@ -124,7 +123,7 @@ public class KclWorker {
     @PreDestroy
     void stop() {
         stopping = true;
-        LOG.info("KCL worker {} shutting down gracefully", workerId);
+        LOG.info("KCL worker {} shutting down gracefully", workerId.value());
         Future<Boolean> graceful = scheduler.startGracefulShutdown();
         try {
             if (awaitGraceful(graceful, kcl.gracefulShutdownTimeout().toMillis())) {
@@ -145,7 +144,7 @@ public class KclWorker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.info("KCL worker {} stopped", workerId);
+        LOG.info("KCL worker {} stopped", workerId.value());
     }
 
     /** True when every shard finished its batch and checkpointed. */
@@ -174,7 +173,7 @@ public class KclWorker {
         // still have it in <application>-WorkerMetricStats under wid); only a metrics item has "lut"
         try {
             dynamoDb.deleteItem(b -> b.tableName(applicationName)
-                    .key(Map.of("leaseKey", AttributeValue.fromS(workerId)))
+                    .key(Map.of("leaseKey", AttributeValue.fromS(workerId.value())))
                     .conditionExpression("attribute_exists(lut)")).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("could not remove this worker's metrics entry; the leader ignores it once it ages out: {}",
@@ -186,7 +185,7 @@ public class KclWorker {
             for (Lease lease : leases.listLeases()) {
                 // a lease whose graceful hand-off to another worker this shutdown interrupted names this worker as its
                 // checkpoint owner; evicting clears that, so the new owner starts without waiting for expiry
-                boolean ours = workerId.equals(lease.leaseOwner()) || workerId.equals(lease.checkpointOwner());
+                boolean ours = workerId.value().equals(lease.leaseOwner()) || workerId.value().equals(lease.checkpointOwner());
                 if (ours && leases.evictLease(lease)) {
                     released++;
                 }
@@ -197,7 +196,7 @@ public class KclWorker {
         }
     }
 
-    private static InitialPositionInStreamExtended initialPosition(PipelineSettings settings) {
+    private static InitialPositionInStreamExtended initialPosition(KclSettings settings) {
         InitialPositionInStream position = InitialPositionInStream.valueOf(settings.initialPosition());
         if (position == InitialPositionInStream.AT_TIMESTAMP) {
             if (settings.initialTimestamp() == null || settings.initialTimestamp().isBlank()) {
@@ -208,16 +207,6 @@ public class KclWorker {
                     Date.from(Instant.parse(settings.initialTimestamp())));
         }
         return InitialPositionInStreamExtended.newInitialPosition(position);
-    }
-
-    private static String defaultWorkerId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
-            host = "worker";
-        }
-        return host + ":" + UUID.randomUUID();
     }
 
     /** The production scheduler. */

@@ -1,5 +1,7 @@
 package io.logstream.consumer.ingest;
 
+import io.logstream.consumer.core.IncomingRecord;
+import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.consumer.retry.Retrier;
 import io.logstream.consumer.retry.RetryAbortedException;
@@ -29,12 +31,14 @@ import java.util.List;
  * One shard's processor. KCL never hands a batch over twice, so a batch is finished here or not at all: the
  * pipeline retries in place, and the checkpoint is written only after every side effect of the batch is done. If
  * the application stops while a dependency is down, the batch is left unchecked and the next owner reads it again
- * (ids are deterministic, so the rewrite changes nothing).
+ * (ids are deterministic, so the rewrite changes nothing). Every callback runs with the worker and the shard in the
+ * MDC, so each line it logs carries both.
  */
 public class LogRecordProcessor implements ShardRecordProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(LogRecordProcessor.class);
 
     private final String stream;
+    private final WorkerId workerId;
     private final BatchPipeline pipeline;
     private final Retrier retrier;
     private final PipelineMetrics metrics;
@@ -42,9 +46,10 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     private String shardId;
     private KinesisClientRecord lastDone;
 
-    public LogRecordProcessor(String stream, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
+    public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
                               ShardRegistry shards) {
         this.stream = stream;
+        this.workerId = workerId;
         this.pipeline = pipeline;
         this.retrier = retrier;
         this.metrics = metrics;
@@ -54,12 +59,20 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     @Override
     public void initialize(InitializationInput input) {
         shardId = input.shardId();
-        shards.acquired(shardId);
-        LOG.info("processing {} from {}", shardId, input.extendedSequenceNumber());
+        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+            shards.acquired(shardId);
+            LOG.info("processing the shard from {}", input.extendedSequenceNumber());
+        }
     }
 
     @Override
     public void processRecords(ProcessRecordsInput input) {
+        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+            process(input);
+        }
+    }
+
+    private void process(ProcessRecordsInput input) {
         if (input.millisBehindLatest() != null) {
             metrics.lag(shardId, input.millisBehindLatest());
         }
@@ -80,7 +93,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
             lastDone = last;
             metrics.batchTook(Duration.ofNanos(System.nanoTime() - started));
         } catch (RetryAbortedException e) {
-            LOG.warn("{}: stopping with a batch of {} unfinished and not checkpointed ({})", shardId, records.size(),
+            LOG.warn("stopping with a batch of {} unfinished and not checkpointed ({})", records.size(),
                     e.getMessage());
         }
     }
@@ -96,7 +109,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
             } catch (RetryAbortedException e) {
                 throw e;
             } catch (RuntimeException e) {
-                LOG.error("{}: batch failed unexpectedly, retrying it", shardId, e);
+                LOG.error("batch failed unexpectedly, retrying it", e);
                 loop.failed(e);
             }
         }
@@ -104,23 +117,29 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void leaseLost(LeaseLostInput input) {
-        release();
-        LOG.info("{}: lease lost", shardId);
+        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+            release();
+            LOG.info("lease lost");
+        }
     }
 
     @Override
     public void shardEnded(ShardEndedInput input) {
-        release();
-        LOG.info("{}: shard ended, checkpointing its end", shardId);
-        checkpoint(input.checkpointer(), null);
+        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+            release();
+            LOG.info("shard ended, checkpointing its end");
+            checkpoint(input.checkpointer(), null);
+        }
     }
 
     @Override
     public void shutdownRequested(ShutdownRequestedInput input) {
-        release();
-        if (lastDone != null) {
-            LOG.info("{}: shutdown requested, checkpointing at {}", shardId, lastDone.sequenceNumber());
-            checkpoint(input.checkpointer(), lastDone);
+        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+            release();
+            if (lastDone != null) {
+                LOG.info("shutdown requested, checkpointing at {}", lastDone.sequenceNumber());
+                checkpoint(input.checkpointer(), lastDone);
+            }
         }
     }
 
@@ -147,11 +166,11 @@ public class LogRecordProcessor implements ShardRecordProcessor {
                 metrics.checkpointFailed();
                 loop.failed(e);
             } catch (ShutdownException e) {
-                LOG.info("{}: lease lost before checkpoint; the next owner resumes from the last checkpoint", shardId);
+                LOG.info("lease lost before checkpoint; the next owner resumes from the last checkpoint");
                 return;
             } catch (InvalidStateException e) {
                 metrics.checkpointFailed();
-                LOG.error("{}: checkpoint refused", shardId, e);
+                LOG.error("checkpoint refused", e);
                 return;
             }
         }

@@ -1,9 +1,12 @@
 package io.logstream.consumer.store;
 
-import io.logstream.consumer.config.PipelineSettings;
+import io.logstream.consumer.core.LogStore;
+import io.logstream.consumer.core.PendingItem;
+import io.logstream.consumer.config.StoreSettings;
 import io.logstream.consumer.retry.Retrier;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
+import org.slf4j.MDC;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
@@ -19,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
 
 /**
  * Writes items with BatchWriteItem: at most 25 per call, distinct keys per call (a later record with the same key
@@ -35,7 +39,7 @@ public class BatchLogWriter implements LogStore {
     private final Retrier retrier;
     private final ExecutorService writers;
 
-    public BatchLogWriter(DynamoDbClient dynamoDb, PipelineSettings settings, Retrier retrier,
+    public BatchLogWriter(DynamoDbClient dynamoDb, StoreSettings settings, Retrier retrier,
                           @Named("store-writers") ExecutorService writers) {
         this.dynamoDb = dynamoDb;
         this.table = settings.table();
@@ -51,7 +55,7 @@ public class BatchLogWriter implements LogStore {
         List<CompletableFuture<List<Rejected>>> calls = new ArrayList<>();
         for (int start = 0; start < unique.size(); start += MAX_BATCH) {
             List<PendingItem> chunk = unique.subList(start, Math.min(start + MAX_BATCH, unique.size()));
-            calls.add(CompletableFuture.supplyAsync(() -> writeChunk(chunk), writers));
+            calls.add(CompletableFuture.supplyAsync(withMdc(() -> writeChunk(chunk)), writers));
         }
         List<Rejected> rejected = new ArrayList<>();
         for (CompletableFuture<List<Rejected>> call : calls) {
@@ -119,5 +123,20 @@ public class BatchLogWriter implements LogStore {
     private static boolean isItemValidation(DynamoDbException e) {
         return e.statusCode() == 400 && e.awsErrorDetails() != null
                 && "ValidationException".equals(e.awsErrorDetails().errorCode());
+    }
+
+    /** The writer threads log with the calling shard's MDC (worker and shard). */
+    private static <T> Supplier<T> withMdc(Supplier<T> task) {
+        Map<String, String> context = MDC.getCopyOfContextMap();
+        return () -> {
+            if (context != null) {
+                MDC.setContextMap(context);
+            }
+            try {
+                return task.get();
+            } finally {
+                MDC.clear();
+            }
+        };
     }
 }

@@ -1,7 +1,8 @@
 package io.logstream.consumer.alert;
 
-import io.logstream.consumer.config.PipelineSettings;
-import io.logstream.consumer.ingest.IncomingRecord;
+import io.logstream.consumer.core.PendingAlert;
+import io.logstream.consumer.config.AlertSettings;
+import io.logstream.consumer.core.IncomingRecord;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.model.LogErrorEvent;
 import io.logstream.model.LogLevel;
@@ -22,8 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EventBridgeAlertPublisherTest {
     private final EventBridgeAlertPublisher publisher = new EventBridgeAlertPublisher(null, null,
             new PipelineMetrics(new SimpleMeterRegistry()),
-            new PipelineSettings("s", "a", "LATEST", null, "t", "bus", false, "q", 0, 1, 3,
-                    Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofSeconds(1)));
+            new AlertSettings("bus", false, 3));
 
     private static PendingAlert alert(int messageChars) {
         RecordCoordinates coordinates = new RecordCoordinates("s", "shardId-0", "1", 0, Instant.EPOCH);

@@ -1,6 +1,6 @@
 package io.logstream.consumer.config;
 
-import io.logstream.consumer.Pipeline;
+import io.logstream.consumer.ConsumerHarness;
 import io.logstream.localaws.LocalAws;
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.AfterAll;
@@ -30,21 +30,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AwsClientWiringTest {
-    private final Pipeline<LocalAws> pipeline = Pipeline.local(1);
+    private final ConsumerHarness<LocalAws> harness = ConsumerHarness.local(1);
     private ApplicationContext consumer;
 
     @BeforeAll
     void start() {
-        consumer = pipeline.startConsumer();
+        consumer = harness.startConsumer();
     }
 
     @AfterAll
     void stop() {
-        pipeline.close();
+        harness.close();
     }
 
     private URI endpoint(String service) {
-        return URI.create(pipeline.aws.serviceProperties().get("aws.services." + service + ".endpoint-override")
+        return URI.create(harness.aws.serviceProperties().get("aws.services." + service + ".endpoint-override")
                 .toString());
     }
 
@@ -77,7 +77,7 @@ class AwsClientWiringTest {
 
     @Test
     void theModuleBuiltTheDynamoDbAndSqsClients() {
-        // the module's builder beans exist, and the clients the pipeline uses are the ones they built
+        // the module's builder beans exist, and the clients the harness uses are the ones they built
         assertThat(consumer.getBeansOfType(software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder.class))
                 .hasSize(1);
         assertThat(consumer.getBeansOfType(software.amazon.awssdk.services.sqs.SqsClientBuilder.class)).hasSize(1);

@@ -1,7 +1,9 @@
 package io.logstream.consumer.store;
 
-import io.logstream.consumer.config.PipelineSettings;
-import io.logstream.consumer.ingest.IncomingRecord;
+import io.logstream.consumer.core.LogStore;
+import io.logstream.consumer.core.PendingItem;
+import io.logstream.consumer.config.StoreSettings;
+import io.logstream.consumer.core.IncomingRecord;
 import io.logstream.consumer.retry.Backoff;
 import io.logstream.consumer.retry.DependencyHealth;
 import io.logstream.consumer.retry.Retrier;
@@ -37,8 +39,7 @@ class BatchLogWriterTest {
 
     BatchLogWriterTest() {
         aws.createLogsTable(table);
-        PipelineSettings settings = new PipelineSettings("s", "a", "LATEST", null, table, "default", false, "q", 0, 4,
-                3, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1));
+        StoreSettings settings = new StoreSettings(table, 4, 0);
         Retrier retrier = new Retrier(new Backoff(Duration.ofMillis(10), Duration.ofMillis(100), Math::random),
                 Sleeper.REAL, new DependencyHealth(Clock.systemUTC()), dependency -> { });
         writer = new BatchLogWriter(aws.dynamoDb(), settings, retrier, executor);

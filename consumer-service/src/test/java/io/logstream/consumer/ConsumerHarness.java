@@ -2,6 +2,7 @@ package io.logstream.consumer;
 
 import io.logstream.consumer.ingest.ShardRegistry;
 import io.logstream.localaws.AwsEngines;
+import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.LocalAws;
 import io.logstream.model.DeadLetter;
 import io.micronaut.context.ApplicationContext;
@@ -29,7 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A stream, a logs table, a dead-letter queue and an application name of a test's own on a set of AWS-compatible
  * engines (the shared local engines, or LocalStack), and the consumer-service instances started against them.
  */
-public final class Pipeline<E extends AwsEngines> implements AutoCloseable {
+public final class ConsumerHarness<E extends AwsEngines> implements AutoCloseable {
     public final E aws;
     public final String stream;
     public final String table;
@@ -40,11 +41,11 @@ public final class Pipeline<E extends AwsEngines> implements AutoCloseable {
     private final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
 
     /** A pipeline on the shared local engines. */
-    public static Pipeline<LocalAws> local(int shards) {
-        return new Pipeline<>(LocalAws.shared(), shards);
+    public static ConsumerHarness<LocalAws> local(int shards) {
+        return new ConsumerHarness<>(LocalAws.shared(), shards);
     }
 
-    public Pipeline(E aws, int shards) {
+    public ConsumerHarness(E aws, int shards) {
         this.aws = aws;
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         stream = "stream-" + suffix;
@@ -62,25 +63,9 @@ public final class Pipeline<E extends AwsEngines> implements AutoCloseable {
         Map<String, Object> properties = new LinkedHashMap<>(aws.serviceProperties());
         properties.put("micronaut.server.port", -1);
         properties.put("endpoints.health.details-visible", "ANONYMOUS");
-        properties.put("log-stream.stream", stream);
-        properties.put("log-stream.application-name", applicationName);
-        properties.put("log-stream.initial-position", "TRIM_HORIZON");
-        properties.put("log-stream.table", table);
-        properties.put("log-stream.event-bus", eventBus);
-        properties.put("log-stream.dead-letter-queue-url", queueUrl);
-        properties.put("log-stream.retry-base-delay", "50ms");
-        properties.put("log-stream.retry-max-delay", "1s");
-        properties.put("log-stream.unhealthy-after", "2s");
-        properties.put("log-stream.kcl.idle-time-between-reads", "100ms");
-        properties.put("log-stream.kcl.failover-time", "3s");
-        properties.put("log-stream.kcl.shard-sync-interval", "1s");
-        properties.put("log-stream.kcl.lease-assignment-interval", "1s");
-        properties.put("log-stream.kcl.shard-consumer-dispatch-poll-interval", "100ms");
-        properties.put("log-stream.kcl.parent-shard-poll-interval", "100ms");
-        properties.put("log-stream.kcl.leader-lease-duration", "5s");
-        properties.put("log-stream.kcl.leader-heartbeat-period", "1s");
-        properties.put("log-stream.kcl.graceful-shutdown-timeout", "10s");
-        properties.put("log-stream.kcl.lease-assignment-strategy", "LEASE_COUNT_BASED");
+        properties.putAll(ConsumerProperties.wiring(stream, applicationName, table, queueUrl));
+        properties.put(ConsumerProperties.EVENT_BUS, eventBus);
+        properties.putAll(ConsumerProperties.fastForTests());
         return properties;
     }
 

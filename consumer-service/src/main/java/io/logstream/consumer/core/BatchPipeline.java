@@ -1,12 +1,6 @@
-package io.logstream.consumer.ingest;
+package io.logstream.consumer.core;
 
-import io.logstream.consumer.alert.AlertPublisher;
-import io.logstream.consumer.alert.PendingAlert;
-import io.logstream.consumer.config.PipelineSettings;
-import io.logstream.consumer.deadletter.DeadLetterSink;
 import io.logstream.consumer.metrics.PipelineMetrics;
-import io.logstream.consumer.store.LogStore;
-import io.logstream.consumer.store.PendingItem;
 import io.logstream.model.DeadLetter;
 import io.logstream.model.LogErrorEvent;
 import io.logstream.model.LogItemMapper;
@@ -14,7 +8,6 @@ import io.logstream.model.LogRecord;
 import io.logstream.model.LogRecordParser;
 import io.logstream.model.ParseOutcome;
 import io.logstream.model.PoisonReason;
-import jakarta.inject.Singleton;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.time.Clock;
@@ -30,7 +23,6 @@ import java.util.Set;
  * What happens to one batch, in order: parse, store every item, publish the alerts of the stored ERROR/FATAL
  * records, dead-letter the poison. Returns only when all of it is done; the caller then checkpoints.
  */
-@Singleton
 public class BatchPipeline {
     private static final long SECONDS_PER_DAY = 86_400;
 
@@ -44,15 +36,15 @@ public class BatchPipeline {
     private final int alertMaxAttempts;
 
     public BatchPipeline(LogRecordParser parser, LogStore store, AlertPublisher alerts, DeadLetterSink deadLetters,
-                         PipelineMetrics metrics, Clock clock, PipelineSettings settings) {
+                         PipelineMetrics metrics, Clock clock, int retentionDays, int alertMaxAttempts) {
         this.parser = parser;
         this.store = store;
         this.alerts = alerts;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.clock = clock;
-        this.retentionDays = settings.retentionDays();
-        this.alertMaxAttempts = settings.alertMaxAttempts();
+        this.retentionDays = retentionDays;
+        this.alertMaxAttempts = alertMaxAttempts;
     }
 
     public void process(List<IncomingRecord> batch) {

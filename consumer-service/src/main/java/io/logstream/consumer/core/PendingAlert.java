@@ -1,6 +1,5 @@
-package io.logstream.consumer.alert;
+package io.logstream.consumer.core;
 
-import io.logstream.consumer.ingest.IncomingRecord;
 import io.logstream.model.LogErrorEvent;
 
 /** A LogError event to publish, and the record it is about (for the dead-letter sink if it cannot be delivered). */

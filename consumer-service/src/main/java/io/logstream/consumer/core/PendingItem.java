@@ -1,6 +1,5 @@
-package io.logstream.consumer.store;
+package io.logstream.consumer.core;
 
-import io.logstream.consumer.ingest.IncomingRecord;
 import io.logstream.model.LogRecord;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 

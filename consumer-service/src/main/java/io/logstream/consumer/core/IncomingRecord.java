@@ -1,4 +1,4 @@
-package io.logstream.consumer.ingest;
+package io.logstream.consumer.core;
 
 import io.logstream.model.RecordCoordinates;
 

@@ -1,4 +1,4 @@
-package io.logstream.consumer.store;
+package io.logstream.consumer.core;
 
 import java.util.List;
 

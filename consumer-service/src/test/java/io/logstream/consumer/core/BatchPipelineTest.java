@@ -1,12 +1,6 @@
-package io.logstream.consumer.ingest;
+package io.logstream.consumer.core;
 
-import io.logstream.consumer.alert.AlertPublisher;
-import io.logstream.consumer.alert.PendingAlert;
-import io.logstream.consumer.config.PipelineSettings;
-import io.logstream.consumer.deadletter.DeadLetterSink;
 import io.logstream.consumer.metrics.PipelineMetrics;
-import io.logstream.consumer.store.LogStore;
-import io.logstream.consumer.store.PendingItem;
 import io.logstream.model.DeadLetter;
 import io.logstream.model.LogRecordParser;
 import io.logstream.model.RecordCoordinates;
@@ -60,10 +54,8 @@ class BatchPipelineTest {
     };
 
     private BatchPipeline pipeline(int retentionDays) {
-        PipelineSettings settings = new PipelineSettings("s", "a", "LATEST", null, "t", "default", false, "q",
-                retentionDays, 1, 3, Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofSeconds(1));
         return new BatchPipeline(new LogRecordParser(), store, alerts, sink,
-                new PipelineMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC), settings);
+                new PipelineMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC), retentionDays, 3);
     }
 
     private static IncomingRecord record(int n, String json) {

@@ -1,4 +1,4 @@
-package io.logstream.consumer.alert;
+package io.logstream.consumer.core;
 
 import java.util.List;
 

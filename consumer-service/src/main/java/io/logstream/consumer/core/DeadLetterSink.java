@@ -1,4 +1,4 @@
-package io.logstream.consumer.deadletter;
+package io.logstream.consumer.core;
 
 import io.logstream.model.DeadLetter;
 

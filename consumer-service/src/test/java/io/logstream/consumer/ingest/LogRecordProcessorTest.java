@@ -1,0 +1,185 @@
+package io.logstream.consumer.ingest;
+
+import io.logstream.consumer.core.AlertPublisher;
+import io.logstream.consumer.core.BatchPipeline;
+import io.logstream.consumer.core.DeadLetterSink;
+import io.logstream.consumer.core.LogStore;
+import io.logstream.consumer.metrics.PipelineMetrics;
+import io.logstream.consumer.retry.Backoff;
+import io.logstream.consumer.retry.DependencyHealth;
+import io.logstream.consumer.retry.Retrier;
+import io.logstream.model.LogRecordParser;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+import software.amazon.kinesis.exceptions.ShutdownException;
+import software.amazon.kinesis.lifecycle.events.InitializationInput;
+import software.amazon.kinesis.lifecycle.events.LeaseLostInput;
+import software.amazon.kinesis.lifecycle.events.ProcessRecordsInput;
+import software.amazon.kinesis.lifecycle.events.ShardEndedInput;
+import software.amazon.kinesis.lifecycle.events.ShutdownRequestedInput;
+import software.amazon.kinesis.processor.RecordProcessorCheckpointer;
+import software.amazon.kinesis.retrieval.KinesisClientRecord;
+import software.amazon.kinesis.retrieval.kpl.ExtendedSequenceNumber;
+
+import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One shard's processor with fakes behind the pipeline's ports and a recording checkpointer: the checkpoint comes
+ * only after every side effect of the batch, failures are retried in place, and the lifecycle callbacks
+ * (shutdown requested, lease lost, shard ended) checkpoint exactly what is done.
+ */
+class LogRecordProcessorTest {
+    private static final String SHARD = "shardId-000000000007";
+
+    /** Everything that happens, in order: store writes, alerts, dead letters, checkpoints. */
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final AtomicInteger storeFailuresLeft = new AtomicInteger();
+    private final ShardRegistry shards = new ShardRegistry();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final PipelineMetrics metrics = new PipelineMetrics(meters);
+    private final List<String> mdcDuringWrites = new CopyOnWriteArrayList<>();
+
+    private final LogStore store = items -> {
+        mdcDuringWrites.add(MDC.get("workerId") + "/" + MDC.get("shardId"));
+        if (storeFailuresLeft.getAndDecrement() > 0) {
+            events.add("store failed");
+            throw new IllegalStateException("DynamoDB is down");
+        }
+        items.forEach(item -> events.add("stored " + item.record().message()));
+        return List.of();
+    };
+    private final AlertPublisher alerts = pending -> {
+        pending.forEach(alert -> events.add("alerted " + alert.event().message()));
+        return List.of();
+    };
+    private final DeadLetterSink deadLetters = letters -> letters.forEach(letter -> events.add("dead-lettered "
+            + letter.reason()));
+    private final Retrier retrier = new Retrier(new Backoff(Duration.ofMillis(1), Duration.ofMillis(1), () -> 0.5),
+            duration -> { }, new DependencyHealth(Clock.systemUTC()), dependency -> { });
+    private final LogRecordProcessor processor = new LogRecordProcessor("stream", new WorkerId("worker-1"),
+            new BatchPipeline(new LogRecordParser(), store, alerts, deadLetters, metrics, Clock.systemUTC(), 0, 3),
+            retrier, metrics, shards);
+
+    /** A checkpointer that records where it was asked to checkpoint; it can refuse as after a lost lease. */
+    private RecordProcessorCheckpointer checkpointer(boolean leaseLost) {
+        return (RecordProcessorCheckpointer) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{RecordProcessorCheckpointer.class}, (proxy, method, args) -> {
+                    if (!method.getName().equals("checkpoint")) {
+                        throw new UnsupportedOperationException(method.getName());
+                    }
+                    if (leaseLost) {
+                        throw new ShutdownException("lease lost");
+                    }
+                    events.add(args == null ? "checkpoint at shard end" : "checkpoint at " + args[0] + "/" + args[1]);
+                    return null;
+                });
+    }
+
+    private static KinesisClientRecord record(String sequence, String json) {
+        return KinesisClientRecord.builder().sequenceNumber(sequence).subSequenceNumber(0).partitionKey("k")
+                .approximateArrivalTimestamp(Instant.parse("2026-11-22T10:00:00Z"))
+                .data(ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8))).build();
+    }
+
+    private void initialize() {
+        processor.initialize(InitializationInput.builder().shardId(SHARD)
+                .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
+    }
+
+    private void process(RecordProcessorCheckpointer checkpointer, KinesisClientRecord... records) {
+        processor.processRecords(ProcessRecordsInput.builder().records(List.of(records)).checkpointer(checkpointer)
+                .millisBehindLatest(1500L).build());
+    }
+
+    @Test
+    void theCheckpointComesAfterEverySideEffectOfTheBatchAtItsLastRecord() {
+        initialize();
+        process(checkpointer(false),
+                record("101", "{\"service\":\"s\",\"level\":\"INFO\",\"message\":\"first\"}"),
+                record("102", "not json"),
+                record("103", "{\"service\":\"s\",\"level\":\"ERROR\",\"message\":\"second\"}"));
+        assertThat(events).containsExactly("stored first", "stored second", "alerted second",
+                "dead-lettered invalid-json", "checkpoint at 103/0");
+        assertThat(shards.owned()).containsExactly(SHARD);
+        assertThat(meters.get("logstream.shard.lag").tag("shard", SHARD).timeGauge().value()).isEqualTo(1.5);
+    }
+
+    @Test
+    void aFailingStoreIsRetriedInPlaceAndTheCheckpointWaitsForIt() {
+        initialize();
+        storeFailuresLeft.set(3);
+        process(checkpointer(false), record("201", "{\"service\":\"s\",\"level\":\"INFO\",\"message\":\"m\"}"));
+        assertThat(events).containsExactly("store failed", "store failed", "store failed", "stored m",
+                "checkpoint at 201/0");
+    }
+
+    @Test
+    void anEmptyBatchChecksNothingIn() {
+        initialize();
+        process(checkpointer(false));
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void shutdownRequestedCheckpointsTheLastFinishedBatchAndReleasesTheShard() {
+        initialize();
+        processor.shutdownRequested(ShutdownRequestedInput.builder().checkpointer(checkpointer(false)).build());
+        assertThat(events).as("nothing finished yet, nothing to checkpoint").isEmpty();
+
+        process(checkpointer(false), record("301", "{\"service\":\"s\",\"message\":\"a\"}"),
+                record("302", "{\"service\":\"s\",\"message\":\"b\"}"));
+        events.clear();
+        processor.shutdownRequested(ShutdownRequestedInput.builder().checkpointer(checkpointer(false)).build());
+        assertThat(events).containsExactly("checkpoint at 302/0");
+        assertThat(shards.owned()).isEmpty();
+        assertThat(meters.find("logstream.shard.lag").meters()).isEmpty();
+    }
+
+    @Test
+    void aLostLeaseReleasesTheShardWithoutCheckpointing() {
+        initialize();
+        process(checkpointer(false), record("401", "{\"service\":\"s\",\"message\":\"a\"}"));
+        events.clear();
+        processor.leaseLost(LeaseLostInput.builder().build());
+        assertThat(events).isEmpty();
+        assertThat(shards.owned()).isEmpty();
+        assertThat(meters.find("logstream.shard.lag").meters()).isEmpty();
+    }
+
+    @Test
+    void aCheckpointRefusedBecauseTheLeaseIsGoneLeavesTheBatchToTheNextOwner() {
+        initialize();
+        process(checkpointer(true), record("501", "{\"service\":\"s\",\"message\":\"a\"}"));
+        assertThat(events).containsExactly("stored a");
+        assertThat(meters.get("logstream.checkpoints").counter().count()).isZero();
+    }
+
+    @Test
+    void shardEndedCheckpointsTheEndOfTheShard() {
+        initialize();
+        processor.shardEnded(ShardEndedInput.builder().checkpointer(checkpointer(false)).build());
+        assertThat(events).containsExactly("checkpoint at shard end");
+        assertThat(shards.owned()).isEmpty();
+    }
+
+    @Test
+    void theWorkerAndTheShardAreInTheMdcWhileABatchRunsAndGoneAfter() {
+        initialize();
+        process(checkpointer(false), record("601", "{\"service\":\"s\",\"message\":\"a\"}"));
+        assertThat(mdcDuringWrites).containsExactly("worker-1/" + SHARD);
+        assertThat(MDC.get("workerId")).isNull();
+        assertThat(MDC.get("shardId")).isNull();
+    }
+}
