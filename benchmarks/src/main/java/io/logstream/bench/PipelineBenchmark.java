@@ -39,15 +39,26 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The pipeline on local engines (kinesalite, DynamoDB Local), in one run: DynamoDB Local's raw BatchWriteItem ceiling
- * with 1, 4 and 8 concurrent writers; consumer-service (its jar, own JVM) draining a pre-filled stream of
- * {@code records} over 4 shards; put-to-queryable latency through query-service (its jar). Prints a table and writes
- * {@code benchmarks/results/pipeline.csv} and {@code pipeline.png}.
- * Usage: {@code scripts/bench-pipeline.sh [records=50000] [probes=100]}.
+ * The pipeline on local engines (kinesalite, DynamoDB Local), in one run:
+ * <ol>
+ *   <li>DynamoDB Local warmed up (its JIT roughly doubles its speed), then its raw BatchWriteItem ceiling with 1, 4
+ *   and 8 concurrent writers;</li>
+ *   <li>consumer-service (its jar, own JVM) draining a pre-filled stream of {@code records} (4 shards, 5 % ERROR):
+ *   records/s against the warm 8-writer ceiling, CPU per stored record (the process's utime + stime over the drain),
+ *   and each process's share of the cores during the drain (consumer; this JVM, which hosts DynamoDB Local;
+ *   kinesalite);</li>
+ *   <li>freshness under load: {@code rate} records/s for {@code seconds} s while probes measure put to queryable
+ *   through query-service (its jar), with the consumer's CPU per record at that rate.</li>
+ * </ol>
+ * With {@code -Dbench.profile=true} the drain runs under JDK Flight Recorder (jcmd JFR.start/stop) and the top
+ * frames go to {@code benchmarks/results/consumer-profile.txt}. Prints a table; writes {@code pipeline.csv},
+ * {@code pipeline.txt} and {@code pipeline.png} in {@code benchmarks/results}.
+ * Usage: {@code scripts/bench-pipeline.sh [records=40000] [rate=2000] [seconds=60]}.
  */
 public final class PipelineBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger("bench");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final int WARM_UP_ITEMS = 40_000;
 
     private PipelineBenchmark() {
     }
@@ -59,19 +70,23 @@ public final class PipelineBenchmark {
     }
 
     private static void run(String[] args) throws Exception {
-        int records = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
-        int probes = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        int records = args.length > 0 ? Integer.parseInt(args[0]) : 40_000;
+        int rate = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+        boolean profile = Boolean.getBoolean("bench.profile");
         Path root = Path.of(System.getProperty("logstream.root", "."));
         Path results = root.resolve("benchmarks/results");
         Files.createDirectories(results);
         List<Process> processes = new ArrayList<>();
         try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESALITE); LocalIdentity identity = LocalIdentity.start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> processes.forEach(Process::destroyForcibly)));
+            double warmUp = rawCeiling(aws, "warm-up", 8, WARM_UP_ITEMS);
+            LOG.info("DynamoDB Local warmed up with {} items ({} items/s)", WARM_UP_ITEMS, Math.round(warmUp));
             Map<Integer, Double> ceiling = new java.util.LinkedHashMap<>();
             for (int writers : new int[]{1, 4, 8}) {
-                ceiling.put(writers, rawCeiling(aws, writers, 12_000));
+                ceiling.put(writers, rawCeiling(aws, "ceiling-" + writers, writers, 16_000));
             }
-            LOG.info("raw BatchWriteItem ceiling: {}", ceiling);
+            LOG.info("raw BatchWriteItem ceiling (warm): {}", ceiling);
 
             aws.createStream("bench", 4);
             aws.createLogsTable("bench-logs");
@@ -93,26 +108,41 @@ public final class PipelineBenchmark {
                     .forEach(pair -> consumer.add("-D" + pair));
             consumer.addAll(List.of("-Dmicronaut.server.port=" + consumerPort, "-Dlog-stream.kcl.http2=false",
                     "-Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
-                    "-Dlog-stream.kcl.shard-sync-interval=5s", "-Dlog-stream.kcl.idle-time-between-reads=200ms",
+                    "-Dlog-stream.kcl.shard-sync-interval=5s",
                     "-jar", root.resolve("consumer-service/target/consumer-service-0.1.0-all.jar").toString()));
-            processes.add(start(consumer, results.resolve("consumer.log")));
+            Process consumerProcess = start(consumer, results.resolve("consumer.log"));
+            processes.add(consumerProcess);
             URI metrics = URI.create("http://127.0.0.1:" + consumerPort + "/prometheus");
+            CpuMeter cpu = new CpuMeter().add("consumer", consumerProcess.toHandle())
+                    .addSelfAndChildren("DynamoDB Local + benchmark JVM", "kinesalite");
 
-            double firstStored = 0;
-            long firstAt = 0;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
-            double stored = 0;
-            while (stored < records && System.nanoTime() < deadline) {
-                stored = ConsumerProcess.storedAt(metrics);
-                if (firstAt == 0 && stored > 0) {
-                    firstAt = System.nanoTime();
-                    firstStored = stored;
-                }
-                Thread.sleep(100);
+            double firstStored = 0;
+            while (firstStored == 0 && System.nanoTime() < deadline) {
+                firstStored = ConsumerProcess.storedAt(metrics);
+                Thread.sleep(20);
             }
-            double drainSeconds = (System.nanoTime() - firstAt) / 1e9;
-            double drainRate = (stored - firstStored) / drainSeconds;
-            LOG.info("drained {} records in {} s after the first was stored", (long) stored, String.format("%.1f", drainSeconds));
+            cpu.start();
+            Path recording = results.resolve("consumer-drain.jfr");
+            if (profile) {
+                jcmd(consumerProcess, "JFR.start", "name=drain", "settings=profile");
+            }
+            double stored = firstStored;
+            while (stored < records && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                stored = ConsumerProcess.storedAt(metrics);
+            }
+            Map<String, Double> drainCpu = cpu.since();
+            if (profile) {
+                jcmd(consumerProcess, "JFR.stop", "name=drain", "filename=" + recording.toAbsolutePath());
+                Files.writeString(results.resolve("consumer-profile.txt"), JfrTop.summary(recording, 30));
+            }
+            double drained = stored - firstStored;
+            double drainSeconds = drainCpu.get("wall");
+            double drainRate = drained / drainSeconds;
+            double cpuPerRecordUs = drainCpu.get("consumer") * 1e6 / drained;
+            LOG.info("drained {} records in {} s after the first was stored", (long) drained,
+                    String.format("%.1f", drainSeconds));
 
             List<String> query = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
             query.addAll(common);
@@ -123,28 +153,62 @@ public final class PipelineBenchmark {
             processes.add(start(query, results.resolve("query.log")));
             String authorization = "Bearer " + identity.token("bench", null);
             awaitHealthy(URI.create("http://127.0.0.1:" + queryPort + "/health"));
-            List<Double> latencies = putToQueryable(aws, queryPort, probes, authorization);
+            putToQueryable(aws, queryPort, 20, authorization, null); // warm the query path
 
-            double best = ceiling.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
+            double before = ConsumerProcess.storedAt(metrics);
+            cpu.start();
+            Load load = Load.start(aws, rate, seconds);
+            List<Double> latencies = putToQueryable(aws, queryPort, Integer.MAX_VALUE, authorization, load);
+            long loaded = load.await();
+            double expected = before + loaded + latencies.size();
+            while (ConsumerProcess.storedAt(metrics) < expected && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Map<String, Double> loadCpu = cpu.since();
+            double loadStored = ConsumerProcess.storedAt(metrics) - before;
+            double loadCpuPerRecordUs = loadCpu.get("consumer") * 1e6 / loadStored;
+
+            double best = ceiling.get(8);
             double p50 = percentile(latencies, 0.5);
             double p99 = percentile(latencies, 0.99);
-            String table = String.format("%n%-44s %12s%n", "measure (kinesalite + DynamoDB Local, 2 cores)", "value")
-                    + ceiling.entrySet().stream().map(e -> String.format("%-44s %12.0f%n",
-                    "raw BatchWriteItem ceiling, " + e.getKey() + " writers (items/s)", e.getValue()))
-                    .reduce("", String::concat)
-                    + String.format("%-44s %12.0f%n", "consumer drain of " + records + " records (records/s)", drainRate)
-                    + String.format("%-44s %11.0f%%%n", "drain / best raw ceiling (goal >= 80 %)", 100 * drainRate / best)
-                    + String.format("%-44s %12.0f%n", "put -> queryable p50 (ms, goal <= 400)", p50)
-                    + String.format("%-44s %12.0f%n", "put -> queryable p99 (ms, goal <= 1500)", p99);
-            LOG.info(table);
+            int cores = CpuMeter.cores();
+            StringBuilder table = new StringBuilder(String.format("%n%-62s %12s%n",
+                    "measure (kinesalite + DynamoDB Local, " + cores + " cores)", "value"));
+            ceiling.forEach((writers, value) -> table.append(String.format("%-62s %12.0f%n",
+                    "raw BatchWriteItem ceiling, warm, " + writers + " writers (items/s)", value)));
+            table.append(String.format("%-62s %12.0f%n", "consumer drain of " + (long) drained + " records (records/s)",
+                    drainRate));
+            table.append(String.format("%-62s %11.0f%%%n", "drain / warm 8-writer ceiling (goal >= 80 %)",
+                    100 * drainRate / best));
+            table.append(String.format("%-62s %12.1f%n", "consumer CPU per stored record, drain (us, goal <= 60)",
+                    cpuPerRecordUs));
+            drainCpu.forEach((name, secondsUsed) -> {
+                if (!name.equals("wall")) {
+                    table.append(String.format("%-62s %11.0f%%%n", "share of " + cores + " cores during the drain: "
+                            + name, 100 * secondsUsed / (drainSeconds * cores)));
+                }
+            });
+            table.append(String.format("%-62s %12.0f%n", "load: records/s put for " + seconds + " s", loaded / (double) seconds));
+            table.append(String.format("%-62s %12.1f%n", "consumer CPU per stored record under load (us)",
+                    loadCpuPerRecordUs));
+            table.append(String.format("%-62s %12.0f%n", "put -> queryable under load, p50 (ms)", p50));
+            table.append(String.format("%-62s %12.0f%n", "put -> queryable under load, p99 (ms, goal <= 300)", p99));
+            table.append(String.format("%-62s %12d%n", "probes", latencies.size()));
+            LOG.info(table.toString());
             StringBuilder csv = new StringBuilder("measure,value\n");
-            ceiling.forEach((w, v) -> csv.append("raw_ceiling_").append(w).append("_writers_items_per_s,")
+            ceiling.forEach((w, v) -> csv.append("raw_ceiling_warm_").append(w).append("_writers_items_per_s,")
                     .append(String.format("%.0f", v)).append('\n'));
-            csv.append(String.format("drain_records_per_s,%.0f%ndrain_to_ceiling_ratio,%.3f%nput_to_queryable_p50_ms,"
-                    + "%.0f%nput_to_queryable_p99_ms,%.0f%nrecords,%d%nprobes,%d%n", drainRate, drainRate / best, p50,
-                    p99, records, probes));
+            csv.append(String.format("drain_records_per_s,%.0f%ndrain_to_warm_8_writer_ceiling,%.3f%n"
+                            + "consumer_cpu_us_per_record_drain,%.1f%nconsumer_core_share_drain,%.3f%n"
+                            + "engines_core_share_drain,%.3f%nload_records_per_s,%.0f%n"
+                            + "consumer_cpu_us_per_record_load,%.1f%nput_to_queryable_p50_ms,%.0f%n"
+                            + "put_to_queryable_p99_ms,%.0f%nrecords,%d%nprobes,%d%n",
+                    drainRate, drainRate / best, cpuPerRecordUs, drainCpu.get("consumer") / (drainSeconds * cores),
+                    (drainCpu.values().stream().mapToDouble(Double::doubleValue).sum() - drainCpu.get("consumer")
+                            - drainSeconds) / (drainSeconds * cores),
+                    loaded / (double) seconds, loadCpuPerRecordUs, p50, p99, (long) drained, latencies.size()));
             Files.writeString(results.resolve("pipeline.csv"), csv.toString());
-            Files.writeString(results.resolve("pipeline.txt"), table);
+            Files.writeString(results.resolve("pipeline.txt"), table.toString());
             chart(ceiling, drainRate, p50, p99, results.resolve("pipeline.png").toFile());
         } finally {
             for (Process process : processes) {
@@ -156,8 +220,62 @@ public final class PipelineBenchmark {
         }
     }
 
-    private static double rawCeiling(LocalAws aws, int writers, int items) throws Exception {
-        String table = "ceiling-" + writers;
+    /** Records put at a steady rate (batches every 50 ms, 5 % ERROR) on a thread of its own. */
+    private static final class Load {
+        private final Thread thread;
+        private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        private volatile boolean done;
+
+        private Load(LocalAws aws, int rate, int seconds) {
+            thread = new Thread(() -> {
+                LogGenerator generator = new LogGenerator(11, 6, 0.05, 0, 150);
+                int perTick = Math.max(1, rate / 20);
+                long start = System.nanoTime();
+                for (long tick = 0; tick < seconds * 20L; tick++) {
+                    long due = start + tick * 50_000_000L;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                    List<PutRecordsRequestEntry> entries = new ArrayList<>();
+                    for (int i = 0; i < perTick; i++) {
+                        entries.add(PutRecordsRequestEntry.builder().data(SdkBytes.fromByteArray(generator.next()))
+                                .partitionKey(Long.toString(tick * perTick + i)).build());
+                    }
+                    putAll(aws, entries);
+                    sent.addAndGet(perTick);
+                }
+                done = true;
+            }, "load");
+            thread.start();
+        }
+
+        static Load start(LocalAws aws, int rate, int seconds) {
+            return new Load(aws, rate, seconds);
+        }
+
+        boolean running() {
+            return !done;
+        }
+
+        long await() throws InterruptedException {
+            thread.join();
+            return sent.get();
+        }
+    }
+
+    private static void jcmd(Process process, String... command) throws Exception {
+        List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid())));
+        line.addAll(List.of(command));
+        Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (jcmd.waitFor() != 0) {
+            throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
+        }
+    }
+
+    private static double rawCeiling(LocalAws aws, String table, int writers, int items) throws Exception {
         aws.createLogsTable(table);
         DynamoDbClient dynamoDb = aws.dynamoDb();
         LogGenerator generator = new LogGenerator(7, 6, 0.03, 0, 150);
@@ -197,7 +315,7 @@ public final class PipelineBenchmark {
     }
 
     private static void prefill(LocalAws aws, int records) throws Exception {
-        LogGenerator generator = new LogGenerator(3, 6, 0.03, 0, 150);
+        LogGenerator generator = new LogGenerator(3, 6, 0.05, 0, 150);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<?>> futures = new ArrayList<>();
         for (int start = 0; start < records; start += 500) {
@@ -207,18 +325,7 @@ public final class PipelineBenchmark {
                         .partitionKey(Integer.toString(i)).build());
             }
             futures.add(pool.submit(() -> {
-                List<PutRecordsRequestEntry> pending = entries;
-                while (!pending.isEmpty()) {
-                    List<PutRecordsRequestEntry> current = pending;
-                    var response = aws.kinesis().putRecords(b -> b.streamName("bench").records(current));
-                    List<PutRecordsRequestEntry> failed = new ArrayList<>();
-                    for (int i = 0; i < current.size(); i++) {
-                        if (response.records().get(i).errorCode() != null) {
-                            failed.add(current.get(i));
-                        }
-                    }
-                    pending = failed;
-                }
+                putAll(aws, entries);
                 return null;
             }));
         }
@@ -228,9 +335,27 @@ public final class PipelineBenchmark {
         pool.shutdownNow();
     }
 
-    private static List<Double> putToQueryable(LocalAws aws, int queryPort, int probes, String authorization) throws Exception {
+    /** PutRecords, resending the entries the stream refused until every one is in. */
+    private static void putAll(LocalAws aws, List<PutRecordsRequestEntry> entries) {
+        List<PutRecordsRequestEntry> pending = entries;
+        while (!pending.isEmpty()) {
+            List<PutRecordsRequestEntry> current = pending;
+            var response = aws.kinesis().putRecords(b -> b.streamName("bench").records(current));
+            List<PutRecordsRequestEntry> failed = new ArrayList<>();
+            for (int i = 0; i < current.size(); i++) {
+                if (response.records().get(i).errorCode() != null) {
+                    failed.add(current.get(i));
+                }
+            }
+            pending = failed;
+        }
+    }
+
+    /** Probes put one at a time ({@code probes} of them, or while {@code load} runs), each polled until queryable. */
+    private static List<Double> putToQueryable(LocalAws aws, int queryPort, int probes, String authorization, Load load)
+            throws Exception {
         List<Double> latencies = new ArrayList<>();
-        for (int i = 0; i < probes; i++) {
+        for (int i = 0; i < probes && (load == null || load.running()); i++) {
             String id = "probe-" + i + "-" + UUID.randomUUID().toString().substring(0, 8);
             String json = "{\"service\":\"latency-probe\",\"level\":\"INFO\",\"message\":\"probe\",\"id\":\"" + id + "\"}";
             URI uri = URI.create("http://127.0.0.1:" + queryPort + "/v1/services/latency-probe/logs?limit=1");
@@ -245,10 +370,10 @@ public final class PipelineBenchmark {
                 if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(30)) {
                     throw new IllegalStateException("probe " + id + " not queryable after 30 s");
                 }
-                Thread.sleep(10);
+                Thread.sleep(5);
             }
             latencies.add((System.nanoTime() - start) / 1e6);
-            Thread.sleep(50);
+            Thread.sleep(100);
         }
         return latencies;
     }
@@ -284,7 +409,7 @@ public final class PipelineBenchmark {
         ceiling.forEach((writers, rate) -> data.addValue(rate, "records/s", "raw, " + writers + " writers"));
         data.addValue(drain, "records/s", "consumer drain");
         JFreeChart chart = ChartFactory.createBarChart(String.format(
-                        "log-stream on local engines: drain vs DynamoDB Local ceiling (put->queryable p50 %.0f ms, p99 %.0f ms)",
+                        "log-stream on local engines: drain vs warm DynamoDB Local ceiling (put->queryable under load p50 %.0f ms, p99 %.0f ms)",
                         p50, p99), "", "records/s", data);
         ChartUtils.saveChartAsPNG(png, chart, 1000, 500);
     }
