@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Query API latency against the raw DynamoDB Query it wraps, on DynamoDB Local, in one run.
-# Usage: scripts/bench-query.sh [requestsPerRound=500] [rounds=6] [concurrency=8]
+# Query API against the raw DynamoDB Query it wraps, both driven by wrk, on DynamoDB Local, in one run.
+# Usage: scripts/bench-query.sh [seconds per run=5] [rounds=2] [connections=1,8,64]; results in benchmarks/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -ntp -pl benchmarks -am package -DskipTests
-exec java -Xmx2g -Daws.accessKeyId=local -Daws.secretAccessKey=local \
+command -v wrk > /dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk > /dev/null; }
+mvn -B -q -ntp -DskipTests package
+exec java -Xmx2g -Daws.accessKeyId=local -Daws.secretAccessKey=local -Dlogstream.root="$PWD" \
   -Dlogstream.localaws.node="$PWD/local-aws/node" \
   -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.logstream.bench.QueryBenchmark "$@"

@@ -5,45 +5,48 @@ import io.logstream.localaws.LocalIdentity;
 import io.logstream.model.LogItemMapper;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
-import io.logstream.query.logs.Direction;
-import io.logstream.query.logs.LogQuery;
-import io.logstream.query.logs.LogRepository;
-import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.server.EmbeddedServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * {@code GET /v1/services/{service}/logs?limit=50} through query-service against the raw SDK {@code Query} it wraps
- * (pk = :svc, newest first, limit 50, through the service's own SDK client), on the same DynamoDB Local, the same
- * data, in the same run, interleaved in
- * rounds so both see the same machine. Prints p50/p99 latency (one client), and requests/s and errors at each of
- * several client counts (each client its own connection). The API is read with a bearer token from a local identity
- * provider, as in production, so token validation is part of the figure.
- * Usage: {@code scripts/bench-query.sh [requestsPerRound] [rounds] [clients, comma-separated: 1,8,64]}.
+ * The query API against the raw DynamoDB Query it wraps, with the same load client (wrk) on both sides, on the same
+ * DynamoDB Local and data, in one run, interleaved in rounds:
+ * <ul>
+ *   <li>API: {@code GET /v1/services/checkout/logs?limit=50} on query-service (its jar, own JVM) with a bearer token
+ *   from a local identity provider, so token validation is part of the figure;</li>
+ *   <li>raw: the identical {@code Query} (pk = checkout, newest first, {@code Limit} 51, the expression the service
+ *   sends), POSTed straight to DynamoDB Local by wrk.</li>
+ * </ul>
+ * For each connection count: p50/p99 latency, requests/s, errors (non-2xx and socket errors), and query-service's
+ * CPU per request (its utime + stime over the API runs). Writes {@code benchmarks/results/query.csv} and
+ * {@code query.txt}. Usage: {@code scripts/bench-query.sh [seconds per run=5] [rounds=2] [connections=1,8,64]}.
  */
 public final class QueryBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger("bench");
     private static final String TABLE = "bench-logs";
+    private static final Pattern PERCENTILE = Pattern.compile("^\\s*(50|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s)\\s*$",
+            Pattern.MULTILINE);
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
+    private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    private static final Pattern SOCKET = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
 
     private QueryBenchmark() {
     }
@@ -54,84 +57,175 @@ public final class QueryBenchmark {
         System.exit(0);
     }
 
+    /** One wrk run's figures. */
+    record Run(double p50Ms, double p99Ms, double perSecond, long requests, long errors, double cpuSeconds) {
+    }
+
     private static void run(String[] args) throws Exception {
-        int perRound = args.length > 0 ? Integer.parseInt(args[0]) : 500;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
-        int[] clientCounts = java.util.Arrays.stream((args.length > 2 ? args[2] : "1,8,64").split(","))
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int[] connections = java.util.Arrays.stream((args.length > 2 ? args[2] : "1,8,64").split(","))
                 .mapToInt(Integer::parseInt).toArray();
+        Path root = Path.of(System.getProperty("logstream.root", "."));
+        Path results = root.resolve("benchmarks/results");
+        Files.createDirectories(results);
+        Process query = null;
         try (LocalAws aws = LocalAws.start(); LocalIdentity identity = LocalIdentity.start()) {
             aws.createLogsTable(TABLE);
-            seed(aws.dynamoDb(), 5_000);
-            Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
-            properties.put("log-stream.table", TABLE);
-            properties.put("micronaut.server.port", -1);
-            properties.put("micronaut.metrics.enabled", true);
-            properties.put("log-stream.auth.mode", "jwt");
-            properties.put("micronaut.security.token.jwt.signatures.jwks.idp.url", identity.jwksUrl());
-            String authorization = "Bearer " + identity.token("bench", null);
-            try (ApplicationContext query = ApplicationContext.run(properties)) {
-                URI base = query.getBean(EmbeddedServer.class).start().getURI();
-                URI uri = URI.create(base + "/v1/services/checkout/logs?limit=50");
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-                // the service's own client bean: the ratio then isolates what the API adds to the query
-                DynamoDbClient dynamoDb = query.getBean(DynamoDbClient.class);
-                Call api = () -> {
-                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
-                                    .header("Authorization", authorization).build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    if (response.statusCode() != 200) {
-                        throw new IllegalStateException("status " + response.statusCode());
-                    }
-                };
-                QueryRequest request = QueryRequest.builder().tableName(TABLE).keyConditionExpression("pk = :svc")
-                        .expressionAttributeValues(Map.of(":svc", AttributeValue.fromS("checkout")))
-                        .scanIndexForward(false).limit(50).build();
-                Call raw = () -> {
-                    if (dynamoDb.query(request).count() != 50) {
-                        throw new IllegalStateException("short page");
-                    }
-                };
-                LogRepository repository = query.getBean(LogRepository.class);
-                LogQuery latest = new LogQuery("checkout", 50, null, null, Direction.BACKWARD, Set.of(), null);
-                Call repo = () -> {
-                    if (repository.find(latest).records().size() != 50) {
-                        throw new IllegalStateException("short page");
-                    }
-                };
-                for (int i = 0; i < 300; i++) {
-                    api.run();
-                    raw.run();
-                    repo.run();
-                }
-                List<Long> repoNanos = new ArrayList<>();
-                List<Long> apiNanos = new ArrayList<>();
-                List<Long> rawNanos = new ArrayList<>();
+            seed(aws.dynamoDb(), 10_000);
+            int port = ConsumerProcess.freePort();
+            query = new ProcessBuilder(ConsumerProcess.java(), "-Xmx512m", "-Daws.accessKeyId=local",
+                    "-Daws.secretAccessKey=local", "-Daws.region=" + LocalAws.REGION,
+                    "-Daws.services.dynamodb.endpoint-override=" + aws.dynamoDbEndpoint(),
+                    "-Dlog-stream.table=" + TABLE, "-Dmicronaut.server.port=" + port, "-Dlog-stream.auth.mode=jwt",
+                    "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(), "-jar",
+                    root.resolve("query-service/target/query-service-0.1.0-all.jar").toString())
+                    .redirectErrorStream(true).redirectOutput(results.resolve("query-bench-service.log").toFile())
+                    .start();
+            Process service = query;
+            Runtime.getRuntime().addShutdownHook(new Thread(service::destroyForcibly));
+            awaitHealthy(URI.create("http://127.0.0.1:" + port + "/health"));
+
+            String api = "http://127.0.0.1:" + port + "/v1/services/checkout/logs?limit=50";
+            List<String> apiArgs = List.of("-H", "Authorization: Bearer " + identity.token("bench", null), api);
+            Path script = results.resolve("raw-query.lua");
+            Files.writeString(script, rawQueryScript());
+            List<String> rawArgs = List.of("-s", script.toString(), aws.dynamoDbEndpoint().toString());
+            check(api, identity.token("bench", null));
+
+            // warm both sides (JIT in query-service and in DynamoDB Local) before anything is measured
+            wrk(rawArgs, 8, 10, null);
+            wrk(apiArgs, 8, 10, service.toHandle());
+
+            StringBuilder table = new StringBuilder(String.format("%n%-6s %9s %9s %9s %9s %10s %10s %8s %7s %7s %10s%n",
+                    "conns", "raw p50", "API p50", "raw p99", "API p99", "raw req/s", "API req/s", "API/raw",
+                    "raw err", "API err", "API CPU/req"));
+            StringBuilder csv = new StringBuilder("connections,raw_p50_ms,api_p50_ms,raw_p99_ms,api_p99_ms,"
+                    + "raw_req_per_s,api_req_per_s,api_to_raw,raw_errors,api_errors,api_cpu_us_per_request\n");
+            for (int c : connections) {
+                List<Run> raw = new ArrayList<>();
+                List<Run> apis = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
-                    time(raw, perRound, rawNanos);
-                    time(repo, perRound, repoNanos);
-                    time(api, perRound, apiNanos);
+                    raw.add(wrk(rawArgs, c, seconds, null));
+                    apis.add(wrk(apiArgs, c, seconds, service.toHandle()));
                 }
-                report(apiNanos, rawNanos, repoNanos);
-                StringBuilder table = new StringBuilder(String.format("%n%-8s %12s %12s %8s %10s %10s%n", "clients",
-                        "raw req/s", "API req/s", "API/raw", "raw errors", "API errors"));
-                for (int clients : clientCounts) {
-                    int perClient = Math.max(50, perRound * 2 / clients);
-                    Throughput rawRun = throughput(raw, clients, perClient);
-                    Throughput apiRun = throughput(api, clients, perClient);
-                    table.append(String.format("%-8d %12.0f %12.0f %7.0f%% %10d %10d%n", clients, rawRun.perSecond(),
-                            apiRun.perSecond(), 100 * apiRun.perSecond() / rawRun.perSecond(), rawRun.errors(),
-                            apiRun.errors()));
-                }
-                LOG.info(table.toString());
+                Run r = combine(raw);
+                Run a = combine(apis);
+                double cpuPerRequestUs = a.cpuSeconds() * 1e6 / a.requests();
+                table.append(String.format("%-6d %7.2fms %7.2fms %7.2fms %7.2fms %10.0f %10.0f %7.0f%% %7d %7d %8.0fus%n",
+                        c, r.p50Ms(), a.p50Ms(), r.p99Ms(), a.p99Ms(), r.perSecond(), a.perSecond(),
+                        100 * a.perSecond() / r.perSecond(), r.errors(), a.errors(), cpuPerRequestUs));
+                csv.append(String.format("%d,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%.3f,%d,%d,%.0f%n", c, r.p50Ms(), a.p50Ms(),
+                        r.p99Ms(), a.p99Ms(), r.perSecond(), a.perSecond(), a.perSecond() / r.perSecond(), r.errors(),
+                        a.errors(), cpuPerRequestUs));
+            }
+            table.append(String.format("%nGoals: API p50 <= raw p50 + 0.3 ms at 1 connection; API >= 60 %% of raw "
+                    + "req/s at 8; no errors at 64. wrk %d s x %d rounds per side, interleaved; %d cores.%n",
+                    seconds, rounds, CpuMeter.cores()));
+            LOG.info(table.toString());
+            Files.writeString(results.resolve("query.csv"), csv.toString());
+            Files.writeString(results.resolve("query.txt"), table.toString());
+        } finally {
+            if (query != null) {
+                query.destroy();
+                query.waitFor(30, TimeUnit.SECONDS);
             }
         }
     }
 
-    @FunctionalInterface
-    interface Call {
-        void run() throws Exception;
+    /** The Query the service sends for the latest 50 (one more than the page, to know whether more exist). */
+    private static String rawQueryScript() {
+        String body = "{\"TableName\":\"" + TABLE + "\",\"KeyConditionExpression\":\"#h = :h\","
+                + "\"ExpressionAttributeNames\":{\"#h\":\"pk\"},"
+                + "\"ExpressionAttributeValues\":{\":h\":{\"S\":\"checkout\"}},\"ScanIndexForward\":false,\"Limit\":51}";
+        return "wrk.method = \"POST\"\n"
+                + "wrk.body = '" + body + "'\n"
+                + "wrk.headers[\"Content-Type\"] = \"application/x-amz-json-1.0\"\n"
+                + "wrk.headers[\"X-Amz-Target\"] = \"DynamoDB_20120810.Query\"\n"
+                + "wrk.headers[\"Authorization\"] = \"AWS4-HMAC-SHA256 Credential=local/20260101/" + LocalAws.REGION
+                + "/dynamodb/aws4_request, SignedHeaders=host, Signature=0\"\n";
     }
 
+    private static void check(String api, String token) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(api))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200 || !response.body().contains("\"nextCursor\":\"")) {
+            throw new IllegalStateException("the API does not answer a full page: " + response.statusCode());
+        }
+    }
+
+    private static Run wrk(List<String> target, int connections, int seconds, ProcessHandle measured) throws Exception {
+        List<String> command = new ArrayList<>(List.of("wrk", "-t" + Math.min(connections, 2), "-c" + connections,
+                "-d" + seconds + "s", "--latency", "--timeout", "5s"));
+        command.addAll(target);
+        double cpuBefore = measured == null ? 0 : CpuMeter.cpu(measured).toNanos() / 1e9;
+        Process wrk = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (wrk.waitFor() != 0) {
+            throw new IllegalStateException("wrk failed: " + out);
+        }
+        double cpu = measured == null ? 0 : CpuMeter.cpu(measured).toNanos() / 1e9 - cpuBefore;
+        double p50 = 0;
+        double p99 = 0;
+        Matcher m = PERCENTILE.matcher(out);
+        while (m.find()) {
+            double ms = Double.parseDouble(m.group(2)) * switch (m.group(3)) {
+                case "us" -> 0.001;
+                case "s" -> 1000;
+                default -> 1;
+            };
+            if (m.group(1).equals("50")) {
+                p50 = ms;
+            } else {
+                p99 = ms;
+            }
+        }
+        long errors = 0;
+        Matcher non2xx = NON_2XX.matcher(out);
+        if (non2xx.find()) {
+            errors += Long.parseLong(non2xx.group(1));
+        }
+        Matcher socket = SOCKET.matcher(out);
+        if (socket.find()) {
+            for (int g = 1; g <= 4; g++) {
+                errors += Long.parseLong(socket.group(g));
+            }
+        }
+        Matcher requests = REQUESTS.matcher(out);
+        Matcher rate = RATE.matcher(out);
+        if (!requests.find() || !rate.find()) {
+            throw new IllegalStateException("unexpected wrk output: " + out);
+        }
+        return new Run(p50, p99, Double.parseDouble(rate.group(1)), Long.parseLong(requests.group(1)), errors, cpu);
+    }
+
+    /** Rounds combined: the median round's latencies (of two, the lower), summed counts, mean rate. */
+    private static Run combine(List<Run> runs) {
+        List<Run> byP50 = new ArrayList<>(runs);
+        byP50.sort(java.util.Comparator.comparingDouble(Run::p50Ms));
+        Run median = byP50.get((byP50.size() - 1) / 2);
+        return new Run(median.p50Ms(), median.p99Ms(), runs.stream().mapToDouble(Run::perSecond).average().orElse(0),
+                runs.stream().mapToLong(Run::requests).sum(), runs.stream().mapToLong(Run::errors).sum(),
+                runs.stream().mapToDouble(Run::cpuSeconds).sum());
+    }
+
+    private static void awaitHealthy(URI health) throws InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        for (int i = 0; i < 240; i++) {
+            try {
+                if (http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    return;
+                }
+            } catch (Exception notYet) {
+                // starting
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(health + " never became healthy");
+    }
+
+    /** {@code count} items over two services, all levels, with attributes, as the consumer writes them. */
     private static void seed(DynamoDbClient dynamoDb, int count) {
         List<WriteRequest> writes = new ArrayList<>();
         LogLevel[] levels = LogLevel.values();
@@ -146,65 +240,5 @@ public final class QueryBenchmark {
             List<WriteRequest> chunk = writes.subList(i, Math.min(i + 25, writes.size()));
             dynamoDb.batchWriteItem(b -> b.requestItems(Map.of(TABLE, chunk)));
         }
-    }
-
-    private static void time(Call call, int count, List<Long> into) throws Exception {
-        for (int i = 0; i < count; i++) {
-            long start = System.nanoTime();
-            call.run();
-            into.add(System.nanoTime() - start);
-        }
-    }
-
-    private record Throughput(double perSecond, long errors) {
-    }
-
-    private static Throughput throughput(Call call, int concurrency, int perClient) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-        java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
-        try {
-            long start = System.nanoTime();
-            List<Future<?>> clients = new ArrayList<>();
-            for (int c = 0; c < concurrency; c++) {
-                clients.add(pool.submit(() -> {
-                    for (int i = 0; i < perClient; i++) {
-                        try {
-                            call.run();
-                        } catch (Exception e) {
-                            errors.incrementAndGet();
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> client : clients) {
-                client.get(10, TimeUnit.MINUTES);
-            }
-            return new Throughput((double) concurrency * perClient / ((System.nanoTime() - start) / 1e9), errors.get());
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private static double percentile(List<Long> nanos, double p) {
-        List<Long> sorted = new ArrayList<>(nanos);
-        sorted.sort(Long::compare);
-        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1)) / 1e6;
-    }
-
-    private static void report(List<Long> api, List<Long> raw, List<Long> repo) {
-        double apiP50 = percentile(api, 0.50);
-        double rawP50 = percentile(raw, 0.50);
-        String table = String.format("%n%-36s %10s %10s%n", "query (limit 50, newest first), 1 client",
-                "p50 ms", "p99 ms")
-                + String.format("%-36s %10.2f %10.2f%n", "raw SDK Query", rawP50, percentile(raw, 0.99))
-                + String.format("%-36s %10.2f %10.2f%n", "LogRepository.find (in-process)",
-                percentile(repo, 0.50), percentile(repo, 0.99))
-                + String.format("%-36s %10.2f %10.2f%n", "GET /v1/services/{s}/logs", apiP50, percentile(api, 0.99))
-                + String.format("%-36s %10.2f %10.2f%n", "ratio API / raw", apiP50 / rawP50,
-                percentile(api, 0.99) / percentile(raw, 0.99))
-                + String.format("samples: %d per side; goal: p50 ratio <= 1.30 -> %s%n", api.size(),
-                apiP50 / rawP50 <= 1.30 ? "MET" : "NOT MET");
-        LOG.info(table);
     }
 }
