@@ -50,6 +50,12 @@ final class ConsumerProcess implements AutoCloseable {
         return new ConsumerProcess(process, port, started);
     }
 
+    /** JVM options for a service process from a system property (space-separated), e.g. a GC to compare. */
+    static List<String> extraJavaOptions(String property) {
+        String options = System.getProperty(property, "").trim();
+        return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
+    }
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }

@@ -100,6 +100,7 @@ public final class PipelineBenchmark {
                     "-Daws.services.sqs.endpoint-override=" + aws.sqsEndpoint(), "-Daws.services.eventbridge.endpoint-override=" + aws.eventBridgeEndpoint(),
                     "-Daws.services.cloudwatch.endpoint-override=" + aws.eventBridgeEndpoint());
             List<String> consumer = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx1g"));
+            consumer.addAll(ConsumerProcess.extraJavaOptions("bench.consumerJavaOpts"));
             consumer.addAll(common);
             ConsumerProperties.asPairs(ConsumerProperties.wiring("bench", "bench-app", "bench-logs", queue))
                     .forEach(pair -> consumer.add("-D" + pair));

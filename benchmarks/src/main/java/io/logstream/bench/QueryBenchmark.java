@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * </ul>
  * For each connection count: p50/p99 latency, requests/s, errors (non-2xx and socket errors), and query-service's
  * CPU per request (its utime + stime over the API runs). Writes {@code benchmarks/results/query.csv} and
- * {@code query.txt}. Usage: {@code scripts/bench-query.sh [seconds per run=5] [rounds=2] [connections=1,8,64]}.
+ * {@code query.txt}; with {@code -Dbench.profile=true} (PROFILE=1) a JFR profile of query-service goes to
+ * {@code query-profile.txt}. Usage: {@code scripts/bench-query.sh [seconds per run=5] [rounds=2] [connections=1,8,64]}.
  */
 public final class QueryBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger("bench");
@@ -74,12 +75,20 @@ public final class QueryBenchmark {
             aws.createLogsTable(TABLE);
             seed(aws.dynamoDb(), 10_000);
             int port = ConsumerProcess.freePort();
-            query = new ProcessBuilder(ConsumerProcess.java(), "-Xmx512m", "-Daws.accessKeyId=local",
+            boolean profile = Boolean.getBoolean("bench.profile");
+            Path recording = results.resolve("query-service.jfr");
+            List<String> command = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
+            command.addAll(ConsumerProcess.extraJavaOptions("bench.serviceJavaOpts"));
+            if (profile) {
+                command.add("-XX:StartFlightRecording=settings=profile,filename=" + recording.toAbsolutePath());
+            }
+            command.addAll(List.of("-Daws.accessKeyId=local",
                     "-Daws.secretAccessKey=local", "-Daws.region=" + LocalAws.REGION,
                     "-Daws.services.dynamodb.endpoint-override=" + aws.dynamoDbEndpoint(),
                     "-Dlog-stream.table=" + TABLE, "-Dmicronaut.server.port=" + port, "-Dlog-stream.auth.mode=jwt",
                     "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(), "-jar",
-                    root.resolve("query-service/target/query-service-0.1.0-all.jar").toString())
+                    root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
+            query = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(results.resolve("query-bench-service.log").toFile())
                     .start();
             Process service = query;
@@ -93,9 +102,12 @@ public final class QueryBenchmark {
             List<String> rawArgs = List.of("-s", script.toString(), aws.dynamoDbEndpoint().toString());
             check(api, identity.token("bench", null));
 
-            // warm both sides (JIT in query-service and in DynamoDB Local) before anything is measured
-            wrk(rawArgs, 8, 10, null);
-            wrk(apiArgs, 8, 10, service.toHandle());
+            // warm both sides before anything is measured: the JIT of a fresh query-service compiles for tens of
+            // seconds (Micronaut, Netty, the SDK, serde, security), and DynamoDB Local's JIT doubles its speed
+            wrk(rawArgs, 8, 15, null);
+            Run warm = wrk(apiArgs, 8, 40, service.toHandle());
+            LOG.info("warm-up: {} API requests, {} us CPU each", warm.requests(),
+                    Math.round(warm.cpuSeconds() * 1e6 / warm.requests()));
 
             StringBuilder table = new StringBuilder(String.format("%n%-6s %9s %9s %9s %9s %10s %10s %8s %7s %7s %10s%n",
                     "conns", "raw p50", "API p50", "raw p99", "API p99", "raw req/s", "API req/s", "API/raw",
@@ -125,6 +137,11 @@ public final class QueryBenchmark {
             LOG.info(table.toString());
             Files.writeString(results.resolve("query.csv"), csv.toString());
             Files.writeString(results.resolve("query.txt"), table.toString());
+            if (profile) {
+                query.destroy();
+                query.waitFor(30, TimeUnit.SECONDS);
+                Files.writeString(results.resolve("query-profile.txt"), JfrTop.summary(recording, 30));
+            }
         } finally {
             if (query != null) {
                 query.destroy();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -37,27 +38,43 @@ public final class LogRecordParser {
             .build();
 
     public ParseOutcome parse(byte[] payload, RecordCoordinates coordinates) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(payload))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return poison(PoisonReason.INVALID_UTF8, "payload is not valid UTF-8: " + e.getMessage());
-        }
         JsonNode root;
         try {
-            root = mapper.readTree(text);
+            if (isAscii(payload)) {
+                // the common case: ASCII is valid UTF-8, so Jackson reads the bytes as they are
+                root = mapper.readTree(payload);
+            } else {
+                String text;
+                try {
+                    text = StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(payload))
+                            .toString();
+                } catch (CharacterCodingException e) {
+                    return poison(PoisonReason.INVALID_UTF8, "payload is not valid UTF-8: " + e.getMessage());
+                }
+                root = mapper.readTree(text);
+            }
         } catch (JsonProcessingException e) {
             return poison(PoisonReason.INVALID_JSON, "payload is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            return poison(PoisonReason.INVALID_JSON, "payload is not valid JSON: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             return poison(PoisonReason.NOT_AN_OBJECT, "payload must be a JSON object, got "
                     + (root == null ? "nothing" : root.getNodeType().name().toLowerCase()));
         }
         return parseObject((ObjectNode) root, coordinates);
+    }
+
+    private static boolean isAscii(byte[] payload) {
+        for (byte b : payload) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private ParseOutcome parseObject(ObjectNode node, RecordCoordinates coordinates) {

@@ -1,6 +1,7 @@
 package io.logstream.consumer.ingest;
 
 import io.logstream.consumer.config.KclSettings;
+import io.logstream.consumer.core.LogContext;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
 import org.slf4j.MDC;
@@ -15,8 +16,8 @@ import java.util.UUID;
  * {@value #SHARD_MDC_KEY} where a shard is concerned), as KCL's sample processors do.
  */
 public record WorkerId(String value) {
-    public static final String MDC_KEY = "workerId";
-    public static final String SHARD_MDC_KEY = "shardId";
+    public static final String MDC_KEY = LogContext.WORKER;
+    public static final String SHARD_MDC_KEY = LogContext.SHARD;
 
     /** Restores the MDC when a callback ends. */
     public interface Scope extends AutoCloseable {

@@ -3,6 +3,7 @@ package io.logstream.consumer.store;
 import io.logstream.consumer.core.LogStore;
 import io.logstream.consumer.core.PendingItem;
 import io.logstream.consumer.config.StoreSettings;
+import io.logstream.consumer.core.LogContext;
 import io.logstream.consumer.retry.Retrier;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
@@ -125,17 +126,25 @@ public class BatchLogWriter implements LogStore {
                 && "ValidationException".equals(e.awsErrorDetails().errorCode());
     }
 
-    /** The writer threads log with the calling shard's MDC (worker and shard). */
+    /** The writer threads log with the calling shard's worker and shard (the MDC keys, not a copy of the map). */
     private static <T> Supplier<T> withMdc(Supplier<T> task) {
-        Map<String, String> context = MDC.getCopyOfContextMap();
+        String worker = MDC.get(LogContext.WORKER);
+        String shard = MDC.get(LogContext.SHARD);
+        if (worker == null && shard == null) {
+            return task;
+        }
         return () -> {
-            if (context != null) {
-                MDC.setContextMap(context);
+            if (worker != null) {
+                MDC.put(LogContext.WORKER, worker);
+            }
+            if (shard != null) {
+                MDC.put(LogContext.SHARD, shard);
             }
             try {
                 return task.get();
             } finally {
-                MDC.clear();
+                MDC.remove(LogContext.WORKER);
+                MDC.remove(LogContext.SHARD);
             }
         };
     }
