@@ -83,8 +83,13 @@ public final class PipelineBenchmark {
             double warmUp = rawCeiling(aws, "warm-up", 8, WARM_UP_ITEMS);
             LOG.info("DynamoDB Local warmed up with {} items ({} items/s)", WARM_UP_ITEMS, Math.round(warmUp));
             Map<Integer, Double> ceiling = new java.util.LinkedHashMap<>();
+            double ceilingCpuShare = 0;
             for (int writers : new int[]{1, 4, 8}) {
+                CpuMeter engine = new CpuMeter().add("engine", ProcessHandle.current());
+                engine.start();
                 ceiling.put(writers, rawCeiling(aws, "ceiling-" + writers, writers, 16_000));
+                Map<String, Double> used = engine.since();
+                ceilingCpuShare = used.get("engine") / used.get("wall"); // the last one: 8 writers
             }
             LOG.info("raw BatchWriteItem ceiling (warm): {}", ceiling);
 
@@ -186,6 +191,11 @@ public final class PipelineBenchmark {
                     100 * drainRate / best));
             table.append(String.format("%-62s %12.1f%n", "consumer CPU per stored record, drain (us, goal <= 60)",
                     cpuPerRecordUs));
+            double engineCoresDrain = drainCpu.get("DynamoDB Local + benchmark JVM") / drainSeconds;
+            table.append(String.format("%-62s %12.0f%n", "DynamoDB Local items per CPU-second, 8-writer ceiling",
+                    best / ceilingCpuShare));
+            table.append(String.format("%-62s %12.0f%n", "DynamoDB Local items per CPU-second, consumer drain",
+                    drainRate / engineCoresDrain));
             drainCpu.forEach((name, secondsUsed) -> {
                 if (!name.equals("wall")) {
                     table.append(String.format("%-62s %11.0f%%%n", "share of " + cores + " cores during the drain: "

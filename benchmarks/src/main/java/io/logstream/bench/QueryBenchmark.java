@@ -102,10 +102,10 @@ public final class QueryBenchmark {
             List<String> rawArgs = List.of("-s", script.toString(), aws.dynamoDbEndpoint().toString());
             check(api, identity.token("bench", null));
 
-            // warm both sides before anything is measured: the JIT of a fresh query-service compiles for tens of
-            // seconds (Micronaut, Netty, the SDK, serde, security), and DynamoDB Local's JIT doubles its speed
+            // warm both sides before anything is measured: the JIT of a fresh query-service compiles for more than a
+            // minute (Micronaut, Netty, the SDK, serde, security), and DynamoDB Local's JIT doubles its speed
             wrk(rawArgs, 8, 15, null);
-            Run warm = wrk(apiArgs, 8, 40, service.toHandle());
+            Run warm = wrk(apiArgs, 8, Integer.getInteger("bench.warmUpSeconds", 90), service.toHandle());
             LOG.info("warm-up: {} API requests, {} us CPU each", warm.requests(),
                     Math.round(warm.cpuSeconds() * 1e6 / warm.requests()));
 
