@@ -5,7 +5,8 @@
 #   services    log-stream/consumer-service:0.1.0 and log-stream/query-service:0.1.0 from the built jars
 # Usage: scripts/build-images.sh [localstack] [jre] [services]   (no argument: all three)
 #
-# The two base images are cached by content hash: a build is skipped when the engine already holds an image built
+# The two base images are cached by content hash (of the build script and docker/lib): a build is skipped when the
+# engine already holds an image built
 # from the same script (tag <repository>:sha-<hash>), or loaded from $IMAGE_CACHE_DIR/<name>-<hash>.tar when that
 # file exists (CI machines that keep a cache directory between runs). Service images are rebuilt every time: they
 # take seconds, from the jars `mvn package` made.
@@ -20,7 +21,7 @@ scripts/start-docker.sh
 
 cached_build() {  # name, image tag, build script
   local name=$1 tag=$2 script=$3
-  local hash; hash=$(sha256sum "$script" | cut -c1-16)
+  local hash; hash=$(cat "$script" docker/lib/debian-mirror.sh | sha256sum | cut -c1-16)
   local marker="${tag%%:*}:sha-$hash" tarball="$IMAGE_CACHE_DIR/$name-$hash.tar"
   if docker image inspect "$marker" > /dev/null 2>&1; then
     docker tag "$marker" "$tag"; echo "$name: $tag is current (sha-$hash)"; return

@@ -17,15 +17,7 @@ die() { echo "ERROR: $*" >&2; exit 1; }
 docker info > /dev/null 2>&1 || die "docker daemon not reachable"
 command -v debootstrap > /dev/null || { apt-get update -qq; apt-get install -y -qq debootstrap > /dev/null; }
 
-find_mirror() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] && awk '/^URIs:/{for(i=2;i<=NF;i++) if ($i !~ /security/) {print $i; exit}}' "$f"
-  done
-  if [ -f /etc/apt/sources.list ]; then
-    awk '$1=="deb"{for(i=2;i<=NF;i++) if ($i ~ /^(https?|file):/ && $i !~ /security/) {print $i; exit}}' /etc/apt/sources.list
-  fi
-}
+. "$(dirname "$0")/../lib/debian-mirror.sh"
 MIRROR=${DEBIAN_MIRROR:-$(find_mirror | head -n1)}
 [ -n "$MIRROR" ] || die "could not find the Debian mirror in /etc/apt/sources.list*; set DEBIAN_MIRROR"
 

@@ -50,6 +50,22 @@ final class ConsumerProcess implements AutoCloseable {
         return new ConsumerProcess(process, port, started);
     }
 
+    /** Waits until {@code health} answers 200 (a service process starting), for up to a minute. */
+    static void awaitHealthy(URI health) throws InterruptedException {
+        for (int i = 0; i < 240; i++) {
+            try {
+                if (HTTP.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    return;
+                }
+            } catch (Exception notYet) {
+                // starting
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(health + " never became healthy");
+    }
+
     /** JVM options for a service process from a system property (space-separated), e.g. a GC to compare. */
     static List<String> extraJavaOptions(String property) {
         String options = System.getProperty(property, "").trim();

@@ -159,7 +159,7 @@ public final class PipelineBenchmark {
                     root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
             processes.add(start(query, results.resolve("query.log")));
             String authorization = "Bearer " + identity.token("bench", null);
-            awaitHealthy(URI.create("http://127.0.0.1:" + queryPort + "/health"));
+            ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + queryPort + "/health"));
             putToQueryable(aws, queryPort, 20, authorization, null); // warm the query path
 
             double before = ConsumerProcess.storedAt(metrics);
@@ -400,21 +400,6 @@ public final class PipelineBenchmark {
             Thread.sleep(100);
         }
         return latencies;
-    }
-
-    private static void awaitHealthy(URI health) throws InterruptedException {
-        for (int i = 0; i < 240; i++) {
-            try {
-                if (HTTP.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString())
-                        .statusCode() == 200) {
-                    return;
-                }
-            } catch (Exception notYet) {
-                // starting
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException(health + " never became healthy");
     }
 
     private static Process start(List<String> command, Path log) throws Exception {

@@ -93,7 +93,7 @@ public final class QueryBenchmark {
                     .start();
             Process service = query;
             Runtime.getRuntime().addShutdownHook(new Thread(service::destroyForcibly));
-            awaitHealthy(URI.create("http://127.0.0.1:" + port + "/health"));
+            ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + port + "/health"));
 
             String api = "http://127.0.0.1:" + port + "/v1/services/checkout/logs?limit=50";
             List<String> apiArgs = List.of("-H", "Authorization: Bearer " + identity.token("bench", null), api);
@@ -224,22 +224,6 @@ public final class QueryBenchmark {
         return new Run(median.p50Ms(), median.p99Ms(), runs.stream().mapToDouble(Run::perSecond).average().orElse(0),
                 runs.stream().mapToLong(Run::requests).sum(), runs.stream().mapToLong(Run::errors).sum(),
                 runs.stream().mapToDouble(Run::cpuSeconds).sum());
-    }
-
-    private static void awaitHealthy(URI health) throws InterruptedException {
-        HttpClient http = HttpClient.newHttpClient();
-        for (int i = 0; i < 240; i++) {
-            try {
-                if (http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) {
-                    return;
-                }
-            } catch (Exception notYet) {
-                // starting
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException(health + " never became healthy");
     }
 
     /** {@code count} items over two services, all levels, with attributes, as the consumer writes them. */
