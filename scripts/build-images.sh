@@ -6,9 +6,8 @@
 # Usage: scripts/build-images.sh [localstack] [jre] [services]   (no argument: all three)
 #
 # The two base images are cached by content hash (of the build script and docker/lib): a build is skipped when the
-# engine already holds an image built
-# from the same script (tag <repository>:sha-<hash>), or loaded from $IMAGE_CACHE_DIR/<name>-<hash>.tar when that
-# file exists (CI machines that keep a cache directory between runs). Service images are rebuilt every time: they
+# engine already holds an image built from the same files (tag <repository>:sha-<hash>), or loaded from
+# $IMAGE_CACHE_DIR/<name>-<hash>.tar when that file exists (CI machines that keep a cache directory between runs). Service images are rebuilt every time: they
 # take seconds, from the jars `mvn package` made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
