@@ -88,10 +88,6 @@ public final class LocalStack implements AwsEngines, AutoCloseable {
         return Region.of(region);
     }
 
-    public URI endpoint() {
-        return endpoint;
-    }
-
     @Override
     public synchronized KinesisClient kinesis() {
         if (kinesis == null) {

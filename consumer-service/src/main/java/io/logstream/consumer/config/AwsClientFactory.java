@@ -8,6 +8,7 @@ import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.Protocol;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
@@ -47,7 +48,8 @@ public class AwsClientFactory {
     KinesisAsyncClient kinesisAsyncClient(KclSettings kcl, @Named("kinesis") @Nullable AWSServiceConfiguration service) {
         var builder = KinesisAsyncClient.builder();
         // GetRecords of up to 10,000 records (10 MB) gets 10 s an attempt
-        builder.overrideConfiguration(AwsClientTuning.kclOwned(Duration.ofSeconds(10), Duration.ofSeconds(30)));
+        builder.overrideConfiguration(AwsClientTuning.kclOwned(ClientOverrideConfiguration.builder(),
+                Duration.ofSeconds(10), Duration.ofSeconds(30)));
         if (kcl.http2()) {
             KinesisClientUtil.adjustKinesisClientBuilder(builder);
         } else {
@@ -63,7 +65,7 @@ public class AwsClientFactory {
     EventBridgeClient eventBridgeClient(SdkHttpClient httpClient,
                                         @Named("eventbridge") @Nullable AWSServiceConfiguration service) {
         return configure(EventBridgeClient.builder().httpClient(httpClient), service)
-                .overrideConfiguration(AwsClientTuning.pipelineOwned()).build();
+                .overrideConfiguration(AwsClientTuning.pipelineOwned(ClientOverrideConfiguration.builder())).build();
     }
 
     @Singleton
@@ -71,7 +73,7 @@ public class AwsClientFactory {
     CloudWatchAsyncClient cloudWatchAsyncClient(@Named("cloudwatch") @Nullable AWSServiceConfiguration service) {
         // required by KCL's ConfigsBuilder; metrics go to Micrometer, so nothing is sent with it
         return configure(CloudWatchAsyncClient.builder(), service)
-                .overrideConfiguration(AwsClientTuning.pipelineOwned()).build();
+                .overrideConfiguration(AwsClientTuning.pipelineOwned(ClientOverrideConfiguration.builder())).build();
     }
 
     private <B extends AwsClientBuilder<B, ?>> B configure(B builder, @Nullable AWSServiceConfiguration service) {

@@ -32,22 +32,14 @@ public final class AwsClientTuning {
     private AwsClientTuning() {
     }
 
-    /** One attempt per call: the pipeline's retry loop decides what happens next. */
-    static ClientOverrideConfiguration pipelineOwned() {
-        return pipelineOwned(ClientOverrideConfiguration.builder());
-    }
-
-    /** The SDK's standard strategy (exponential backoff with jitter, throttling-aware), capped explicitly. */
-    static ClientOverrideConfiguration kclOwned(Duration attempt, Duration call) {
-        return kclOwned(ClientOverrideConfiguration.builder(), attempt, call);
-    }
-
-    private static ClientOverrideConfiguration pipelineOwned(ClientOverrideConfiguration.Builder base) {
+    /** One attempt per call, added to {@code base}: the pipeline's retry loop decides what happens next. */
+    static ClientOverrideConfiguration pipelineOwned(ClientOverrideConfiguration.Builder base) {
         return base.retryStrategy(AwsRetryStrategy.doNotRetry())
                 .apiCallAttemptTimeout(PIPELINE_TIMEOUT).apiCallTimeout(PIPELINE_TIMEOUT).build();
     }
 
-    private static ClientOverrideConfiguration kclOwned(ClientOverrideConfiguration.Builder base, Duration attempt,
+    /** The SDK's standard strategy (exponential backoff with jitter, throttling-aware), capped explicitly. */
+    static ClientOverrideConfiguration kclOwned(ClientOverrideConfiguration.Builder base, Duration attempt,
                                                         Duration call) {
         return base.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(KCL_ATTEMPTS).build())
                 .apiCallAttemptTimeout(attempt).apiCallTimeout(call).build();

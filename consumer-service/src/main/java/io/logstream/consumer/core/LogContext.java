@@ -1,6 +1,11 @@
 package io.logstream.consumer.core;
 
-/** The MDC keys every consumer log line carries where they apply (JSON fields with LOG_FORMAT=json). */
+import org.slf4j.MDC;
+
+/**
+ * The MDC keys every consumer log line carries where they apply (JSON fields with LOG_FORMAT=json), and the one way
+ * they are set: a scope that puts them and removes them again.
+ */
 public final class LogContext {
     /** This worker's id in KCL's lease table. */
     public static final String WORKER = "workerId";
@@ -8,5 +13,25 @@ public final class LogContext {
     public static final String SHARD = "shardId";
 
     private LogContext() {
+    }
+
+    /** Ends a scope: the keys it put are removed. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Puts the worker and the shard (each when not null) into the calling thread's MDC until the scope closes. */
+    public static Scope open(String worker, String shard) {
+        if (worker != null) {
+            MDC.put(WORKER, worker);
+        }
+        if (shard != null) {
+            MDC.put(SHARD, shard);
+        }
+        return () -> {
+            MDC.remove(WORKER);
+            MDC.remove(SHARD);
+        };
     }
 }

@@ -1,5 +1,6 @@
 package io.logstream.consumer.ingest;
 
+import io.logstream.consumer.core.LogContext;
 import io.logstream.consumer.config.KclSettings;
 import io.logstream.consumer.metrics.KclMetricsBridge;
 import io.logstream.consumer.retry.Retrier;
@@ -85,7 +86,7 @@ public class KclWorker {
                         .idleTimeBetweenReadsInMillis(kcl.idleTimeBetweenReads().toMillis())));
         LeaseRefresher leaseTable = scheduler.leaseCoordinator().leaseRefresher();
         this.thread = new Thread(() -> {
-            try (WorkerId.Scope ignored = workerId.inMdc(null)) {
+            try (LogContext.Scope ignored = workerId.inMdc(null)) {
                 LeaseTableSeeder.seedIfEmpty(leaseTable, kinesis, kcl.stream(),
                         position.getInitialPositionInStream());
                 scheduler.run();
@@ -97,7 +98,7 @@ public class KclWorker {
         }, "kcl-scheduler");
         thread.setDaemon(true);
         thread.start();
-        try (WorkerId.Scope ignored = workerId.inMdc(null)) {
+        try (LogContext.Scope ignored = workerId.inMdc(null)) {
             LOG.info("KCL worker started on stream {} (application {}, initial position {})", kcl.stream(),
                     kcl.applicationName(), position);
         }

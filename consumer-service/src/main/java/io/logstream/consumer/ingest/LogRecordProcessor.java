@@ -1,5 +1,6 @@
 package io.logstream.consumer.ingest;
 
+import io.logstream.consumer.core.LogContext;
 import io.logstream.consumer.core.IncomingRecord;
 import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.metrics.PipelineMetrics;
@@ -59,7 +60,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     @Override
     public void initialize(InitializationInput input) {
         shardId = input.shardId();
-        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             shards.acquired(shardId);
             LOG.info("processing the shard from {}", input.extendedSequenceNumber());
         }
@@ -67,7 +68,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void processRecords(ProcessRecordsInput input) {
-        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             process(input);
         }
     }
@@ -117,7 +118,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void leaseLost(LeaseLostInput input) {
-        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             release();
             LOG.info("lease lost");
         }
@@ -125,7 +126,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void shardEnded(ShardEndedInput input) {
-        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             release();
             LOG.info("shard ended, checkpointing its end");
             checkpoint(input.checkpointer(), null);
@@ -134,7 +135,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void shutdownRequested(ShutdownRequestedInput input) {
-        try (WorkerId.Scope ignored = workerId.inMdc(shardId)) {
+        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             release();
             if (lastDone != null) {
                 LOG.info("shutdown requested, checkpointing at {}", lastDone.sequenceNumber());

@@ -126,7 +126,7 @@ public class BatchLogWriter implements LogStore {
                 && "ValidationException".equals(e.awsErrorDetails().errorCode());
     }
 
-    /** The writer threads log with the calling shard's worker and shard (the MDC keys, not a copy of the map). */
+    /** The writer threads log with the calling shard's worker and shard. */
     private static <T> Supplier<T> withMdc(Supplier<T> task) {
         String worker = MDC.get(LogContext.WORKER);
         String shard = MDC.get(LogContext.SHARD);
@@ -134,17 +134,8 @@ public class BatchLogWriter implements LogStore {
             return task;
         }
         return () -> {
-            if (worker != null) {
-                MDC.put(LogContext.WORKER, worker);
-            }
-            if (shard != null) {
-                MDC.put(LogContext.SHARD, shard);
-            }
-            try {
+            try (LogContext.Scope ignored = LogContext.open(worker, shard)) {
                 return task.get();
-            } finally {
-                MDC.remove(LogContext.WORKER);
-                MDC.remove(LogContext.SHARD);
             }
         };
     }
