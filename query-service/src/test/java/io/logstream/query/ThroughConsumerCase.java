@@ -10,7 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -26,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -43,6 +47,7 @@ import static org.awaitility.Awaitility.await;
  * Subclasses choose the AWS-compatible engines both services run against.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class ThroughConsumerCase implements TestPropertyProvider {
     private static final long BASE = 1723050000000L;
     private AwsEngines aws;
@@ -52,6 +57,9 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
     private Process consumer;
+    private int starts;
+    private Path jar;
+    private Path testClasses;
     private URI api;
 
     @Inject
@@ -75,6 +83,7 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
         Map<String, String> queryProperties = new HashMap<>();
         aws.serviceProperties().forEach((key, value) -> queryProperties.put(key, value.toString()));
         queryProperties.put("log-stream.table", table);
+        queryProperties.put("log-stream.reads.stream", stream);
         queryProperties.put("micronaut.server.port", "-1");
         queryProperties.putAll(TestAuth.properties());
         return queryProperties;
@@ -85,22 +94,10 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
     @BeforeAll
     void start() throws Exception {
         api = server.getURI();
-        Path jar = Path.of(System.getProperty("logstream.consumer.jar"));
-        Path testClasses = Path.of(System.getProperty("logstream.consumer.testClasses"));
+        jar = Path.of(System.getProperty("logstream.consumer.jar"));
+        testClasses = Path.of(System.getProperty("logstream.consumer.testClasses"));
         assertThat(jar).as("consumer jar (built by mvn verify)").exists();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Daws.accessKeyId=local", "-Daws.secretAccessKey=local"));
-        Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
-        properties.put("micronaut.server.port", "-1");
-        properties.putAll(ConsumerProperties.wiring(stream, "it-app-" + suffix, table, queue));
-        properties.putAll(ConsumerProperties.fastForTests());
-        properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        // the consumer's test classes bring the fast-start scheduler the consumer tests use
-        command.addAll(List.of("-cp", jar + java.io.File.pathSeparator + testClasses,
-                "io.logstream.consumer.ConsumerApplication"));
-        Path log = Path.of("target", "consumer-" + getClass().getSimpleName() + ".log");
-        Files.createDirectories(log.getParent());
-        consumer = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        startConsumer();
 
         List<String> payloads = new ArrayList<>();
         for (int i = 0; i < 150; i++) {
@@ -122,19 +119,89 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
     @AfterAll
     void stop() throws Exception {
         if (consumer != null) {
-            consumer.destroy();
-            if (!consumer.waitFor(30, TimeUnit.SECONDS)) {
-                consumer.destroyForcibly();
-            }
+            stopConsumer();
         }
     }
 
+    /** Items that are records, not the catalogue's or the watermark's bookkeeping. */
+    private int logItems() {
+        return aws.dynamoDb().scan(b -> b.tableName(table).filterExpression("NOT begins_with(pk, :hash)")
+                .expressionAttributeValues(Map.of(":hash", AttributeValue.fromS("#")))).count();
+    }
+
     private JsonNode get(String pathAndQuery) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + pathAndQuery))
+        HttpResponse<String> response = send(pathAndQuery);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = json.readTree(response.body());
+        if (body.has("completeUntil")) {
+            assertThat(response.headers().firstValue("X-Complete-Until")).hasValue(body.path("completeUntil").asText());
+        }
+        return body;
+    }
+
+    private HttpResponse<String> send(String pathAndQuery) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(api + pathAndQuery))
                         .header("Authorization", "Bearer " + TestAuth.token()).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return json.readTree(response.body());
+    }
+
+    private Instant watermark() throws Exception {
+        return Instant.parse(send("/v1/services").headers().firstValue("X-Complete-Until").orElseThrow());
+    }
+
+    private void startConsumer() throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-Daws.accessKeyId=local", "-Daws.secretAccessKey=local"));
+        Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
+        properties.put("micronaut.server.port", "-1");
+        properties.putAll(ConsumerProperties.wiring(stream, "it-app-" + suffix, table, queue));
+        properties.putAll(ConsumerProperties.fastForTests());
+        properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        // the consumer's test classes bring the fast-start scheduler the consumer tests use
+        command.addAll(List.of("-cp", jar + java.io.File.pathSeparator + testClasses,
+                "io.logstream.consumer.ConsumerApplication"));
+        Path log = Path.of("target", "consumer-" + getClass().getSimpleName() + "-" + (++starts) + ".log");
+        Files.createDirectories(log.getParent());
+        consumer = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private void stopConsumer() throws Exception {
+        consumer.destroy();
+        if (!consumer.waitFor(30, TimeUnit.SECONDS)) {
+            consumer.destroyForcibly().waitFor();
+        }
+        consumer = null;
+    }
+
+    @Test
+    @Order(2)
+    void theWatermarkStopsWithTheConsumerAnswersSayIncompleteAndItCatchesUpAfterARestart() throws Exception {
+        Instant before = Instant.now();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() ->
+                watermark().isAfter(before));
+        JsonNode page = get("/v1/services/checkout/logs?limit=1&to=" + before.minusSeconds(1).toEpochMilli());
+        assertThat(page.path("complete").asBoolean()).as("a window that ended before the watermark is complete").isTrue();
+        assertThat(get("/v1/services").path("services").findValuesAsText("service"))
+                .containsExactly("checkout", "payments");
+
+        stopConsumer();
+        Thread.sleep(1000); // past the query service's watermark cache
+        Instant stopped = watermark();
+        aws.kinesis().putRecord(b -> b.streamName(stream).partitionKey("late")
+                .data(SdkBytes.fromUtf8String("{\"service\":\"late\",\"message\":\"while stopped\"}")));
+        Instant put = Instant.now();
+        Thread.sleep(3000);
+        assertThat(watermark()).as("no consumer, no progress").isEqualTo(stopped).isBefore(put);
+        JsonNode now = get("/v1/services/late/logs");
+        assertThat(now.path("items")).isEmpty();
+        assertThat(now.path("complete").asBoolean()).as("the latest page, read while nothing is consumed").isFalse();
+
+        startConsumer();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() ->
+                watermark().isAfter(put));
+        JsonNode after = get("/v1/services/late/logs?from=0&to=" + put.toEpochMilli());
+        assertThat(after.path("items").findValuesAsText("message")).containsExactly("while stopped");
+        assertThat(after.path("complete").asBoolean()).isTrue();
     }
 
     private static List<String> ids(JsonNode page) {
@@ -144,9 +211,10 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
     }
 
     @Test
+    @Order(1)
     void latestNThroughTheApiEqualsTheSeedQueryAndAWindowReturnsExactlyItsRecords() throws Exception {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() ->
-                aws.dynamoDb().scan(b -> b.tableName(table)).count() == 150);
+                logItems() == 150);
 
         List<String> seed = aws.dynamoDb().query(b -> b.tableName(table).keyConditionExpression("pk = :svc")
                         .expressionAttributeValues(Map.of(":svc", AttributeValue.fromS("checkout")))

@@ -20,14 +20,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What happens to one batch, in order: parse, store every item, publish the alerts of the stored ERROR/FATAL
- * records, dead-letter the poison. Returns only when all of it is done; the caller then checkpoints.
+ * What happens to one batch, in order: parse, store every item, note the stored records' services and hosts in the
+ * catalogue, publish the alerts of the stored ERROR/FATAL records, dead-letter the poison. Returns only when all of it is done; the caller then checkpoints.
  */
 public class BatchPipeline {
     private static final long SECONDS_PER_DAY = 86_400;
 
     private final LogRecordParser parser;
     private final LogStore store;
+    private final ServiceCatalogue catalogue;
     private final AlertPublisher alerts;
     private final DeadLetterSink deadLetters;
     private final PipelineMetrics metrics;
@@ -35,10 +36,12 @@ public class BatchPipeline {
     private final int retentionDays;
     private final int alertMaxAttempts;
 
-    public BatchPipeline(LogRecordParser parser, LogStore store, AlertPublisher alerts, DeadLetterSink deadLetters,
-                         PipelineMetrics metrics, Clock clock, int retentionDays, int alertMaxAttempts) {
+    public BatchPipeline(LogRecordParser parser, LogStore store, ServiceCatalogue catalogue, AlertPublisher alerts,
+                         DeadLetterSink deadLetters, PipelineMetrics metrics, Clock clock, int retentionDays,
+                         int alertMaxAttempts) {
         this.parser = parser;
         this.store = store;
+        this.catalogue = catalogue;
         this.alerts = alerts;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
@@ -77,6 +80,7 @@ public class BatchPipeline {
                     r.item().source(), now));
         }
         metrics.stored(items.size() - refused.size());
+        catalogue.seen(items.stream().filter(item -> !refused.contains(item)).map(PendingItem::record).toList());
 
         List<PendingAlert> pendingAlerts = items.stream()
                 .filter(item -> !refused.contains(item) && item.record().level().raisesAlert())

@@ -80,7 +80,7 @@ public class KclWorker {
                 leases,
                 configs.lifecycleConfig(),
                 configs.metricsConfig().metricsFactory(metrics),
-                configs.processorConfig(),
+                configs.processorConfig().callProcessRecordsEvenForEmptyRecordList(true),
                 configs.retrievalConfig().retrievalSpecificConfig(new PollingConfig(kcl.stream(), kinesis)
                         .maxRecords(kcl.maxRecords())
                         .idleTimeBetweenReadsInMillis(kcl.idleTimeBetweenReads().toMillis())));

@@ -3,12 +3,14 @@ package io.logstream.consumer.ingest;
 import io.logstream.consumer.core.LogContext;
 import io.logstream.consumer.core.IncomingRecord;
 import io.logstream.consumer.core.BatchPipeline;
+import io.logstream.consumer.core.CompletenessLedger;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.consumer.retry.Retrier;
 import io.logstream.consumer.retry.RetryAbortedException;
 import io.logstream.model.RecordCoordinates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.kinesis.model.ChildShard;
 import software.amazon.kinesis.exceptions.InvalidStateException;
 import software.amazon.kinesis.exceptions.KinesisClientLibDependencyException;
 import software.amazon.kinesis.exceptions.ShutdownException;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One shard's processor. KCL never hands a batch over twice, so a batch is finished here or not at all: the
@@ -44,17 +47,22 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     private final Retrier retrier;
     private final PipelineMetrics metrics;
     private final ShardRegistry shards;
+    private final CompletenessLedger ledger;
+    private final Duration visibilityMargin;
     private String shardId;
     private KinesisClientRecord lastDone;
+    private List<String> childShards = List.of();
 
     public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
-                              ShardRegistry shards) {
+                              ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin) {
         this.stream = stream;
         this.workerId = workerId;
         this.pipeline = pipeline;
         this.retrier = retrier;
         this.metrics = metrics;
         this.shards = shards;
+        this.ledger = ledger;
+        this.visibilityMargin = visibilityMargin;
     }
 
     @Override
@@ -62,6 +70,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         shardId = input.shardId();
         try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             shards.acquired(shardId);
+            ledger.opened(shardId);
             LOG.info("processing the shard from {}", input.extendedSequenceNumber());
         }
     }
@@ -77,8 +86,12 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         if (input.millisBehindLatest() != null) {
             metrics.lag(shardId, input.millisBehindLatest());
         }
+        if (input.childShards() != null && !input.childShards().isEmpty()) {
+            childShards = input.childShards().stream().map(ChildShard::shardId).toList();
+        }
         List<KinesisClientRecord> records = input.records();
         if (records.isEmpty()) {
+            completeUntil(input, null).ifPresent(until -> ledger.advanced(shardId, until));
             return;
         }
         long started = System.nanoTime();
@@ -92,11 +105,28 @@ public class LogRecordProcessor implements ShardRecordProcessor {
             KinesisClientRecord last = records.get(records.size() - 1);
             checkpoint(input.checkpointer(), last);
             lastDone = last;
+            completeUntil(input, last).ifPresent(until -> ledger.advanced(shardId, until));
             metrics.batchTook(Duration.ofNanos(System.nanoTime() - started));
         } catch (RetryAbortedException e) {
             LOG.warn("stopping with a batch of {} unfinished and not checkpointed ({})", records.size(),
                     e.getMessage());
         }
+    }
+
+    /**
+     * The arrival time up to which the shard is done once this batch is: just before the last record's arrival (a
+     * record of the same millisecond may follow it); when the batch reached the tip of the shard
+     * ({@code millisBehindLatest} 0), the time its GetRecords call was answered, less the visibility margin. Empty
+     * batches (KCL is told to deliver them) keep an idle shard's watermark moving.
+     */
+    private Optional<Instant> completeUntil(ProcessRecordsInput input, KinesisClientRecord last) {
+        Instant until = last == null ? null : arrival(last).minusMillis(1);
+        if (input.millisBehindLatest() != null && input.millisBehindLatest() == 0) {
+            Instant fetched = input.cacheEntryTime() != null ? input.cacheEntryTime() : Instant.now();
+            Instant tip = fetched.minus(visibilityMargin);
+            until = until == null || tip.isAfter(until) ? tip : until;
+        }
+        return Optional.ofNullable(until);
     }
 
     /** Unexpected failures are retried too: skipping the batch would lose it. */
@@ -130,6 +160,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
             release();
             LOG.info("shard ended, checkpointing its end");
             checkpoint(input.checkpointer(), null);
+            ledger.ended(shardId, childShards);
         }
     }
 

@@ -2,6 +2,8 @@ package io.logstream.consumer.ingest;
 
 import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.config.KclSettings;
+import io.logstream.consumer.config.LedgerSettings;
+import io.logstream.consumer.core.CompletenessLedger;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.consumer.retry.Retrier;
 import jakarta.inject.Singleton;
@@ -17,19 +19,25 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     private final PipelineMetrics metrics;
     private final ShardRegistry shards;
     private final WorkerId workerId;
+    private final CompletenessLedger ledger;
+    private final LedgerSettings ledgerSettings;
 
     public LogRecordProcessorFactory(KclSettings settings, BatchPipeline pipeline, Retrier retrier,
-                                     PipelineMetrics metrics, ShardRegistry shards, WorkerId workerId) {
+                                     PipelineMetrics metrics, ShardRegistry shards, WorkerId workerId,
+                                     CompletenessLedger ledger, LedgerSettings ledgerSettings) {
         this.settings = settings;
         this.pipeline = pipeline;
         this.retrier = retrier;
         this.metrics = metrics;
         this.shards = shards;
         this.workerId = workerId;
+        this.ledger = ledger;
+        this.ledgerSettings = ledgerSettings;
     }
 
     @Override
     public ShardRecordProcessor shardRecordProcessor() {
-        return new LogRecordProcessor(settings.stream(), workerId, pipeline, retrier, metrics, shards);
+        return new LogRecordProcessor(settings.stream(), workerId, pipeline, retrier, metrics, shards, ledger,
+                ledgerSettings.visibilityMargin());
     }
 }

@@ -48,13 +48,18 @@ class BatchPipelineTest {
         published.addAll(pending);
         return List.of();
     };
+    private final List<String> catalogued = new ArrayList<>();
+    private final ServiceCatalogue catalogue = records -> {
+        calls.add("catalogue");
+        records.forEach(record -> catalogued.add(record.service() + "@" + record.host()));
+    };
     private final DeadLetterSink sink = letters -> {
         calls.add("dead-letters");
         deadLetters.addAll(letters);
     };
 
     private BatchPipeline pipeline(int retentionDays) {
-        return new BatchPipeline(new LogRecordParser(), store, alerts, sink,
+        return new BatchPipeline(new LogRecordParser(), store, catalogue, alerts, sink,
                 new PipelineMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC), retentionDays, 3);
     }
 
@@ -69,8 +74,9 @@ class BatchPipelineTest {
                 record(1, "{\"service\":\"a\",\"message\":\"m\",\"level\":\"ERROR\",\"ts\":1}"),
                 record(2, "{\"service\":\"a\",\"message\":\"m\",\"level\":\"INFO\",\"ts\":2}"),
                 record(3, "not json")));
-        assertThat(calls).containsExactly("store", "alerts", "dead-letters");
+        assertThat(calls).containsExactly("store", "catalogue", "alerts", "dead-letters");
         assertThat(stored).hasSize(2);
+        assertThat(catalogued).containsExactly("a@null", "a@null");
         assertThat(stored).allSatisfy(item -> assertThat(item.item().get("ingestedAt").n())
                 .isEqualTo(Long.toString(NOW.toEpochMilli())));
         assertThat(published).singleElement().satisfies(alert -> assertThat(alert.event().level()).isEqualTo("ERROR"));
@@ -83,7 +89,7 @@ class BatchPipelineTest {
     @Test
     void aBatchWithoutPoisonOrAlertsOnlyStores() {
         pipeline(0).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"m\"}")));
-        assertThat(calls).containsExactly("store");
+        assertThat(calls).containsExactly("store", "catalogue");
     }
 
     @Test
@@ -91,6 +97,7 @@ class BatchPipelineTest {
         rejectEverythingFromBadService = true;
         pipeline(0).process(List.of(record(1, "{\"service\":\"bad\",\"message\":\"m\",\"level\":\"FATAL\"}")));
         assertThat(published).isEmpty();
+        assertThat(catalogued).as("a refused record does not enter the catalogue").isEmpty();
         assertThat(deadLetters).singleElement().satisfies(letter -> {
             assertThat(letter.reason()).isEqualTo("item-rejected");
             assertThat(letter.error()).contains("nope");

@@ -2,6 +2,7 @@ package io.logstream.consumer.ingest;
 
 import io.logstream.consumer.core.AlertPublisher;
 import io.logstream.consumer.core.BatchPipeline;
+import io.logstream.consumer.core.CompletenessLedger;
 import io.logstream.consumer.core.DeadLetterSink;
 import io.logstream.consumer.core.LogStore;
 import io.logstream.consumer.metrics.PipelineMetrics;
@@ -12,6 +13,7 @@ import io.logstream.model.LogRecordParser;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
+import software.amazon.awssdk.services.kinesis.model.ChildShard;
 import software.amazon.kinesis.exceptions.ShutdownException;
 import software.amazon.kinesis.lifecycle.events.InitializationInput;
 import software.amazon.kinesis.lifecycle.events.LeaseLostInput;
@@ -68,9 +70,27 @@ class LogRecordProcessorTest {
             + letter.reason()));
     private final Retrier retrier = new Retrier(new Backoff(Duration.ofMillis(1), Duration.ofMillis(1), () -> 0.5),
             duration -> { }, new DependencyHealth(Clock.systemUTC()), dependency -> { });
+    private final List<String> opened = new CopyOnWriteArrayList<>();
+    private final CompletenessLedger ledger = new CompletenessLedger() {
+        @Override
+        public void opened(String shardId) {
+            opened.add(shardId);
+        }
+
+        @Override
+        public void advanced(String shardId, Instant completeUntil) {
+            events.add("watermark " + completeUntil);
+        }
+
+        @Override
+        public void ended(String shardId, List<String> childShardIds) {
+            events.add("ended, children " + childShardIds);
+        }
+    };
     private final LogRecordProcessor processor = new LogRecordProcessor("stream", new WorkerId("worker-1"),
-            new BatchPipeline(new LogRecordParser(), store, alerts, deadLetters, metrics, Clock.systemUTC(), 0, 3),
-            retrier, metrics, shards);
+            new BatchPipeline(new LogRecordParser(), store, stored -> { }, alerts, deadLetters, metrics,
+                    Clock.systemUTC(), 0, 3),
+            retrier, metrics, shards, ledger, Duration.ofSeconds(1));
 
     /** A checkpointer that records where it was asked to checkpoint; it can refuse as after a lost lease. */
     private RecordProcessorCheckpointer checkpointer(boolean leaseLost) {
@@ -98,9 +118,16 @@ class LogRecordProcessorTest {
                 .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
     }
 
+    /** A batch 1.5 s behind the tip of the shard. */
     private void process(RecordProcessorCheckpointer checkpointer, KinesisClientRecord... records) {
         processor.processRecords(ProcessRecordsInput.builder().records(List.of(records)).checkpointer(checkpointer)
                 .millisBehindLatest(1500L).build());
+    }
+
+    /** A batch that reached the tip of the shard, fetched at {@code fetched}. */
+    private void processAtTip(Instant fetched, KinesisClientRecord... records) {
+        processor.processRecords(ProcessRecordsInput.builder().records(List.of(records)).checkpointer(checkpointer(false))
+                .millisBehindLatest(0L).cacheEntryTime(fetched).build());
     }
 
     @Test
@@ -111,7 +138,8 @@ class LogRecordProcessorTest {
                 record("102", "not json"),
                 record("103", "{\"service\":\"s\",\"level\":\"ERROR\",\"message\":\"second\"}"));
         assertThat(events).containsExactly("stored first", "stored second", "alerted second",
-                "dead-lettered invalid-json", "checkpoint at 103/0");
+                "dead-lettered invalid-json", "checkpoint at 103/0", "watermark 2026-11-22T09:59:59.999Z");
+        assertThat(opened).containsExactly(SHARD);
         assertThat(shards.owned()).containsExactly(SHARD);
         assertThat(meters.get("logstream.shard.lag").tag("shard", SHARD).timeGauge().value()).isEqualTo(1.5);
     }
@@ -122,14 +150,39 @@ class LogRecordProcessorTest {
         storeFailuresLeft.set(3);
         process(checkpointer(false), record("201", "{\"service\":\"s\",\"level\":\"INFO\",\"message\":\"m\"}"));
         assertThat(events).containsExactly("store failed", "store failed", "store failed", "stored m",
-                "checkpoint at 201/0");
+                "checkpoint at 201/0", "watermark 2026-11-22T09:59:59.999Z");
     }
 
     @Test
-    void anEmptyBatchChecksNothingIn() {
+    void anEmptyBatchBehindTheTipChecksNothingInAndVouchesForNothing() {
         initialize();
         process(checkpointer(false));
         assertThat(events).isEmpty();
+    }
+
+    @Test
+    void atTheTipTheWatermarkIsTheFetchLessTheMarginAndEmptyBatchesKeepItMoving() {
+        initialize();
+        Instant fetched = Instant.parse("2026-11-22T10:00:05Z");
+        processAtTip(fetched, record("701", "{\"service\":\"s\",\"message\":\"a\"}"));
+        assertThat(events).containsExactly("stored a", "checkpoint at 701/0", "watermark 2026-11-22T10:00:04Z");
+        events.clear();
+        processAtTip(fetched.plusSeconds(10));
+        assertThat(events).as("an idle shard: no checkpoint, the watermark moves").containsExactly(
+                "watermark 2026-11-22T10:00:14Z");
+        events.clear();
+        processAtTip(Instant.parse("2026-11-22T10:00:00.500Z"), record("702", "{\"service\":\"s\",\"message\":\"b\"}"));
+        assertThat(events).as("a record arrived within the margin: its own arrival bounds the watermark")
+                .containsExactly("stored b", "checkpoint at 702/0", "watermark 2026-11-22T09:59:59.999Z");
+    }
+
+    @Test
+    void anUnfinishedBatchDoesNotMoveTheWatermark() {
+        initialize();
+        storeFailuresLeft.set(Integer.MAX_VALUE);
+        retrier.abort();
+        process(checkpointer(false), record("801", "{\"service\":\"s\",\"message\":\"a\"}"));
+        assertThat(events).noneMatch(event -> event.startsWith("watermark") || event.startsWith("checkpoint"));
     }
 
     @Test
@@ -162,15 +215,21 @@ class LogRecordProcessorTest {
     void aCheckpointRefusedBecauseTheLeaseIsGoneLeavesTheBatchToTheNextOwner() {
         initialize();
         process(checkpointer(true), record("501", "{\"service\":\"s\",\"message\":\"a\"}"));
-        assertThat(events).containsExactly("stored a");
+        assertThat(events).as("the records are processed, so the watermark still holds; the next owner redoes them")
+                .containsExactly("stored a", "watermark 2026-11-22T09:59:59.999Z");
         assertThat(meters.get("logstream.checkpoints").counter().count()).isZero();
     }
 
     @Test
-    void shardEndedCheckpointsTheEndOfTheShard() {
+    void shardEndedCheckpointsTheEndOfTheShardThenHandsItsWatermarkToItsChildren() {
         initialize();
+        processor.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
+                .millisBehindLatest(0L).cacheEntryTime(Instant.parse("2026-11-22T10:00:05Z"))
+                .childShards(List.of(ChildShard.builder().shardId("shardId-000000000008").build(),
+                        ChildShard.builder().shardId("shardId-000000000009").build())).build());
         processor.shardEnded(ShardEndedInput.builder().checkpointer(checkpointer(false)).build());
-        assertThat(events).containsExactly("checkpoint at shard end");
+        assertThat(events).containsExactly("watermark 2026-11-22T10:00:04Z", "checkpoint at shard end",
+                "ended, children [shardId-000000000008, shardId-000000000009]");
         assertThat(shards.owned()).isEmpty();
     }
 

@@ -1,8 +1,11 @@
 package io.logstream.query.logs;
 
+import io.logstream.query.ledger.Completeness;
+import io.logstream.query.ledger.CompletenessHeader;
 import io.logstream.query.security.ServiceAccess;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -13,6 +16,8 @@ import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.authentication.Authentication;
 import io.micronaut.security.rules.SecurityRule;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,23 +35,32 @@ public class LogsController {
     private final LogRepository repository;
     private final CursorCodec cursors;
     private final ServiceAccess access;
+    private final Completeness completeness;
+    private final Clock clock;
 
-    public LogsController(LogQueryParser parser, LogRepository repository, CursorCodec cursors, ServiceAccess access) {
+    public LogsController(LogQueryParser parser, LogRepository repository, CursorCodec cursors, ServiceAccess access,
+                          Completeness completeness, Clock clock) {
         this.parser = parser;
         this.repository = repository;
         this.cursors = cursors;
         this.access = access;
+        this.completeness = completeness;
+        this.clock = clock;
     }
 
     /** Documented in {@code src/main/openapi/logs.yml}, which states the parameter syntax exactly. */
     @Get(value = "/{service}/logs", produces = MediaType.APPLICATION_JSON)
-    public LogPage logs(@PathVariable String service,
-                        HttpRequest<?> request, @Nullable Authentication authentication) {
+    public HttpResponse<LogPage> logs(@PathVariable String service,
+                                      HttpRequest<?> request, @Nullable Authentication authentication) {
         access.check(authentication, service);
         LogQuery query = parser.parse(service, parameters(request));
+        Instant completeUntil = completeness.completeUntil(); // before the read: what it vouches for is in the read
         LogRepository.Slice slice = repository.find(query);
         String next = slice.nextPosition() == null ? null : cursors.encode(query, slice.nextPosition());
-        return new LogPage(service, slice.records().stream().map(LogView::of).toList(), next);
+        long windowEnd = query.to() != null ? query.to() : clock.millis();
+        LogPage page = new LogPage(service, slice.records().stream().map(LogView::of).toList(), next,
+                completeUntil.toString(), windowEnd <= completeUntil.toEpochMilli());
+        return HttpResponse.ok(page).header(CompletenessHeader.NAME, completeUntil.toString());
     }
 
     private static Map<String, List<String>> parameters(HttpRequest<?> request) {

@@ -1,0 +1,136 @@
+package io.logstream.consumer.store;
+
+import io.logstream.consumer.config.KclSettings;
+import io.logstream.consumer.config.LedgerSettings;
+import io.logstream.consumer.config.StoreSettings;
+import io.logstream.consumer.core.CompletenessLedger;
+import io.logstream.model.LedgerKeys;
+import io.logstream.model.LogKeys;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The watermark as one item per shard in the logs table ({@code pk = #complete#<stream>}, {@link LedgerKeys}).
+ * <ul>
+ *   <li>Cheap: a shard's item is written at most once per watermark interval (the latest value wins; values in
+ *   between are skipped), so an idle stream of 4 shards costs 4 writes per interval.</li>
+ *   <li>Monotonic: the write is conditional on the stored value being lower, so a new owner that starts from an older
+ *   checkpoint, or a slow former owner, never moves it back.</li>
+ *   <li>At a shard's end its children are seeded with its final value (lowered if a merge's other parent is lower),
+ *   and only then is it marked closed, so the minimum never skips a gap between them.</li>
+ * </ul>
+ * A failed write is logged and left to the next one: the stored watermark then understates, never overstates.
+ */
+@Singleton
+public class DynamoCompletenessLedger implements CompletenessLedger {
+    private static final Logger LOG = LoggerFactory.getLogger(DynamoCompletenessLedger.class);
+
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+    private final String pk;
+    private final long intervalMillis;
+    private final Clock clock;
+    private final Map<String, Long> latest = new ConcurrentHashMap<>();
+    private final Map<String, Long> writtenAt = new ConcurrentHashMap<>();
+
+    public DynamoCompletenessLedger(DynamoDbClient dynamoDb, StoreSettings store, KclSettings kcl, LedgerSettings ledger,
+                                    Clock clock) {
+        this.dynamoDb = dynamoDb;
+        this.table = store.table();
+        this.pk = LedgerKeys.watermarkPk(kcl.stream());
+        this.intervalMillis = ledger.watermarkInterval().toMillis();
+        this.clock = clock;
+    }
+
+    @Override
+    public void opened(String shardId) {
+        try {
+            dynamoDb.putItem(b -> b.tableName(table)
+                    .item(Map.of(LogKeys.PK, s(pk), LogKeys.SK, s(shardId), LedgerKeys.COMPLETE_UNTIL, n(0)))
+                    .conditionExpression("attribute_not_exists(#sk)")
+                    .expressionAttributeNames(Map.of("#sk", LogKeys.SK)));
+        } catch (ConditionalCheckFailedException e) {
+            // known already: a previous owner, or a parent's seed
+        } catch (SdkException e) {
+            LOG.warn("could not register the shard's watermark ({}); the next advance will", e.getMessage());
+        }
+    }
+
+    @Override
+    public void advanced(String shardId, Instant completeUntil) {
+        long value = completeUntil.toEpochMilli();
+        latest.merge(shardId, value, Math::max);
+        long now = clock.millis();
+        Long last = writtenAt.get(shardId);
+        if (last == null || now - last >= intervalMillis) {
+            writtenAt.put(shardId, now);
+            raise(shardId, latest.get(shardId));
+        }
+    }
+
+    @Override
+    public void ended(String shardId, List<String> childShardIds) {
+        Long last = latest.remove(shardId);
+        writtenAt.remove(shardId);
+        long value = last == null ? 0 : last;
+        if (last != null) {
+            raise(shardId, value);
+        }
+        for (String child : childShardIds) {
+            seed(child, value);
+        }
+        try {
+            dynamoDb.updateItem(b -> b.tableName(table).key(key(shardId))
+                    .updateExpression("SET #closed = :t").expressionAttributeNames(Map.of("#closed", LedgerKeys.CLOSED))
+                    .expressionAttributeValues(Map.of(":t", AttributeValue.fromBool(true))));
+        } catch (SdkException e) {
+            LOG.warn("could not mark the shard's watermark closed ({}); it holds the stream's minimum at its final value",
+                    e.getMessage());
+        }
+    }
+
+    private void raise(String shardId, long value) {
+        conditionalSet(shardId, value, "attribute_not_exists(#cu) OR #cu < :v");
+    }
+
+    /** A child starts at its parent's final value; a merged child at the lower of its two parents'. */
+    private void seed(String child, long value) {
+        conditionalSet(child, value, "attribute_not_exists(#cu) OR #cu > :v");
+    }
+
+    private void conditionalSet(String shardId, long value, String condition) {
+        try {
+            dynamoDb.updateItem(b -> b.tableName(table).key(key(shardId))
+                    .updateExpression("SET #cu = :v").conditionExpression(condition)
+                    .expressionAttributeNames(Map.of("#cu", LedgerKeys.COMPLETE_UNTIL))
+                    .expressionAttributeValues(Map.of(":v", n(value))));
+        } catch (ConditionalCheckFailedException e) {
+            // the stored value is already where the condition wants it
+        } catch (SdkException e) {
+            LOG.warn("could not write the shard's watermark ({}); the next write will", e.getMessage());
+        }
+    }
+
+    private Map<String, AttributeValue> key(String shardId) {
+        return Map.of(LogKeys.PK, s(pk), LogKeys.SK, s(shardId));
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+}

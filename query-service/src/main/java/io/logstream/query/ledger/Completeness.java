@@ -1,0 +1,66 @@
+package io.logstream.query.ledger;
+
+import io.logstream.model.LedgerKeys;
+import io.logstream.query.config.QuerySettings;
+import io.logstream.query.config.ReadSettings;
+import jakarta.inject.Singleton;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The stream's completeness watermark: the minimum, over its open shards, of the arrival time up to which the consumer
+ * has processed every record ({@link LedgerKeys}). Epoch 0 when no shard has one yet: nothing is vouched for.
+ * <p>
+ * Read it <em>before</em> the records a reply is built from: whatever the watermark vouches for was stored before it
+ * moved, so it is in that later read. One read serves every request for the cache TTL; since the watermark only
+ * rises, a cached value can only understate.
+ */
+@Singleton
+public class Completeness {
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+    private final String pk;
+    private final long ttlMillis;
+    private final Clock clock;
+    private volatile Cached cached;
+
+    private record Cached(Instant value, long readAt) {
+    }
+
+    public Completeness(DynamoDbClient dynamoDb, QuerySettings query, ReadSettings reads, Clock clock) {
+        this.dynamoDb = dynamoDb;
+        this.table = query.table();
+        this.pk = LedgerKeys.watermarkPk(reads.stream());
+        this.ttlMillis = reads.watermarkCacheTtl().toMillis();
+        this.clock = clock;
+    }
+
+    public Instant completeUntil() {
+        Cached current = cached;
+        long now = clock.millis();
+        if (current != null && now - current.readAt() < ttlMillis) {
+            return current.value();
+        }
+        Instant value = read();
+        cached = new Cached(value, now);
+        return value;
+    }
+
+    private Instant read() {
+        Long minimum = null;
+        for (Map<String, AttributeValue> item : LedgerItems.read(dynamoDb, table, pk)) {
+            AttributeValue closed = item.get(LedgerKeys.CLOSED);
+            AttributeValue until = item.get(LedgerKeys.COMPLETE_UNTIL);
+            if ((closed != null && Boolean.TRUE.equals(closed.bool())) || until == null) {
+                continue;
+            }
+            long value = Long.parseLong(until.n());
+            minimum = minimum == null ? value : Math.min(minimum, value);
+        }
+        return Instant.ofEpochMilli(minimum == null ? 0 : minimum);
+    }
+}

@@ -1,0 +1,63 @@
+package io.logstream.query.ledger;
+
+import io.micronaut.core.annotation.Nullable;
+import io.logstream.query.security.ServiceAccess;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.rules.SecurityRule;
+import io.micronaut.serde.annotation.Serdeable;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code GET /v1/services}: the catalogue the consumer keeps, limited to the services the caller's token may read.
+ * Times are arrival at the consumer; {@code lastSeen} trails the newest record by up to the catalogue interval.
+ */
+@Controller("/v1/services")
+@Secured(SecurityRule.IS_AUTHENTICATED)
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class ServicesController {
+    private final Catalogue catalogue;
+    private final Completeness completeness;
+    private final ServiceAccess access;
+
+    public ServicesController(Catalogue catalogue, Completeness completeness, ServiceAccess access) {
+        this.catalogue = catalogue;
+        this.completeness = completeness;
+        this.access = access;
+    }
+
+    @Serdeable
+    public record ServiceView(String service, @Schema(format = "date-time") String firstSeen,
+                              @Schema(format = "date-time") String lastSeen) {
+    }
+
+    @Serdeable
+    public record ServiceList(List<ServiceView> services, @Schema(format = "date-time") String completeUntil) {
+    }
+
+    @Operation(summary = "The services with stored logs that the caller may read")
+    @ApiResponse(responseCode = "200", description = "The catalogue, in name order",
+            headers = @Header(name = CompletenessHeader.NAME, description = "The completeness watermark (RFC 3339)"))
+    @Get(produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<ServiceList> services(@Nullable Authentication authentication) {
+        Instant completeUntil = completeness.completeUntil();
+        List<ServiceView> services = catalogue.services().stream()
+                .filter(entry -> access.allows(authentication, entry.name()))
+                .map(entry -> new ServiceView(entry.name(), entry.firstSeen().toString(), entry.lastSeen().toString()))
+                .toList();
+        return HttpResponse.ok(new ServiceList(services, completeUntil.toString()))
+                .header(CompletenessHeader.NAME, completeUntil.toString());
+    }
+}

@@ -1,0 +1,147 @@
+package io.logstream.query.loki;
+
+import io.logstream.model.LogRecord;
+import io.logstream.query.config.ReadSettings;
+import io.logstream.query.logs.Direction;
+import io.logstream.query.tail.TailService;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.rules.SecurityRule;
+import io.micronaut.websocket.CloseReason;
+import io.micronaut.websocket.WebSocketSession;
+import io.micronaut.websocket.annotation.OnClose;
+import io.micronaut.websocket.annotation.OnMessage;
+import io.micronaut.websocket.annotation.OnOpen;
+import io.micronaut.websocket.annotation.ServerWebSocket;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loki's live tail, {@code /loki/api/v1/tail} over a WebSocket, as {@code logcli query --tail} and Grafana's live
+ * mode use it. On open: up to {@code limit} (default 100) of the newest records from {@code start} (default one hour
+ * ago) up to the release bound, oldest first; then new records as they are released. {@code delay_for} (0-5 s) adds
+ * to the tail delay. Frames are Loki's: {@code {"streams":[...],"dropped_entries":null}}. A bad query closes the
+ * socket with status 1008 and the message; a full instance closes it with 1013 (try again later).
+ */
+@ServerWebSocket("/loki/api/v1/tail")
+@Secured(SecurityRule.IS_AUTHENTICATED)
+public class LokiTailSocket {
+    private static final String TAIL = "tail";
+    private static final long MAX_DELAY_FOR_SECONDS = 5;
+
+    private final TailService tails;
+    private final SelectorReader reader;
+    private final LokiController lines;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final ReadSettings settings;
+
+    public LokiTailSocket(TailService tails, SelectorReader reader, LokiController lines, JsonMapper json, Clock clock,
+                          ReadSettings settings) {
+        this.tails = tails;
+        this.reader = reader;
+        this.lines = lines;
+        this.json = json;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    @OnOpen
+    public void open(WebSocketSession session, HttpRequest<?> request) {
+        try {
+            Authentication authentication = request.getUserPrincipal(Authentication.class).orElse(null);
+            LogQl.Query query = LogQl.parse(request.getParameters().get("query"));
+            List<String> services = reader.services(query.matchers(), authentication);
+            var hostFilter = SelectorReader.hostFilter(query.matchers());
+            TailService.Spec spec = new TailService.Spec(services, SelectorReader.levels(query.matchers()),
+                    record -> hostFilter.test(record) && query.lineMatches(lines.line(record)),
+                    settings.tailDelay().toMillis() + delayFor(request.getParameters().get("delay_for")) * 1000);
+            int limit = limit(request.getParameters().get("limit"));
+            long start = LokiTime.fromMillis(LokiTime.nanos("start", request.getParameters().get("start"),
+                    (clock.millis() - 3_600_000L) * 1_000_000L));
+            long bound = tails.releaseBound(spec.delayMillis());
+            if (bound >= start) {
+                List<LogRecord> initial = new ArrayList<>(reader.read(services, spec.levels(), start, bound,
+                        Direction.BACKWARD, limit, spec.filter()).records());
+                java.util.Collections.reverse(initial);
+                send(session, initial);
+            }
+            var tail = tails.start(spec, TailService.Position.from(Math.max(start, bound + 1)),
+                    batch -> send(session, batch), error -> session.close(CloseReason.INTERNAL_ERROR));
+            if (tail.isEmpty()) {
+                session.close(CloseReason.TRY_AGAIN_LATER);
+                return;
+            }
+            session.put(TAIL, tail.get());
+        } catch (LogQlException e) {
+            session.close(new CloseReason(CloseReason.POLICY_VIOLATION.getCode(), e.getMessage()));
+        } catch (io.micronaut.security.authentication.AuthorizationException e) {
+            session.close(new CloseReason(CloseReason.POLICY_VIOLATION.getCode(), "forbidden"));
+        }
+    }
+
+    @OnMessage
+    public void message(String ignored, WebSocketSession session) {
+        // clients send nothing that matters
+    }
+
+    @OnClose
+    public void close(WebSocketSession session) {
+        session.get(TAIL, TailService.Tail.class).ifPresent(TailService.Tail::close);
+    }
+
+    private void send(WebSocketSession session, List<LogRecord> records) {
+        if (records.isEmpty() || !session.isOpen()) {
+            return;
+        }
+        Map<Map<String, String>, List<List<String>>> streams = new LinkedHashMap<>();
+        for (LogRecord record : records) {
+            streams.computeIfAbsent(LokiController.labelsOf(record), labels -> new ArrayList<>())
+                    .add(List.of(LokiTime.nanosText(record.ts()), lines.line(record)));
+        }
+        List<Map<String, Object>> frame = new ArrayList<>();
+        streams.forEach((labels, values) -> frame.add(Map.of("stream", labels, "values", values)));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("streams", frame);
+        body.put("dropped_entries", null);
+        try {
+            session.sendSync(json.writeValueAsString(body));
+        } catch (IOException e) {
+            session.close(CloseReason.INTERNAL_ERROR);
+        }
+    }
+
+    private static long delayFor(String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            long seconds = Long.parseLong(value.trim());
+            if (seconds < 0 || seconds > MAX_DELAY_FOR_SECONDS) {
+                throw new LogQlException("delay_for must be 0 to " + MAX_DELAY_FOR_SECONDS + " seconds");
+            }
+            return seconds;
+        } catch (NumberFormatException e) {
+            throw new LogQlException("invalid delay_for: not an integer");
+        }
+    }
+
+    private int limit(String value) {
+        try {
+            int limit = value == null || value.isBlank() ? 100 : Integer.parseInt(value.trim());
+            if (limit <= 0 || limit > settings.lokiMaxEntries()) {
+                throw new LogQlException("limit must be 1 to " + settings.lokiMaxEntries());
+            }
+            return limit;
+        } catch (NumberFormatException e) {
+            throw new LogQlException("invalid limit: not an integer");
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package io.logstream.query.loki;
+
+import io.logstream.model.LogKeys;
+import io.logstream.model.LogLevel;
+import io.logstream.model.LogRecord;
+import io.logstream.query.config.ReadSettings;
+import io.logstream.query.ledger.Catalogue;
+import io.logstream.query.logs.Direction;
+import io.logstream.query.logs.LogQuery;
+import io.logstream.query.logs.LogRepository;
+import io.logstream.query.security.ServiceAccess;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.authentication.AuthorizationException;
+import jakarta.inject.Singleton;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * Answers a LogQL selector over several services without a scan: one DynamoDB {@code Query} per service (on the level
+ * index when the levels allow it, through {@link LogRepository}), read page by page and merged by time, so the
+ * answer is the first {@code limit} matching records in order over all of them.
+ * <ul>
+ *   <li>Services: the names a selector spells out ({@code service="a"}, {@code service=~"a|b"}); otherwise the
+ *   catalogue's, filtered by every service matcher. At most the fan-out limit.</li>
+ *   <li>Only services the token may read: a name spelled out that it may not read is a 403; catalogue names it may
+ *   not read are left out.</li>
+ *   <li>At most {@code loki-max-pages} DynamoDB pages per query. Past it the answer stops at the last record that is
+ *   certainly in order (a correct prefix) and says it is truncated.</li>
+ * </ul>
+ */
+@Singleton
+public class SelectorReader {
+    private static final int PAGE = 500;
+
+    private final LogRepository repository;
+    private final Catalogue catalogue;
+    private final ServiceAccess access;
+    private final int fanOut;
+    private final int maxPages;
+
+    public SelectorReader(LogRepository repository, Catalogue catalogue, ServiceAccess access, ReadSettings settings) {
+        this.repository = repository;
+        this.catalogue = catalogue;
+        this.access = access;
+        this.fanOut = settings.lokiFanOut();
+        this.maxPages = settings.lokiMaxPages();
+    }
+
+    /** Records in order and whether the page budget cut the answer short. */
+    public record Result(List<LogRecord> records, boolean truncated, int recordsRead) {
+    }
+
+    /** The services a selector reads, in name order. */
+    public List<String> services(List<LogQl.Matcher> matchers, @Nullable Authentication authentication) {
+        List<LogQl.Matcher> onService = matchers.stream().filter(m -> m.label().equals("service")).toList();
+        Set<String> named = spelledOut(onService);
+        Set<String> candidates = new TreeSet<>();
+        if (named != null) {
+            candidates.addAll(named);
+        } else {
+            catalogue.services().forEach(entry -> candidates.add(entry.name()));
+        }
+        List<String> services = new ArrayList<>();
+        for (String service : candidates) {
+            if (!LogKeys.isValidName(service) || !onService.stream().allMatch(m -> m.test(service))) {
+                continue;
+            }
+            if (access.allows(authentication, service)) {
+                services.add(service);
+            } else if (named != null) {
+                throw new AuthorizationException(authentication);
+            }
+        }
+        if (services.size() > fanOut) {
+            throw new LogQlException("the selector matches " + services.size() + " services, more than the fan-out "
+                    + "limit of " + fanOut + "; name the services with service=\"...\" or service=~\"a|b\"");
+        }
+        return services;
+    }
+
+    /** The levels a selector keeps; empty when it keeps none. */
+    public static Set<LogLevel> levels(List<LogQl.Matcher> matchers) {
+        Set<LogLevel> levels = EnumSet.noneOf(LogLevel.class);
+        for (LogLevel level : LogLevel.values()) {
+            if (matchers.stream().filter(m -> m.label().equals("level")).allMatch(m -> m.test(level.name()))) {
+                levels.add(level);
+            }
+        }
+        return levels;
+    }
+
+    /** Whether a record passes the selector's host matchers. */
+    public static Predicate<LogRecord> hostFilter(List<LogQl.Matcher> matchers) {
+        List<LogQl.Matcher> onHost = matchers.stream().filter(m -> m.label().equals("host")).toList();
+        return record -> onHost.stream().allMatch(m -> m.test(record.host()));
+    }
+
+    /**
+     * The first {@code limit} records of {@code services} in [{@code from}, {@code to}] (epoch millis, inclusive) in
+     * {@code direction} order that have one of {@code levels} and pass {@code filter}.
+     */
+    public Result read(List<String> services, Set<LogLevel> levels, long from, long to, Direction direction, int limit,
+                       Predicate<LogRecord> filter) {
+        if (levels.isEmpty() || services.isEmpty()) {
+            return new Result(List.of(), false, 0);
+        }
+        Set<LogLevel> levelFilter = levels.size() == LogLevel.values().length ? Set.of() : levels;
+        List<Cursor> cursors = new ArrayList<>();
+        for (String service : services) {
+            cursors.add(new Cursor(service));
+        }
+        Comparator<LogRecord> order = Comparator.comparingLong(LogRecord::ts).thenComparing(LogRecord::service)
+                .thenComparing(LogRecord::id);
+        if (direction == Direction.BACKWARD) {
+            order = order.reversed();
+        }
+        List<LogRecord> out = new ArrayList<>();
+        int[] pages = {0};
+        int[] read = {0};
+        while (out.size() < limit) {
+            Cursor next = null;
+            for (Cursor cursor : cursors) {
+                if (!cursor.fill(levelFilter, from, to, direction, filter, pages, read)) {
+                    return new Result(out, true, read[0]);
+                }
+                if (!cursor.buffer.isEmpty() && (next == null || order.compare(cursor.buffer.peek(), next.buffer.peek()) < 0)) {
+                    next = cursor;
+                }
+            }
+            if (next == null) {
+                break;
+            }
+            out.add(next.buffer.poll());
+        }
+        return new Result(out, false, read[0]);
+    }
+
+    /** Name sets a selector spells out; null when the catalogue must supply them. */
+    private static Set<String> spelledOut(List<LogQl.Matcher> onService) {
+        Set<String> names = null;
+        for (LogQl.Matcher m : onService) {
+            Set<String> these = m.op() == LogQl.Op.EQ ? Set.of(m.value())
+                    : m.op() == LogQl.Op.RE ? literalAlternation(m.value()) : null;
+            if (these != null) {
+                if (names == null) {
+                    names = new TreeSet<>(these);
+                } else {
+                    names.retainAll(these);
+                }
+            }
+        }
+        return names;
+    }
+
+    /** {@code a|b\.c} as {a, b.c}; null when the pattern is any other regular expression. */
+    static Set<String> literalAlternation(String regex) {
+        Set<String> names = new TreeSet<>();
+        StringBuilder name = new StringBuilder();
+        for (int i = 0; i <= regex.length(); i++) {
+            char c = i < regex.length() ? regex.charAt(i) : '|';
+            if (c == '|') {
+                if (!LogKeys.isValidName(name.toString())) {
+                    return null;
+                }
+                names.add(name.toString());
+                name.setLength(0);
+            } else if (c == '\\' && i + 1 < regex.length() && !Character.isLetterOrDigit(regex.charAt(i + 1))) {
+                name.append(regex.charAt(++i));
+            } else if (".*+?()[]{}^$\\".indexOf(c) >= 0) {
+                return null;
+            } else {
+                name.append(c);
+            }
+        }
+        return names;
+    }
+
+    /** One service's records, a page at a time. */
+    private final class Cursor {
+        private final String service;
+        private final ArrayDeque<LogRecord> buffer = new ArrayDeque<>();
+        private String after;
+        private boolean exhausted;
+
+        private Cursor(String service) {
+            this.service = service;
+        }
+
+        /** Makes the head known (or the cursor exhausted); false when that needs a page over the budget. */
+        private boolean fill(Set<LogLevel> levels, long from, long to, Direction direction, Predicate<LogRecord> filter,
+                             int[] pages, int[] read) {
+            while (buffer.isEmpty() && !exhausted) {
+                if (pages[0] >= maxPages) {
+                    return false;
+                }
+                pages[0]++;
+                LogRepository.Slice slice = repository.find(new LogQuery(service, PAGE, from, to, direction, levels, after));
+                read[0] += slice.records().size();
+                slice.records().stream().filter(filter).forEach(buffer::add);
+                after = slice.nextPosition();
+                exhausted = after == null;
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.logstream.query.tail;
+
+import io.logstream.model.LogKeys;
+import io.logstream.model.LogRecord;
+import io.logstream.query.config.ReadSettings;
+import io.logstream.query.ledger.Completeness;
+import io.logstream.query.ledger.CompletenessHeader;
+import io.logstream.query.logs.InvalidParameter;
+import io.logstream.query.logs.InvalidRequestException;
+import io.logstream.query.logs.LogQuery;
+import io.logstream.query.logs.LogQueryParser;
+import io.logstream.query.logs.LogView;
+import io.logstream.query.security.ServiceAccess;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.exceptions.HttpStatusException;
+import io.micronaut.http.sse.Event;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.rules.SecurityRule;
+import io.swagger.v3.oas.annotations.Hidden;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /v1/services/{service}/logs/tail}: new records of a service as Server-Sent Events, in order. Each event's
+ * id is the record's sort key; a client that reconnects with {@code Last-Event-ID} resumes right after it, with no
+ * gap and no repeat. {@code level} filters as on the logs operation. An event named {@code heartbeat} is sent when
+ * nothing else flows for the heartbeat interval. Records are released up to the completeness watermark less the tail
+ * delay ({@link TailService}). Not in the OpenAPI document: a stream cannot be described there (docs/query.md).
+ */
+@Hidden
+@Controller("/v1/services")
+@Secured(SecurityRule.IS_AUTHENTICATED)
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class SseTailController {
+    private static final Pattern EVENT_ID = Pattern.compile("\\d{13}#" + LogKeys.NAME.pattern());
+
+    private final TailService tails;
+    private final LogQueryParser parser;
+    private final ServiceAccess access;
+    private final Completeness completeness;
+    private final ReadSettings settings;
+
+    public SseTailController(TailService tails, LogQueryParser parser, ServiceAccess access, Completeness completeness,
+                             ReadSettings settings) {
+        this.tails = tails;
+        this.parser = parser;
+        this.access = access;
+        this.completeness = completeness;
+        this.settings = settings;
+    }
+
+    @Get(value = "/{service}/logs/tail", produces = MediaType.TEXT_EVENT_STREAM)
+    public HttpResponse<Publisher<Event<Object>>> tail(@PathVariable String service, HttpRequest<?> request,
+                                                       @Nullable Authentication authentication) {
+        access.check(authentication, service);
+        List<String> levels = request.getParameters().getAll("level");
+        LogQuery query = parser.parse(service, levels.isEmpty() ? Map.of() : Map.of("level", levels));
+        String lastEventId = request.getHeaders().get("Last-Event-ID");
+        long delay = settings.tailDelay().toMillis();
+        TailService.Position position;
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            if (!EVENT_ID.matcher(lastEventId.trim()).matches()) {
+                throw new InvalidRequestException(List.of(new InvalidParameter("Last-Event-ID",
+                        "not an event id of this tail (13-digit millis, #, record id)")));
+            }
+            position = TailService.Position.after(service, lastEventId.trim());
+        } else {
+            position = TailService.Position.from(tails.releaseBound(delay) + 1);
+        }
+        TailService.Spec spec = new TailService.Spec(List.of(service), query.levels(), record -> true, delay);
+        String watermark = completeness.completeUntil().toString();
+        if (tails.open() >= settings.tailConnections()) {
+            throw new HttpStatusException(HttpStatus.TOO_MANY_REQUESTS, "this instance serves its maximum of "
+                    + settings.tailConnections() + " tails; retry later or on another instance");
+        }
+        Flux<Event<Object>> records = Flux.create(sink -> {
+            var tail = tails.start(spec, position, batch -> emit(sink, batch), sink::error);
+            if (tail.isEmpty()) {
+                sink.error(new HttpStatusException(HttpStatus.TOO_MANY_REQUESTS, "too many tails"));
+                return;
+            }
+            sink.onDispose(tail.get()::close);
+        }, FluxSink.OverflowStrategy.BUFFER);
+        Duration heartbeat = settings.tailHeartbeat();
+        Flux<Event<Object>> heartbeats = Flux.interval(heartbeat, heartbeat)
+                .map(tick -> Event.<Object>of(Map.of("completeUntil", completeness.completeUntil().toString()))
+                        .name("heartbeat"));
+        Publisher<Event<Object>> events = Flux.merge(records, heartbeats);
+        return HttpResponse.ok(events).header(CompletenessHeader.NAME, watermark);
+    }
+
+    private static void emit(FluxSink<Event<Object>> sink, List<LogRecord> batch) {
+        for (LogRecord record : batch) {
+            sink.next(Event.<Object>of(LogView.of(record)).id(LogKeys.sortKey(record.ts(), record.id())));
+        }
+    }
+}

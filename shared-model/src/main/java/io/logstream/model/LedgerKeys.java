@@ -1,0 +1,43 @@
+package io.logstream.model;
+
+/**
+ * Bookkeeping items that share the logs table with the records: the service catalogue and the completeness
+ * watermark. Their partition keys start with {@code #}, which the service alphabet ({@link LogKeys#NAME}) does not
+ * contain, so no service's {@code Query} ever meets them and no level-index entry is made for them.
+ *
+ * <ul>
+ *   <li>{@code pk = #services}, {@code sk = <service>}: {@value #FIRST_SEEN} and {@value #LAST_SEEN} in epoch millis
+ *   (arrival at the consumer), refreshed at most once per service per catalogue interval.</li>
+ *   <li>{@code pk = #hosts}, {@code sk = <service>#<host>}: the same for the {@code host} label, per service, so that
+ *   a token limited to some services sees only their hosts.</li>
+ *   <li>{@code pk = #complete#<stream>}, {@code sk = <shardId>}: {@value #COMPLETE_UNTIL}, the Kinesis arrival time in
+ *   epoch millis up to which every record of the shard is processed, and {@value #CLOSED} once the shard has ended.</li>
+ * </ul>
+ */
+public final class LedgerKeys {
+    public static final String SERVICES_PK = "#services";
+    public static final String HOSTS_PK = "#hosts";
+    public static final String FIRST_SEEN = "firstSeen";
+    public static final String LAST_SEEN = "lastSeen";
+    public static final String COMPLETE_UNTIL = "completeUntil";
+    public static final String CLOSED = "closed";
+    /** Longest host value the catalogue keeps; longer ones are left out of it (still stored on the record). */
+    public static final int MAX_HOST_LENGTH = 255;
+
+    private LedgerKeys() {
+    }
+
+    public static String watermarkPk(String stream) {
+        return "#complete#" + stream;
+    }
+
+    /** The catalogue key of a host of a service; the service alphabet has no {@code #}, so the first one splits it. */
+    public static String hostKey(String service, String host) {
+        return service + '#' + host;
+    }
+
+    /** True for a bookkeeping item's partition key, never for a service's. */
+    public static boolean isBookkeeping(String pk) {
+        return pk.startsWith("#");
+    }
+}
