@@ -6,6 +6,7 @@ import io.logstream.consumer.config.StoreSettings;
 import io.logstream.consumer.core.CompletenessLedger;
 import io.logstream.model.LedgerKeys;
 import io.logstream.model.LogKeys;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -44,12 +46,17 @@ public class DynamoCompletenessLedger implements CompletenessLedger {
     private final Map<String, Long> latest = new ConcurrentHashMap<>();
     private final Map<String, Long> writtenAt = new ConcurrentHashMap<>();
 
+    @Inject
     public DynamoCompletenessLedger(DynamoDbClient dynamoDb, StoreSettings store, KclSettings kcl, LedgerSettings ledger,
                                     Clock clock) {
+        this(dynamoDb, store.table(), kcl.stream(), ledger.watermarkInterval(), clock);
+    }
+
+    DynamoCompletenessLedger(DynamoDbClient dynamoDb, String table, String stream, Duration interval, Clock clock) {
         this.dynamoDb = dynamoDb;
-        this.table = store.table();
-        this.pk = LedgerKeys.watermarkPk(kcl.stream());
-        this.intervalMillis = ledger.watermarkInterval().toMillis();
+        this.table = table;
+        this.pk = LedgerKeys.watermarkPk(stream);
+        this.intervalMillis = interval.toMillis();
         this.clock = clock;
     }
 

@@ -1,0 +1,260 @@
+package io.logstream.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logstream.localaws.LocalAws;
+import io.logstream.model.LogKeys;
+import io.logstream.model.LogLevel;
+import io.logstream.model.LogRecord;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.test.support.TestPropertyProvider;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Live tails with real clients: the JDK's HTTP client reading the SSE stream line by line, and the JDK's WebSocket
+ * client on Loki's tail. Records and watermark moves are written as the consumer writes them; the tails release
+ * records only once the watermark has passed them.
+ */
+@MicronautTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TailTest implements TestPropertyProvider {
+    private final LocalAws aws = LocalAws.shared();
+    private final String table = "tail-" + UUID.randomUUID();
+    private final String stream = "tail-stream-" + UUID.randomUUID();
+    private final ReadsFixture fixture = new ReadsFixture(aws, table, stream);
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Inject
+    EmbeddedServer server;
+
+    @Override
+    public Map<String, String> getProperties() {
+        aws.createLogsTable(table);
+        Map<String, String> properties = new HashMap<>();
+        aws.serviceProperties().forEach((k, v) -> properties.put(k, v.toString()));
+        properties.put("log-stream.table", table);
+        properties.put("log-stream.reads.stream", stream);
+        properties.put("log-stream.reads.watermark-cache-ttl", "50ms");
+        properties.put("log-stream.reads.tail-poll", "100ms");
+        properties.put("log-stream.reads.tail-delay", "1s");
+        properties.put("log-stream.reads.tail-heartbeat", "1s");
+        properties.put("log-stream.reads.tail-connections", "3");
+        properties.putAll(TestAuth.properties());
+        return properties;
+    }
+
+    /** One SSE event as the stream carried it. */
+    private record Event(String name, String id, String data) {
+    }
+
+    /** Opens the tail and reads its events on a thread of their own. */
+    private BlockingQueue<Event> sse(String path, String lastEventId, List<InputStream> open) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.getURI() + path))
+                .header("Authorization", "Bearer " + TestAuth.token()).header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Complete-Until")).isPresent();
+        open.add(response.body());
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String name = null;
+                String id = null;
+                StringBuilder data = new StringBuilder();
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.isEmpty()) {
+                        events.add(new Event(name == null ? "message" : name, id, data.toString()));
+                        name = null;
+                        id = null;
+                        data.setLength(0);
+                    } else if (line.startsWith("event:")) {
+                        name = line.substring(6).trim();
+                    } else if (line.startsWith("id:")) {
+                        id = line.substring(3).trim();
+                    } else if (line.startsWith("data:")) {
+                        data.append(line.substring(5).trim());
+                    }
+                }
+            } catch (Exception e) {
+                // closed by the test
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return events;
+    }
+
+    /** Names of every event taken from a stream, records and heartbeats alike. */
+    private final List<String> taken = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private List<Event> records(BlockingQueue<Event> events, int count) throws InterruptedException {
+        return records(events, count, Duration.ofSeconds(20));
+    }
+
+    /** Record events until {@code count} came or {@code wait} passed. */
+    private List<Event> records(BlockingQueue<Event> events, int count, Duration wait) throws InterruptedException {
+        List<Event> got = new ArrayList<>();
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (got.size() < count && System.nanoTime() < deadline) {
+            Event event = events.poll(200, TimeUnit.MILLISECONDS);
+            if (event != null) {
+                taken.add(event.name());
+            }
+            if (event != null && event.name().equals("message")) {
+                got.add(event);
+            }
+        }
+        return got;
+    }
+
+    private static LogRecord record(String service, LogLevel level, String message, long ts) {
+        return new LogRecord(service, level, message, ts, UUID.randomUUID().toString(), null, "h", Map.of(), null);
+    }
+
+    @Test
+    void theSseTailSendsNewRecordsInOrderOnlyPastTheWatermarkAndResumesAfterLastEventId() throws Exception {
+        long t = System.currentTimeMillis();
+        fixture.watermark("shardId-000000000000", t - 30_000, false);
+        List<InputStream> open = new ArrayList<>();
+        try {
+            BlockingQueue<Event> events = sse("/v1/services/api/logs/tail?level=ERROR&level=FATAL", null, open);
+            List<LogRecord> sent = List.of(record("api", LogLevel.ERROR, "first", t - 20_000),
+                    record("api", LogLevel.INFO, "not an error", t - 19_000),
+                    record("web", LogLevel.ERROR, "another service", t - 18_500),
+                    record("api", LogLevel.FATAL, "second", t - 18_000),
+                    record("api", LogLevel.ERROR, "third", t - 17_000),
+                    record("api", LogLevel.ERROR, "beyond the watermark", t - 2_000));
+            fixture.store(sent);
+            assertThat(records(events, 1, Duration.ofMillis(1500))).as("nothing is released before the watermark passes it")
+                    .isEmpty();
+
+            fixture.watermark("shardId-000000000000", t - 10_000, false);
+            List<Event> got = records(events, 3);
+            assertThat(got).extracting(e -> json.readTree(e.data()).path("message").asText())
+                    .containsExactly("first", "second", "third");
+            assertThat(got).extracting(Event::id).containsExactly(LogKeys.sortKey(t - 20_000, sent.get(0).id()),
+                    LogKeys.sortKey(t - 18_000, sent.get(3).id()), LogKeys.sortKey(t - 17_000, sent.get(4).id()));
+            assertThat(records(events, 1, Duration.ofMillis(1500))).as("held back: past the watermark").isEmpty();
+            assertThat(taken).as("a heartbeat while nothing is released").contains("heartbeat");
+
+            BlockingQueue<Event> resumed = sse("/v1/services/api/logs/tail?level=ERROR&level=FATAL", got.get(0).id(), open);
+            fixture.watermark("shardId-000000000000", t, false);
+            assertThat(records(resumed, 3)).extracting(e -> json.readTree(e.data()).path("message").asText())
+                    .as("after the first: no gap, no repeat").containsExactly("second", "third", "beyond the watermark");
+        } finally {
+            for (InputStream stream : open) {
+                stream.close();
+            }
+        }
+    }
+
+    @Test
+    void badTailRequestsAreProblems() throws Exception {
+        HttpResponse<String> badId = http.send(HttpRequest.newBuilder(URI.create(server.getURI() + "/v1/services/api/logs/tail"))
+                .header("Authorization", "Bearer " + TestAuth.token()).header("Last-Event-ID", "yesterday").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(badId.statusCode()).isEqualTo(400);
+        assertThat(badId.body()).contains("Last-Event-ID");
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(server.getURI()
+                + "/v1/services/api/logs/tail")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void moreTailsThanTheInstanceServesGet429() throws Exception {
+        List<InputStream> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                sse("/v1/services/api/logs/tail", null, open);
+            }
+            HttpResponse<String> fourth = http.send(HttpRequest.newBuilder(URI.create(server.getURI()
+                    + "/v1/services/api/logs/tail")).header("Authorization", "Bearer " + TestAuth.token()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(fourth.statusCode()).isEqualTo(429);
+            assertThat(fourth.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
+                    assertThat(type).startsWith("application/problem+json"));
+        } finally {
+            for (InputStream stream : open) {
+                stream.close();
+            }
+        }
+    }
+
+    @Test
+    void lokisWebSocketTailSendsTheRecentRecordsThenNewOnesInLokiFrames() throws Exception {
+        long t = System.currentTimeMillis();
+        fixture.watermark("shardId-000000000000", t - 30_000, false);
+        fixture.store(List.of(record("pay", LogLevel.WARN, "earlier timeout", t - 40_000),
+                record("pay", LogLevel.WARN, "earlier ok", t - 39_000)));
+        BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+        String query = URLEncoder.encode("{service=\"pay\"} |= \"timeout\"", StandardCharsets.UTF_8);
+        WebSocket socket = http.newWebSocketBuilder().header("Authorization", "Bearer " + TestAuth.token())
+                .buildAsync(URI.create(server.getURI().toString().replace("http", "ws") + "/loki/api/v1/tail?query="
+                        + query + "&limit=10&start=" + (t - 60_000) * 1_000_000L), new WebSocket.Listener() {
+                    private final StringBuilder text = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        text.append(data);
+                        if (last) {
+                            try {
+                                frames.add(json.readTree(text.toString()));
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                            text.setLength(0);
+                        }
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        try {
+            JsonNode initial = frames.poll(10, TimeUnit.SECONDS);
+            assertThat(initial).isNotNull();
+            assertThat(initial.path("streams").get(0).path("stream").path("service").asText()).isEqualTo("pay");
+            assertThat(initial.path("streams").get(0).path("values").get(0).get(1).asText()).isEqualTo("earlier timeout");
+
+            fixture.store(List.of(record("pay", LogLevel.ERROR, "new timeout", t - 20_000),
+                    record("pay", LogLevel.ERROR, "new ok", t - 19_000)));
+            fixture.watermark("shardId-000000000000", t - 5_000, false);
+            JsonNode next = frames.poll(10, TimeUnit.SECONDS);
+            assertThat(next).isNotNull();
+            assertThat(next.path("streams").get(0).path("values").get(0).get(0).asText())
+                    .isEqualTo((t - 20_000) + "000000");
+            assertThat(next.path("streams").get(0).path("values").get(0).get(1).asText()).isEqualTo("new timeout");
+            assertThat(next.path("streams").get(0).path("values")).hasSize(1);
+        } finally {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+        }
+    }
+}
