@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine: local AWS engines, consumer-service, query-service and the log producer.
 # Ctrl-C stops everything it started. Needs Java 17, Maven and Node.js; no Docker, no AWS account.
-# Environment: RATE (records/s, default 50), CONSUMER_PORT (8081), QUERY_PORT (8080), SKIP_BUILD=1 to reuse jars.
+# Environment: RATE (records/s, default 50), ERROR_RATIO (share of ERROR/FATAL, 0.03), CONSUMER_PORT (8081), QUERY_PORT (8080), SKIP_BUILD=1 to reuse jars.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RUN=$ROOT/.local-run
 RATE=${RATE:-50}
+ERROR_RATIO=${ERROR_RATIO:-0.03}
 CONSUMER_PORT=${CONSUMER_PORT:-8081}
 QUERY_PORT=${QUERY_PORT:-8080}
 VERSION=0.1.0
@@ -61,19 +62,23 @@ for port in "$QUERY_PORT" "$CONSUMER_PORT"; do
 done
 
 java -Xmx256m -jar "log-producer/target/log-producer-$VERSION-all.jar" --endpoint "$KINESIS_ENDPOINT" \
-  --stream "$KINESIS_STREAM" --rate "$RATE" --services 6 --error-ratio 0.03 --poison-ratio 0.002 \
+  --stream "$KINESIS_STREAM" --rate "$RATE" --services 6 --error-ratio "$ERROR_RATIO" --poison-ratio 0.002 \
   > "$RUN/producer.log" 2>&1 &
 pids+=($!)
 
 cat <<INFO
 
-log-stream is running locally (producer: $RATE records/s, 6 services, ~3 % ERROR/FATAL, rare poison).
+log-stream is running locally (producer: $RATE records/s, 6 services, ERROR/FATAL share $ERROR_RATIO, rare poison).
 
   Query API        (reads need the local bearer token: a key generated for this run signed it)
                    TOKEN=\$(cat $RUN/token)
                    curl -s -H "Authorization: Bearer \$TOKEN" 'http://localhost:$QUERY_PORT/v1/services/checkout/logs?limit=5'
                    curl -s -H "Authorization: Bearer \$TOKEN" 'http://localhost:$QUERY_PORT/v1/services/payments/logs?level=ERROR,FATAL&limit=10'
                    curl -s -H "Authorization: Bearer \$TOKEN" "http://localhost:$QUERY_PORT/v1/services/checkout/logs?from=\$(date -u -d '-1 min' +%FT%TZ)&direction=forward"
+                   curl -s -H "Authorization: Bearer \$TOKEN" http://localhost:$QUERY_PORT/v1/services
+                   curl -sN -H "Authorization: Bearer \$TOKEN" 'http://localhost:$QUERY_PORT/v1/services/checkout/logs/tail?level=ERROR,FATAL'
+  Loki API         logcli --addr http://localhost:$QUERY_PORT --bearer-token "\$TOKEN" query '{service="checkout",level=~"ERROR|FATAL"} |= "timeout"'
+                   (logcli: scripts/build-logcli.sh builds it; Grafana: monitoring/grafana/provisioning, docs/loki.md)
   OpenAPI          curl -s -H "Authorization: Bearer \$TOKEN" http://localhost:$QUERY_PORT/swagger/log-stream-query-api-1.yml
   Health           http://localhost:$CONSUMER_PORT/health   http://localhost:$QUERY_PORT/health   (details: HEALTH_DETAILS_VISIBLE=ANONYMOUS)
   Prometheus       http://localhost:$CONSUMER_PORT/prometheus   http://localhost:$QUERY_PORT/prometheus

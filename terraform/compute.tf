@@ -29,8 +29,9 @@ data "aws_iam_policy_document" "consumer" {
     resources = [aws_kinesis_stream.logs.arn]
   }
   statement {
-    sid       = "WriteLogs"
-    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DescribeTable"]
+    sid = "WriteLogs"
+    # UpdateItem: the service catalogue and the completeness watermark, kept in the same table (docs/loki.md)
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DescribeTable"]
     resources = [aws_dynamodb_table.logs.arn]
   }
   statement {

@@ -4,6 +4,7 @@ import io.logstream.consumer.ingest.ShardRegistry;
 import io.logstream.localaws.AwsEngines;
 import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.LocalAws;
+import io.logstream.model.LedgerKeys;
 import io.logstream.model.DeadLetter;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -155,10 +156,15 @@ public final class ConsumerHarness<E extends AwsEngines> implements AutoCloseabl
         return checkpoint != null && checkpoint.matches("\\d+") && new BigInteger(checkpoint).compareTo(sequence) >= 0;
     }
 
+    /** The stored records' items, without the catalogue's and the watermark's bookkeeping items. */
     public List<Map<String, AttributeValue>> items() {
         List<Map<String, AttributeValue>> items = new ArrayList<>();
         aws.dynamoDb().scanPaginator(ScanRequest.builder().tableName(table).consistentRead(true).build())
-                .items().forEach(items::add);
+                .items().forEach(item -> {
+                    if (!LedgerKeys.isBookkeeping(item.get("pk").s())) {
+                        items.add(item);
+                    }
+                });
         return items;
     }
 

@@ -14,7 +14,7 @@ public final class LogGenerator {
             "inventory", "shipping", "notifications", "recommendations", "billing", "users", "catalog");
     private static final String[] INFO = {"request completed", "cache hit", "order accepted", "session refreshed",
             "job finished", "message consumed"};
-    private static final String[] ERRORS = {"upstream timed out", "payment declined by provider",
+    private static final String[] ERRORS = {"upstream timeout after 2000 ms", "payment declined by provider",
             "database connection refused", "null reference in handler", "rate limit exceeded"};
 
     private final Random random;
