@@ -8,6 +8,7 @@ import io.logstream.localaws.LocalAws;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.SdkBytes;
+import io.logstream.model.LedgerKeys;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
@@ -124,9 +125,13 @@ public final class ChaosRun {
         chaos.schedule(() -> dynamo.throttle(0), (long) (0.45 * seconds * 1000) + plan.throttleSeconds() * 1000L,
                 TimeUnit.MILLISECONDS);
         double[] maxLag = {0};
+        List<long[]> watermarks = new java.util.concurrent.CopyOnWriteArrayList<>();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-        sampler.scheduleAtFixedRate(() -> workers.forEach(w -> maxLag[0] = Math.max(maxLag[0], w.get().maxLag())),
-                1, 1, TimeUnit.SECONDS);
+        sampler.scheduleAtFixedRate(() -> {
+            workers.forEach(w -> maxLag[0] = Math.max(maxLag[0], w.get().maxLag()));
+            long sampledAt = System.currentTimeMillis();
+            watermarks.add(new long[]{sampledAt, watermark(aws)});
+        }, 1, 1, TimeUnit.SECONDS);
 
         Put put = produce(aws, plan, random);
         LOG.info("put {} records ({} ERROR, {} poison) in {} s", put.shardOf.size() + put.poison.size(),
@@ -148,13 +153,32 @@ public final class ChaosRun {
             Thread.sleep(5000);
         }
         Thread.sleep(5000); // late duplicates or alerts, if any, arrive too
+        long lastPut = put.putAt.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        for (int i = 0; i < 30 && watermark(aws) < lastPut; i++) {
+            Thread.sleep(1000);
+        }
+        watermarks.add(new long[]{System.currentTimeMillis(), watermark(aws)});
         stored = scan(aws);
         deadLetters.addAll(drain(aws, queue));
         sampler.shutdownNow();
         for (AtomicReference<ConsumerProcess> worker : workers) {
             worker.get().stopGracefully();
         }
-        return report(plan, put, stored, deadLetters, aws, dynamo, maxLag[0], events);
+        return report(plan, put, stored, deadLetters, aws, dynamo, maxLag[0], events, watermarks);
+    }
+
+    /** The stream's completeness watermark as query-service computes it: the minimum over open shards, 0 if none. */
+    private static long watermark(LocalAws aws) {
+        long min = Long.MAX_VALUE;
+        for (Map<String, AttributeValue> item : aws.dynamoDb().query(b -> b.tableName(TABLE).consistentRead(true)
+                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk",
+                        AttributeValue.fromS(LedgerKeys.watermarkPk(STREAM))))).items()) {
+            AttributeValue closed = item.get(LedgerKeys.CLOSED);
+            if (closed == null || !Boolean.TRUE.equals(closed.bool())) {
+                min = Math.min(min, Long.parseLong(item.get(LedgerKeys.COMPLETE_UNTIL).n()));
+            }
+        }
+        return min == Long.MAX_VALUE ? 0 : min;
     }
 
     private static void reshard(LocalAws aws, int shards, List<String> events) {
@@ -266,7 +290,7 @@ public final class ChaosRun {
 
     private static boolean report(Plan plan, Put put, Map<Long, List<Map<String, AttributeValue>>> stored,
                                   List<JsonNode> deadLetters, LocalAws aws, ThrottlingProxy dynamo, double maxLag,
-                                  List<String> events) throws Exception {
+                                  List<String> events, List<long[]> watermarks) throws Exception {
         long lost = put.shardOf.keySet().stream().filter(n -> !stored.containsKey(n)).count();
         long duplicatedRecords = stored.values().stream().filter(items -> items.size() > 1).count();
         Set<String> keys = new HashSet<>();
@@ -324,10 +348,28 @@ public final class ChaosRun {
                 .append(String.format("%-52s %10d%n", "child shards stored before a parent finished",
                         orderViolations.size()));
         orderViolations.forEach(v -> out.append("  ").append(v).append('\n'));
+        // The watermark never overstated: a record whose put returned at or before a sampled watermark W reached
+        // Kinesis before W, so it must have been stored (ingestedAt) before W was read.
+        long overstated = 0;
+        for (long[] sample : watermarks) {
+            for (Map.Entry<Long, Long> p : put.putAt.entrySet()) {
+                List<Map<String, AttributeValue>> item = stored.get(p.getKey());
+                if (p.getValue() <= sample[1] && (item == null
+                        || Long.parseLong(item.get(0).get("ingestedAt").n()) > sample[0])) {
+                    overstated++;
+                }
+            }
+        }
+        long finalWatermark = watermarks.get(watermarks.size() - 1)[1];
+        long lastPut = put.putAt.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        boolean caughtUp = finalWatermark >= lastPut;
+        out.append(String.format("%-52s %10d%n", "watermark samples", watermarks.size()))
+                .append(String.format("%-52s %10d%n", "records the watermark vouched for before storage", overstated))
+                .append(String.format("%-52s %10s%n", "watermark past the last put after the drain", caughtUp));
         boolean held = lost == 0 && duplicatedKeys == 0 && duplicatedRecords == 0 && poisonMissing == 0
-                && orderViolations.isEmpty() && alertedIds.size() >= put.errors;
+                && orderViolations.isEmpty() && alertedIds.size() >= put.errors && overstated == 0 && caughtUp;
         out.append(held ? "HELD: 0 lost, 0 duplicated, every poison record dead-lettered, every ERROR alerted, "
-                + "children after parents\n" : "FAILED\n");
+                + "children after parents, the watermark never ahead of storage and caught up\n" : "FAILED\n");
         LOG.info(out.toString());
         return held;
     }
