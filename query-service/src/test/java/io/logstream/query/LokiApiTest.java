@@ -70,12 +70,8 @@ class LokiApiTest implements TestPropertyProvider {
         fixture.watermark("shardId-000000000000", BASE + 500_000, false);
         fixture.watermark("shardId-000000000001", BASE + 90_000, false);
         fixture.watermark("shardId-000000000002", BASE + 10, true);
-        Map<String, String> properties = new HashMap<>();
-        aws.serviceProperties().forEach((k, v) -> properties.put(k, v.toString()));
-        properties.put("log-stream.table", table);
-        properties.put("log-stream.reads.stream", stream);
+        Map<String, String> properties = fixture.queryProperties();
         properties.put("log-stream.reads.loki-fan-out", "2");
-        properties.putAll(TestAuth.properties());
         return properties;
     }
 

@@ -25,6 +25,16 @@ final class ReadsFixture {
         this.stream = stream;
     }
 
+    /** query-service's properties for reading this fixture's table and stream as a test identity's tokens allow. */
+    Map<String, String> queryProperties() {
+        Map<String, String> properties = new HashMap<>();
+        aws.serviceProperties().forEach((k, v) -> properties.put(k, v.toString()));
+        properties.put("log-stream.table", table);
+        properties.put("log-stream.reads.stream", stream);
+        properties.putAll(TestAuth.properties());
+        return properties;
+    }
+
     void store(List<LogRecord> records) {
         List<WriteRequest> writes = records.stream().map(r -> WriteRequest.builder()
                 .putRequest(PutRequest.builder().item(LogItemMapper.toItem(r, null)).build()).build()).toList();

@@ -57,16 +57,12 @@ class TailTest implements TestPropertyProvider {
     @Override
     public Map<String, String> getProperties() {
         aws.createLogsTable(table);
-        Map<String, String> properties = new HashMap<>();
-        aws.serviceProperties().forEach((k, v) -> properties.put(k, v.toString()));
-        properties.put("log-stream.table", table);
-        properties.put("log-stream.reads.stream", stream);
+        Map<String, String> properties = fixture.queryProperties();
         properties.put("log-stream.reads.watermark-cache-ttl", "50ms");
         properties.put("log-stream.reads.tail-poll", "100ms");
         properties.put("log-stream.reads.tail-delay", "1s");
         properties.put("log-stream.reads.tail-heartbeat", "1s");
         properties.put("log-stream.reads.tail-connections", "3");
-        properties.putAll(TestAuth.properties());
         return properties;
     }
 

@@ -35,7 +35,8 @@ public class DynamoServiceCatalogue implements ServiceCatalogue {
     private final long intervalMillis;
     private final Retrier retrier;
     private final Clock clock;
-    private final Map<String, Long> writtenAt = new ConcurrentHashMap<>();
+    private final Map<String, Long> servicesWritten = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Long>> hostsWritten = new ConcurrentHashMap<>();
 
     public DynamoServiceCatalogue(DynamoDbClient dynamoDb, StoreSettings store, LedgerSettings ledger, Retrier retrier,
                                   Clock clock) {
@@ -46,25 +47,46 @@ public class DynamoServiceCatalogue implements ServiceCatalogue {
         this.clock = clock;
     }
 
+    /** Two map lookups per record and no allocation unless a name is due, which is about once per interval. */
     @Override
     public void seen(List<LogRecord> stored) {
-        Set<String> keys = new LinkedHashSet<>();
-        for (LogRecord record : stored) {
-            keys.add(LedgerKeys.SERVICES_PK + '\n' + record.service());
-            String host = record.host();
-            if (host != null && !host.isEmpty() && host.length() <= LedgerKeys.MAX_HOST_LENGTH) {
-                keys.add(LedgerKeys.HOSTS_PK + '\n' + LedgerKeys.hostKey(record.service(), host));
-            }
-        }
         long now = clock.millis();
-        for (String key : keys) {
-            Long last = writtenAt.get(key);
-            if (last == null || now - last >= intervalMillis) {
-                int split = key.indexOf('\n');
-                touch(key.substring(0, split), key.substring(split + 1), now);
-                writtenAt.put(key, now);
+        Set<String> dueServices = null;
+        Set<String> dueHosts = null;
+        for (LogRecord record : stored) {
+            if (due(servicesWritten, record.service(), now)) {
+                dueServices = add(dueServices, record.service());
+            }
+            String host = record.host();
+            if (host != null && !host.isEmpty() && host.length() <= LedgerKeys.MAX_HOST_LENGTH
+                    && due(hostsWritten.computeIfAbsent(record.service(), s -> new ConcurrentHashMap<>()), host, now)) {
+                dueHosts = add(dueHosts, LedgerKeys.hostKey(record.service(), host));
             }
         }
+        if (dueServices != null) {
+            for (String service : dueServices) {
+                touch(LedgerKeys.SERVICES_PK, service, now);
+                servicesWritten.put(service, now);
+            }
+        }
+        if (dueHosts != null) {
+            for (String hostKey : dueHosts) {
+                touch(LedgerKeys.HOSTS_PK, hostKey, now);
+                int split = hostKey.indexOf('#');
+                hostsWritten.get(hostKey.substring(0, split)).put(hostKey.substring(split + 1), now);
+            }
+        }
+    }
+
+    private boolean due(Map<String, Long> written, String name, long now) {
+        Long last = written.get(name);
+        return last == null || now - last >= intervalMillis;
+    }
+
+    private static Set<String> add(Set<String> names, String name) {
+        Set<String> result = names == null ? new LinkedHashSet<>() : names;
+        result.add(name);
+        return result;
     }
 
     private void touch(String pk, String name, long now) {

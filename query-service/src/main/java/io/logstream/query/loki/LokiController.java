@@ -190,16 +190,13 @@ public class LokiController {
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(startNanos), LokiTime.toMillis(endNanos),
                 direction, limit, record -> hostFilter.test(record) && query.lineMatches(line(record)));
 
-        Map<Map<String, String>, List<List<String>>> streams = new LinkedHashMap<>();
+        List<Map<String, Object>> resultStreams = streams(result.records());
         long bytes = 0;
-        for (LogRecord record : result.records()) {
-            String line = line(record);
-            bytes += line.getBytes(StandardCharsets.UTF_8).length;
-            streams.computeIfAbsent(labelsOf(record), labels -> new ArrayList<>())
-                    .add(List.of(LokiTime.nanosText(record.ts()), line));
+        for (Map<String, Object> stream : resultStreams) {
+            for (Object value : (List<?>) stream.get("values")) {
+                bytes += ((String) ((List<?>) value).get(1)).getBytes(StandardCharsets.UTF_8).length;
+            }
         }
-        List<Map<String, Object>> resultStreams = new ArrayList<>();
-        streams.forEach((labels, values) -> resultStreams.add(Map.of("stream", labels, "values", values)));
         double seconds = (System.nanoTime() - began) / 1e9;
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("execTime", seconds);
@@ -231,6 +228,18 @@ public class LokiController {
         }
     }
 
+    /** Records as Loki streams: one per label set, in first-seen order, each keeping the records' order. */
+    List<Map<String, Object>> streams(List<LogRecord> records) {
+        Map<Map<String, String>, List<List<String>>> streams = new LinkedHashMap<>();
+        for (LogRecord record : records) {
+            streams.computeIfAbsent(labelsOf(record), labels -> new ArrayList<>())
+                    .add(List.of(LokiTime.nanosText(record.ts()), line(record)));
+        }
+        List<Map<String, Object>> result = new ArrayList<>();
+        streams.forEach((labels, values) -> result.add(Map.of("stream", labels, "values", values)));
+        return result;
+    }
+
     static Map<String, String> labelsOf(LogRecord record) {
         Map<String, String> labels = new TreeMap<>();
         if (record.host() != null && !record.host().isEmpty()) {
@@ -242,6 +251,11 @@ public class LokiController {
     }
 
     private int limit(String value) {
+        return limit(value, settings.lokiMaxEntries());
+    }
+
+    /** Loki's {@code limit}: default 100, 1 to {@code max}. */
+    static int limit(String value, int max) {
         if (value == null || value.isBlank()) {
             return 100;
         }
@@ -254,9 +268,9 @@ public class LokiController {
         if (limit <= 0) {
             throw new LogQlException("limit must be a positive value");
         }
-        if (limit > settings.lokiMaxEntries()) {
+        if (limit > max) {
             throw new LogQlException("max entries limit per query exceeded, limit > max_entries_limit (" + limit
-                    + " > " + settings.lokiMaxEntries() + ")");
+                    + " > " + max + ")");
         }
         return limit;
     }

@@ -8,6 +8,7 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.authentication.AuthorizationException;
 import io.micronaut.security.rules.SecurityRule;
 import io.micronaut.websocket.CloseReason;
 import io.micronaut.websocket.WebSocketSession;
@@ -19,6 +20,7 @@ import io.micronaut.websocket.annotation.ServerWebSocket;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,14 +65,14 @@ public class LokiTailSocket {
             TailService.Spec spec = new TailService.Spec(services, SelectorReader.levels(query.matchers()),
                     record -> hostFilter.test(record) && query.lineMatches(lines.line(record)),
                     settings.tailDelay().toMillis() + delayFor(request.getParameters().get("delay_for")) * 1000);
-            int limit = limit(request.getParameters().get("limit"));
+            int limit = LokiController.limit(request.getParameters().get("limit"), settings.lokiMaxEntries());
             long start = LokiTime.fromMillis(LokiTime.nanos("start", request.getParameters().get("start"),
                     (clock.millis() - 3_600_000L) * 1_000_000L));
             long bound = tails.releaseBound(spec.delayMillis());
             if (bound >= start) {
                 List<LogRecord> initial = new ArrayList<>(reader.read(services, spec.levels(), start, bound,
                         Direction.BACKWARD, limit, spec.filter()).records());
-                java.util.Collections.reverse(initial);
+                Collections.reverse(initial);
                 send(session, initial);
             }
             var tail = tails.start(spec, TailService.Position.from(Math.max(start, bound + 1)),
@@ -82,7 +84,7 @@ public class LokiTailSocket {
             session.put(TAIL, tail.get());
         } catch (LogQlException e) {
             session.close(new CloseReason(CloseReason.POLICY_VIOLATION.getCode(), e.getMessage()));
-        } catch (io.micronaut.security.authentication.AuthorizationException e) {
+        } catch (AuthorizationException e) {
             session.close(new CloseReason(CloseReason.POLICY_VIOLATION.getCode(), "forbidden"));
         }
     }
@@ -101,15 +103,8 @@ public class LokiTailSocket {
         if (records.isEmpty() || !session.isOpen()) {
             return;
         }
-        Map<Map<String, String>, List<List<String>>> streams = new LinkedHashMap<>();
-        for (LogRecord record : records) {
-            streams.computeIfAbsent(LokiController.labelsOf(record), labels -> new ArrayList<>())
-                    .add(List.of(LokiTime.nanosText(record.ts()), lines.line(record)));
-        }
-        List<Map<String, Object>> frame = new ArrayList<>();
-        streams.forEach((labels, values) -> frame.add(Map.of("stream", labels, "values", values)));
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("streams", frame);
+        body.put("streams", lines.streams(records));
         body.put("dropped_entries", null);
         try {
             session.sendSync(json.writeValueAsString(body));
@@ -130,18 +125,6 @@ public class LokiTailSocket {
             return seconds;
         } catch (NumberFormatException e) {
             throw new LogQlException("invalid delay_for: not an integer");
-        }
-    }
-
-    private int limit(String value) {
-        try {
-            int limit = value == null || value.isBlank() ? 100 : Integer.parseInt(value.trim());
-            if (limit <= 0 || limit > settings.lokiMaxEntries()) {
-                throw new LogQlException("limit must be 1 to " + settings.lokiMaxEntries());
-            }
-            return limit;
-        } catch (NumberFormatException e) {
-            throw new LogQlException("invalid limit: not an integer");
         }
     }
 }
