@@ -30,6 +30,7 @@ import io.swagger.v3.oas.annotations.Hidden;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
+import reactor.core.scheduler.Schedulers;
 
 import java.time.Duration;
 import java.util.List;
@@ -98,7 +99,7 @@ public class SseTailController {
             sink.onDispose(tail.get()::close);
         }, FluxSink.OverflowStrategy.BUFFER);
         Duration heartbeat = settings.tailHeartbeat();
-        Flux<Event<Object>> heartbeats = Flux.interval(heartbeat, heartbeat)
+        Flux<Event<Object>> heartbeats = Flux.interval(heartbeat, heartbeat, Schedulers.boundedElastic())
                 .map(tick -> Event.<Object>of(Map.of("completeUntil", completeness.completeUntil().toString()))
                         .name("heartbeat"));
         Publisher<Event<Object>> events = Flux.merge(records, heartbeats);
