@@ -154,13 +154,26 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         }
     }
 
+    /**
+     * Records the shard's end in the ledger (its children start from its watermark) and then checkpoints it. In that
+     * order: if the worker dies in between, the next owner reads the shard's tail again and ends it again. KCL also
+     * calls this on a processor it never initialized, when the previous owner had already checkpointed the end; the
+     * ledger then holds the end already, and only the checkpoint is left to do.
+     */
     @Override
     public void shardEnded(ShardEndedInput input) {
+        if (shardId == null) {
+            try (LogContext.Scope ignored = workerId.inMdc(null)) {
+                LOG.info("a shard ended before this processor started (its previous owner finished it); checkpointing");
+                checkpoint(input.checkpointer(), null);
+            }
+            return;
+        }
         try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             release();
+            ledger.ended(shardId, childShards);
             LOG.info("shard ended, checkpointing its end");
             checkpoint(input.checkpointer(), null);
-            ledger.ended(shardId, childShards);
         }
     }
 
@@ -177,8 +190,10 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     /** The shard is no longer this worker's: it leaves health and its lag series leaves the metrics. */
     private void release() {
-        shards.released(shardId);
-        metrics.shardReleased(shardId);
+        if (shardId != null) {
+            shards.released(shardId);
+            metrics.shardReleased(shardId);
+        }
     }
 
     /** Checkpoints at {@code record}, or at the shard's end when null; retries while the lease table is unavailable. */

@@ -4,6 +4,7 @@ import io.logstream.consumer.config.KclSettings;
 import io.logstream.consumer.config.LedgerSettings;
 import io.logstream.consumer.config.StoreSettings;
 import io.logstream.consumer.core.CompletenessLedger;
+import io.logstream.consumer.retry.Retrier;
 import io.logstream.model.LedgerKeys;
 import io.logstream.model.LogKeys;
 import jakarta.inject.Inject;
@@ -32,13 +33,19 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>At a shard's end its children are seeded with its final value (lowered if a merge's other parent is lower),
  *   and only then is it marked closed, so the minimum never skips a gap between them.</li>
  * </ul>
- * A failed write is logged and left to the next one: the stored watermark then understates, never overstates.
+ * A failed advance is logged and left to the next one: the stored watermark then understates, never overstates. A
+ * shard's end is retried until recorded (it is rare, and an open item of a finished shard would hold the minimum).
  */
 @Singleton
 public class DynamoCompletenessLedger implements CompletenessLedger {
     private static final Logger LOG = LoggerFactory.getLogger(DynamoCompletenessLedger.class);
+    /** Never moves a shard's watermark back. */
+    private static final String RAISE = "attribute_not_exists(#cu) OR #cu < :v";
+    /** A child starts at its parent's final value; a merged child at the lower of its two parents'. */
+    private static final String SEED = "attribute_not_exists(#cu) OR #cu > :v";
 
     private final DynamoDbClient dynamoDb;
+    private final Retrier retrier;
     private final String table;
     private final String pk;
     private final long intervalMillis;
@@ -48,12 +55,14 @@ public class DynamoCompletenessLedger implements CompletenessLedger {
 
     @Inject
     public DynamoCompletenessLedger(DynamoDbClient dynamoDb, StoreSettings store, KclSettings kcl, LedgerSettings ledger,
-                                    Clock clock) {
-        this(dynamoDb, store.table(), kcl.stream(), ledger.watermarkInterval(), clock);
+                                    Retrier retrier, Clock clock) {
+        this(dynamoDb, store.table(), kcl.stream(), ledger.watermarkInterval(), retrier, clock);
     }
 
-    DynamoCompletenessLedger(DynamoDbClient dynamoDb, String table, String stream, Duration interval, Clock clock) {
+    DynamoCompletenessLedger(DynamoDbClient dynamoDb, String table, String stream, Duration interval, Retrier retrier,
+                             Clock clock) {
         this.dynamoDb = dynamoDb;
+        this.retrier = retrier;
         this.table = table;
         this.pk = LedgerKeys.watermarkPk(stream);
         this.intervalMillis = interval.toMillis();
@@ -92,40 +101,46 @@ public class DynamoCompletenessLedger implements CompletenessLedger {
         writtenAt.remove(shardId);
         long value = last == null ? 0 : last;
         if (last != null) {
-            raise(shardId, value);
+            retried(() -> update(shardId, value, RAISE));
         }
         for (String child : childShardIds) {
-            seed(child, value);
+            retried(() -> update(child, value, SEED));
         }
-        try {
-            dynamoDb.updateItem(b -> b.tableName(table).key(key(shardId))
-                    .updateExpression("SET #closed = :t").expressionAttributeNames(Map.of("#closed", LedgerKeys.CLOSED))
-                    .expressionAttributeValues(Map.of(":t", AttributeValue.fromBool(true))));
-        } catch (SdkException e) {
-            LOG.warn("could not mark the shard's watermark closed ({}); it holds the stream's minimum at its final value",
-                    e.getMessage());
+        retried(() -> dynamoDb.updateItem(b -> b.tableName(table).key(key(shardId))
+                .updateExpression("SET #closed = :t").expressionAttributeNames(Map.of("#closed", LedgerKeys.CLOSED))
+                .expressionAttributeValues(Map.of(":t", AttributeValue.fromBool(true)))));
+    }
+
+    private void retried(Runnable write) {
+        Retrier.Loop loop = retrier.loop("dynamodb");
+        while (true) {
+            try {
+                write.run();
+                loop.succeeded();
+                return;
+            } catch (SdkException e) {
+                loop.failed(e);
+            }
         }
     }
 
     private void raise(String shardId, long value) {
-        conditionalSet(shardId, value, "attribute_not_exists(#cu) OR #cu < :v");
+        try {
+            update(shardId, value, RAISE);
+        } catch (SdkException e) {
+            LOG.warn("could not write the shard's watermark ({}); the next write will", e.getMessage());
+        }
     }
 
-    /** A child starts at its parent's final value; a merged child at the lower of its two parents'. */
-    private void seed(String child, long value) {
-        conditionalSet(child, value, "attribute_not_exists(#cu) OR #cu > :v");
-    }
-
-    private void conditionalSet(String shardId, long value, String condition) {
+    /** Sets the watermark where the condition allows; a refused condition means it is already where it should be. */
+    private void update(String shardId, long value, String condition) {
         try {
             dynamoDb.updateItem(b -> b.tableName(table).key(key(shardId))
                     .updateExpression("SET #cu = :v").conditionExpression(condition)
                     .expressionAttributeNames(Map.of("#cu", LedgerKeys.COMPLETE_UNTIL))
                     .expressionAttributeValues(Map.of(":v", n(value))));
         } catch (ConditionalCheckFailedException e) {
-            // the stored value is already where the condition wants it
-        } catch (SdkException e) {
-            LOG.warn("could not write the shard's watermark ({}); the next write will", e.getMessage());
+            // already at or past it (raise), or at or below it (seed)
         }
     }
 

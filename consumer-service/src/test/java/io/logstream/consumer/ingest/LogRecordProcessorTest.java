@@ -228,8 +228,17 @@ class LogRecordProcessorTest {
                 .childShards(List.of(ChildShard.builder().shardId("shardId-000000000008").build(),
                         ChildShard.builder().shardId("shardId-000000000009").build())).build());
         processor.shardEnded(ShardEndedInput.builder().checkpointer(checkpointer(false)).build());
-        assertThat(events).containsExactly("watermark 2026-11-22T10:00:04Z", "checkpoint at shard end",
-                "ended, children [shardId-000000000008, shardId-000000000009]");
+        assertThat(events).as("the ledger first: a worker that dies before the checkpoint leaves the end to redo")
+                .containsExactly("watermark 2026-11-22T10:00:04Z",
+                        "ended, children [shardId-000000000008, shardId-000000000009]", "checkpoint at shard end");
+        assertThat(shards.owned()).isEmpty();
+    }
+
+    @Test
+    void aShardEndedBeforeTheProcessorWasInitializedIsOnlyCheckpointed() {
+        processor.shardEnded(ShardEndedInput.builder().checkpointer(checkpointer(false)).build());
+        assertThat(events).containsExactly("checkpoint at shard end");
+        processor.leaseLost(LeaseLostInput.builder().build());
         assertThat(shards.owned()).isEmpty();
     }
 

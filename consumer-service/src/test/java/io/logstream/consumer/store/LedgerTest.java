@@ -61,7 +61,7 @@ class LedgerTest {
     }
 
     private DynamoCompletenessLedger ledger() {
-        return new DynamoCompletenessLedger(aws.dynamoDb(), table, "s", Duration.ofSeconds(1), clock);
+        return new DynamoCompletenessLedger(aws.dynamoDb(), table, "s", Duration.ofSeconds(1), retrier, clock);
     }
 
     private static LogRecord record(String service, String host) {

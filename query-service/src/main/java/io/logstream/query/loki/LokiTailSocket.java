@@ -6,6 +6,8 @@ import io.logstream.query.logs.Direction;
 import io.logstream.query.tail.TailService;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.json.JsonMapper;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.authentication.Authentication;
 import io.micronaut.security.authentication.AuthorizationException;
@@ -30,10 +32,12 @@ import java.util.Map;
  * mode use it. On open: up to {@code limit} (default 100) of the newest records from {@code start} (default one hour
  * ago) up to the release bound, oldest first; then new records as they are released. {@code delay_for} (0-5 s) adds
  * to the tail delay. Frames are Loki's: {@code {"streams":[...],"dropped_entries":null}}. A bad query closes the
- * socket with status 1008 and the message; a full instance closes it with 1013 (try again later).
+ * socket with status 1008 and the message; a full instance closes it with 1013 (try again later). Opening reads
+ * DynamoDB, so the handlers run on the blocking executor, not on the event loop.
  */
 @ServerWebSocket("/loki/api/v1/tail")
 @Secured(SecurityRule.IS_AUTHENTICATED)
+@ExecuteOn(TaskExecutors.BLOCKING)
 public class LokiTailSocket {
     private static final String TAIL = "tail";
     private static final long MAX_DELAY_FOR_SECONDS = 5;
