@@ -114,19 +114,28 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     }
 
     /**
-     * The arrival time up to which the shard is done once this batch is: just before the last record's arrival (a
-     * record of the same millisecond may follow it); when the batch reached the tip of the shard
-     * ({@code millisBehindLatest} 0), the time its GetRecords call was answered, less the visibility margin. Empty
-     * batches (KCL is told to deliver them) keep an idle shard's watermark moving.
+     * The arrival time up to which the shard is done once this batch is:
+     * <ul>
+     *   <li>a batch with records: the last record's arrival less the visibility margin (arrival times follow sequence
+     *   numbers only approximately);</li>
+     *   <li>an empty batch at the tip of an open shard ({@code millisBehindLatest} 0, no child shards): the time its
+     *   GetRecords call was answered (KCL's cache entry time) less the visibility margin. KCL is told to deliver empty
+     *   batches, so an idle shard's watermark keeps moving;</li>
+     *   <li>anything else, in particular an empty answer from a shard that has ended: nothing new. Once a shard is
+     *   split or merged, new records go to its children, so its own emptiness says nothing about them.</li>
+     * </ul>
+     * The ledger keeps the highest value per shard, so a lower one changes nothing.
      */
     private Optional<Instant> completeUntil(ProcessRecordsInput input, KinesisClientRecord last) {
-        Instant until = last == null ? null : arrival(last).minusMillis(1);
-        if (input.millisBehindLatest() != null && input.millisBehindLatest() == 0) {
-            Instant fetched = input.cacheEntryTime() != null ? input.cacheEntryTime() : Instant.now();
-            Instant tip = fetched.minus(visibilityMargin);
-            until = until == null || tip.isAfter(until) ? tip : until;
+        if (last != null) {
+            return Optional.of(arrival(last).minus(visibilityMargin));
         }
-        return Optional.ofNullable(until);
+        boolean ended = input.isAtShardEnd() || (input.childShards() != null && !input.childShards().isEmpty());
+        if (ended || input.millisBehindLatest() == null || input.millisBehindLatest() != 0) {
+            return Optional.empty();
+        }
+        Instant fetched = input.cacheEntryTime() != null ? input.cacheEntryTime() : Instant.now();
+        return Optional.of(fetched.minus(visibilityMargin));
     }
 
     /** Unexpected failures are retried too: skipping the batch would lose it. */

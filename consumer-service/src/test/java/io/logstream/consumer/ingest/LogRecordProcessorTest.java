@@ -138,7 +138,7 @@ class LogRecordProcessorTest {
                 record("102", "not json"),
                 record("103", "{\"service\":\"s\",\"level\":\"ERROR\",\"message\":\"second\"}"));
         assertThat(events).containsExactly("stored first", "stored second", "alerted second",
-                "dead-lettered invalid-json", "checkpoint at 103/0", "watermark 2026-11-22T09:59:59.999Z");
+                "dead-lettered invalid-json", "checkpoint at 103/0", "watermark 2026-11-22T09:59:59Z");
         assertThat(opened).containsExactly(SHARD);
         assertThat(shards.owned()).containsExactly(SHARD);
         assertThat(meters.get("logstream.shard.lag").tag("shard", SHARD).timeGauge().value()).isEqualTo(1.5);
@@ -150,7 +150,7 @@ class LogRecordProcessorTest {
         storeFailuresLeft.set(3);
         process(checkpointer(false), record("201", "{\"service\":\"s\",\"level\":\"INFO\",\"message\":\"m\"}"));
         assertThat(events).containsExactly("store failed", "store failed", "store failed", "stored m",
-                "checkpoint at 201/0", "watermark 2026-11-22T09:59:59.999Z");
+                "checkpoint at 201/0", "watermark 2026-11-22T09:59:59Z");
     }
 
     @Test
@@ -161,19 +161,25 @@ class LogRecordProcessorTest {
     }
 
     @Test
-    void atTheTipTheWatermarkIsTheFetchLessTheMarginAndEmptyBatchesKeepItMoving() {
+    void anEmptyBatchAtTheTipMovesTheWatermarkToTheFetchLessTheMarginAndABatchToItsLastArrivalLessTheMargin() {
         initialize();
         Instant fetched = Instant.parse("2026-11-22T10:00:05Z");
         processAtTip(fetched, record("701", "{\"service\":\"s\",\"message\":\"a\"}"));
-        assertThat(events).containsExactly("stored a", "checkpoint at 701/0", "watermark 2026-11-22T10:00:04Z");
+        assertThat(events).as("records: the last arrival less the margin, even at the tip")
+                .containsExactly("stored a", "checkpoint at 701/0", "watermark 2026-11-22T09:59:59Z");
         events.clear();
         processAtTip(fetched.plusSeconds(10));
-        assertThat(events).as("an idle shard: no checkpoint, the watermark moves").containsExactly(
+        assertThat(events).as("an idle open shard: no checkpoint, the watermark moves").containsExactly(
                 "watermark 2026-11-22T10:00:14Z");
-        events.clear();
-        processAtTip(Instant.parse("2026-11-22T10:00:00.500Z"), record("702", "{\"service\":\"s\",\"message\":\"b\"}"));
-        assertThat(events).as("a record arrived within the margin: its own arrival bounds the watermark")
-                .containsExactly("stored b", "checkpoint at 702/0", "watermark 2026-11-22T09:59:59.999Z");
+    }
+
+    @Test
+    void anEndedShardsEmptyAnswersSayNothingAboutTheStream() {
+        initialize();
+        processor.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
+                .millisBehindLatest(0L).cacheEntryTime(Instant.parse("2026-11-22T10:00:05Z")).isAtShardEnd(true)
+                .childShards(List.of(ChildShard.builder().shardId("shardId-000000000008").build())).build());
+        assertThat(events).as("new records go to the children now").isEmpty();
     }
 
     @Test
@@ -216,20 +222,21 @@ class LogRecordProcessorTest {
         initialize();
         process(checkpointer(true), record("501", "{\"service\":\"s\",\"message\":\"a\"}"));
         assertThat(events).as("the records are processed, so the watermark still holds; the next owner redoes them")
-                .containsExactly("stored a", "watermark 2026-11-22T09:59:59.999Z");
+                .containsExactly("stored a", "watermark 2026-11-22T09:59:59Z");
         assertThat(meters.get("logstream.checkpoints").counter().count()).isZero();
     }
 
     @Test
     void shardEndedCheckpointsTheEndOfTheShardThenHandsItsWatermarkToItsChildren() {
         initialize();
-        processor.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
-                .millisBehindLatest(0L).cacheEntryTime(Instant.parse("2026-11-22T10:00:05Z"))
+        processor.processRecords(ProcessRecordsInput.builder().records(List.of(
+                        record("901", "{\"service\":\"s\",\"message\":\"last\"}"))).checkpointer(checkpointer(false))
+                .millisBehindLatest(0L).cacheEntryTime(Instant.parse("2026-11-22T10:00:05Z")).isAtShardEnd(true)
                 .childShards(List.of(ChildShard.builder().shardId("shardId-000000000008").build(),
                         ChildShard.builder().shardId("shardId-000000000009").build())).build());
         processor.shardEnded(ShardEndedInput.builder().checkpointer(checkpointer(false)).build());
         assertThat(events).as("the ledger first: a worker that dies before the checkpoint leaves the end to redo")
-                .containsExactly("watermark 2026-11-22T10:00:04Z",
+                .containsExactly("stored last", "checkpoint at 901/0", "watermark 2026-11-22T09:59:59Z",
                         "ended, children [shardId-000000000008, shardId-000000000009]", "checkpoint at shard end");
         assertThat(shards.owned()).isEmpty();
     }
