@@ -34,9 +34,9 @@ tail_started_ms=$(date +%s%3N)
 timeout 25 "$LOGCLI" query --tail --quiet --since=1s -o jsonl '{service="checkout"}' > "$WORK/tail.jsonl" 2> "$WORK/tail.err" &
 tail_pid=$!
 
-sleep 20 # traffic for the window below
+sleep 35 # traffic for the window below
 to_ms=$(( $(date +%s%3N) - 5000 ))
-from_ms=$(( to_ms - 15000 ))
+from_ms=$(( to_ms - 30000 ))
 # wait until the completeness watermark has passed the window's end: every record in it is stored
 for _ in $(seq 1 60); do
   complete=$(curl -fsS -D - -o /dev/null -H "Authorization: Bearer $TOKEN" "$API/v1/services" | tr -d '\r' \
