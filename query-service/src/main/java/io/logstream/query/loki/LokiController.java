@@ -1,6 +1,5 @@
 package io.logstream.query.loki;
 
-import io.logstream.model.LedgerKeys;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
 import io.logstream.query.config.ReadSettings;
