@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * A subset of Loki's HTTP API over the logs table, so that Grafana's Loki data source and {@code logcli} read
@@ -184,10 +185,9 @@ public class LokiController {
             throw new LogQlException("end timestamp must not be before or equal to start time");
         }
         Instant watermark = completeness.completeUntil(); // before the read: what it vouches for is in the read
-        var hostFilter = SelectorReader.hostFilter(query.matchers());
         SelectorReader.Result result = reader.read(reader.services(query.matchers(), auth),
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(startNanos), LokiTime.toMillis(endNanos),
-                direction, limit, record -> hostFilter.test(record) && query.lineMatches(line(record)));
+                direction, limit, filter(query));
 
         List<Map<String, Object>> resultStreams = streams(result.records());
         long bytes = 0;
@@ -213,6 +213,12 @@ public class LokiController {
                     + "it holds the first records in order, narrow the query or the window for the rest"));
         }
         return withWatermark(body, watermark);
+    }
+
+    /** The query's host matchers and line filters; a line is rendered only when there are line filters. */
+    Predicate<LogRecord> filter(LogQl.Query query) {
+        Predicate<LogRecord> hosts = SelectorReader.hostFilter(query.matchers());
+        return query.filters().isEmpty() ? hosts : hosts.and(record -> query.lineMatches(line(record)));
     }
 
     /** The line Loki clients show: the message, or the whole record as JSON (log-stream.reads.loki-line). */

@@ -65,9 +65,8 @@ public class LokiTailSocket {
             Authentication authentication = request.getUserPrincipal(Authentication.class).orElse(null);
             LogQl.Query query = LogQl.parse(request.getParameters().get("query"));
             List<String> services = reader.services(query.matchers(), authentication);
-            var hostFilter = SelectorReader.hostFilter(query.matchers());
             TailService.Spec spec = new TailService.Spec(services, SelectorReader.levels(query.matchers()),
-                    record -> hostFilter.test(record) && query.lineMatches(lines.line(record)),
+                    lines.filter(query),
                     settings.tailDelay().toMillis() + delayFor(request.getParameters().get("delay_for")) * 1000);
             int limit = LokiController.limit(request.getParameters().get("limit"), settings.lokiMaxEntries());
             long start = LokiTime.fromMillis(LokiTime.nanos("start", request.getParameters().get("start"),
