@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The services and hosts the consumer has stored records for, read with one {@code Query} per list (never a scan)
@@ -28,44 +27,33 @@ public class Catalogue {
 
     private final DynamoDbClient dynamoDb;
     private final String table;
-    private final long ttlMillis;
-    private final Clock clock;
-    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-
-    private record Cached(List<Entry> entries, long readAt) {
-    }
+    private final Cached<List<Entry>> services;
+    private final Cached<List<Entry>> hosts;
 
     public Catalogue(DynamoDbClient dynamoDb, QuerySettings query, ReadSettings reads, Clock clock) {
         this.dynamoDb = dynamoDb;
         this.table = query.table();
-        this.ttlMillis = reads.catalogueCacheTtl().toMillis();
-        this.clock = clock;
+        this.services = new Cached<>(() -> read(LedgerKeys.SERVICES_PK), reads.catalogueCacheTtl(), clock);
+        this.hosts = new Cached<>(() -> read(LedgerKeys.HOSTS_PK), reads.catalogueCacheTtl(), clock);
     }
 
     /** Every service, in name order. */
     public List<Entry> services() {
-        return list(LedgerKeys.SERVICES_PK);
+        return services.get();
     }
 
     /** Every host, in name order. */
     public List<Entry> hosts() {
-        return list(LedgerKeys.HOSTS_PK);
+        return hosts.get();
     }
 
-    private List<Entry> list(String pk) {
-        long now = clock.millis();
-        Cached current = cache.get(pk);
-        if (current != null && now - current.readAt() < ttlMillis) {
-            return current.entries();
-        }
+    private List<Entry> read(String pk) {
         List<Entry> entries = new ArrayList<>();
         for (Map<String, AttributeValue> item : LedgerItems.read(dynamoDb, table, pk)) {
             entries.add(new Entry(item.get(LogKeys.SK).s(), millis(item.get(LedgerKeys.FIRST_SEEN)),
                     millis(item.get(LedgerKeys.LAST_SEEN))));
         }
-        List<Entry> result = List.copyOf(entries);
-        cache.put(pk, new Cached(result, now));
-        return result;
+        return List.copyOf(entries);
     }
 
     private static Instant millis(AttributeValue value) {

@@ -24,30 +24,17 @@ public class Completeness {
     private final DynamoDbClient dynamoDb;
     private final String table;
     private final String pk;
-    private final long ttlMillis;
-    private final Clock clock;
-    private volatile Cached cached;
-
-    private record Cached(Instant value, long readAt) {
-    }
+    private final Cached<Instant> cached;
 
     public Completeness(DynamoDbClient dynamoDb, QuerySettings query, ReadSettings reads, Clock clock) {
         this.dynamoDb = dynamoDb;
         this.table = query.table();
         this.pk = LedgerKeys.watermarkPk(reads.stream());
-        this.ttlMillis = reads.watermarkCacheTtl().toMillis();
-        this.clock = clock;
+        this.cached = new Cached<>(this::read, reads.watermarkCacheTtl(), clock);
     }
 
     public Instant completeUntil() {
-        Cached current = cached;
-        long now = clock.millis();
-        if (current != null && now - current.readAt() < ttlMillis) {
-            return current.value();
-        }
-        Instant value = read();
-        cached = new Cached(value, now);
-        return value;
+        return cached.get();
     }
 
     private Instant read() {
