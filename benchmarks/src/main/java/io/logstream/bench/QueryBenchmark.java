@@ -31,8 +31,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>API: {@code GET /v1/services/checkout/logs?limit=50} on query-service (its jar, own JVM) with a bearer token
  *   from a local identity provider, so token validation is part of the figure;</li>
- *   <li>raw: the identical {@code Query} (pk = checkout, newest first, {@code Limit} 51, the expression the service
- *   sends), POSTed straight to DynamoDB Local by wrk.</li>
+ *   <li>raw: the identical {@code Query} (pk = checkout, newest first, {@code Limit} 51, the expressions and the
+ *   projection the service sends), POSTed straight to DynamoDB Local by wrk.</li>
  * </ul>
  * For each connection count: p50/p99 latency, requests/s, errors (non-2xx and socket errors), and query-service's
  * CPU per request (its utime + stime over the API runs). Writes {@code benchmarks/results/query.csv} and
@@ -150,10 +150,19 @@ public final class QueryBenchmark {
         }
     }
 
-    /** The Query the service sends for the latest 50 (one more than the page, to know whether more exist). */
+    /**
+     * The Query the service sends for the latest 50: one more than the page, to know whether more exist, projected on
+     * the attributes a record is made of.
+     */
     private static String rawQueryScript() {
+        StringBuilder projection = new StringBuilder();
+        StringBuilder names = new StringBuilder("\"#h\":\"pk\"");
+        for (int i = 0; i < LogItemMapper.READ_ATTRIBUTES.size(); i++) {
+            projection.append(i == 0 ? "" : ", ").append("#r").append(i);
+            names.append(",\"#r").append(i).append("\":\"").append(LogItemMapper.READ_ATTRIBUTES.get(i)).append('"');
+        }
         String body = "{\"TableName\":\"" + TABLE + "\",\"KeyConditionExpression\":\"#h = :h\","
-                + "\"ExpressionAttributeNames\":{\"#h\":\"pk\"},"
+                + "\"ProjectionExpression\":\"" + projection + "\",\"ExpressionAttributeNames\":{" + names + "},"
                 + "\"ExpressionAttributeValues\":{\":h\":{\"S\":\"checkout\"}},\"ScanIndexForward\":false,\"Limit\":51}";
         return "wrk.method = \"POST\"\n"
                 + "wrk.body = '" + body + "'\n"

@@ -125,11 +125,42 @@ class LogsApiTest implements TestPropertyProvider {
         assertThat(page.get("service")).isEqualTo("api");
         assertThat(ids(page)).hasSize(50).isEqualTo(seed).isEqualTo(expected("api", null, null, Set.of(), true).subList(0, 50));
         assertThat(page.get("nextCursor")).isNotNull();
-        Map<String, Object> first = items(page).get(0);
-        LogRecord newest = records.stream().filter(r -> r.id().equals(first.get("id"))).findFirst().orElseThrow();
-        assertThat(first).containsEntry("ts", newest.ts()).containsEntry("time", Instant.ofEpochMilli(newest.ts()).toString())
-                .containsEntry("level", newest.level().name()).containsEntry("message", newest.message())
-                .containsEntry("host", "host-1").containsKey("attributes");
+        assertServedWhole(items(page));
+    }
+
+    @Test
+    void everyReadServesEachRecordWhole() {
+        // reads project the attributes a record is made of: base table, level index and level filter alike
+        assertServedWhole(items(get("/v1/services/api/logs?limit=200")));
+        assertServedWhole(items(get("/v1/services/api/logs?level=WARN,ERROR,FATAL&limit=200")));
+        assertServedWhole(items(get("/v1/services/api/logs?level=INFO,ERROR&direction=forward&limit=200")));
+    }
+
+    /** Every field of every served item is the stored record's, and nothing else is served. */
+    private void assertServedWhole(List<Map<String, Object>> served) {
+        assertThat(served).isNotEmpty();
+        for (Map<String, Object> item : served) {
+            LogRecord stored = records.stream().filter(r -> r.id().equals(item.get("id"))).findFirst().orElseThrow();
+            Map<String, Object> expected = new HashMap<>();
+            expected.put("id", stored.id());
+            expected.put("ts", stored.ts());
+            expected.put("time", Instant.ofEpochMilli(stored.ts()).toString());
+            expected.put("level", stored.level().name());
+            expected.put("message", stored.message());
+            if (stored.traceId() != null) {
+                expected.put("traceId", stored.traceId());
+            }
+            if (stored.host() != null) {
+                expected.put("host", stored.host());
+            }
+            if (!stored.attributes().isEmpty()) {
+                expected.put("attributes", stored.attributes());
+            }
+            if (stored.ingestedAt() != null) {
+                expected.put("ingestedAt", stored.ingestedAt());
+            }
+            assertThat(item).as(stored.id()).isEqualTo(expected);
+        }
     }
 
     @Test

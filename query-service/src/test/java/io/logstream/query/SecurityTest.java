@@ -3,10 +3,13 @@ package io.logstream.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LocalIdentity;
+import io.logstream.query.security.ValidatedTokens;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.security.token.jwt.validator.ReactiveJsonWebTokenValidator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -131,6 +134,19 @@ class SecurityTest {
                 .expirationTime(Date.from(Instant.now().minusSeconds(600))).build());
         problem(send("GET", "/v1/services/api/logs", expired), 401);
         problem(send("GET", "/v1/services/api/logs", "not.a.jwt"), 401);
+    }
+
+    @Test
+    void anAcceptedTokenIsRefusedFromTheSecondItExpires() throws Exception {
+        // accepted tokens are remembered (ValidatedTokens), but never past their exp
+        assertThat(context.getBeansOfType(ReactiveJsonWebTokenValidator.class))
+                .hasAtLeastOneElementOfType(ValidatedTokens.Remembering.class);
+        String brief = TestAuth.IDENTITY.token("brief", null, Duration.ofSeconds(2));
+        Instant expires = SignedJWT.parse(brief).getJWTClaimsSet().getExpirationTime().toInstant();
+        assertThat(send("GET", "/v1/services/api/logs", brief).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/v1/services/api/logs", brief).statusCode()).isEqualTo(200);
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), expires).toMillis()) + 50);
+        problem(send("GET", "/v1/services/api/logs", brief), 401);
     }
 
     @Test

@@ -28,6 +28,12 @@ public final class LogItemMapper {
     public static final String INGESTED_AT = "ingestedAt";
     public static final String EXPIRES_AT = "expiresAt";
     public static final String LEVEL_KEY = "levelKey";
+    /**
+     * The attributes {@link #fromItem} reads, for a read's {@code ProjectionExpression}: not {@code service}, {@code ts}
+     * and {@code id}, which the keys carry, nor {@code levelKey} and {@code expiresAt}.
+     */
+    public static final List<String> READ_ATTRIBUTES = List.of(LogKeys.PK, LogKeys.SK, LEVEL, MESSAGE, TRACE_ID, HOST,
+            ATTRIBUTES, INGESTED_AT);
     /** DynamoDB's item size limit. */
     public static final int MAX_ITEM_BYTES = 400 * 1024;
 

@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Reads pages of a service's logs with DynamoDB {@code Query} on the key scheme (never {@code Scan}).
@@ -28,12 +30,17 @@ import java.util.Set;
  *   <li>Any level below WARN: the base table with a filter on {@code level}; at most {@code max-pages-per-request}
  *   DynamoDB pages per request, after which the page comes back short with a cursor.</li>
  * </ul>
+ * Every read projects the attributes a record is made of ({@link LogItemMapper#READ_ATTRIBUTES}), so the
+ * attributes the keys repeat and the index and TTL attributes are neither sent nor unmarshalled.
  * Pages continue from a position (the last sort key served) through {@code ExclusiveStartKey}, so walking the cursors
  * returns each record of the range once, in order.
  */
 @Singleton
 public class LogRepository {
     public static final String LEVEL_INDEX = "level-index";
+    /** {@code #r0, #r1, …}: the attributes a read needs ({@link LogItemMapper#READ_ATTRIBUTES}), nothing more. */
+    private static final String PROJECTION = IntStream.range(0, LogItemMapper.READ_ATTRIBUTES.size())
+            .mapToObj(i -> "#r" + i).collect(Collectors.joining(", "));
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -122,6 +129,9 @@ public class LogRepository {
     private QueryRequest.Builder keyCondition(LogQuery query, String hashName, String hashValue, String index) {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
+        for (int i = 0; i < LogItemMapper.READ_ATTRIBUTES.size(); i++) {
+            names.put("#r" + i, LogItemMapper.READ_ATTRIBUTES.get(i));
+        }
         names.put("#h", hashName);
         values.put(":h", s(hashValue));
         String condition = "#h = :h";
@@ -140,7 +150,7 @@ public class LogRepository {
             values.put(":hi", s(LogKeys.upperBound(query.to())));
         }
         QueryRequest.Builder builder = QueryRequest.builder().tableName(table).keyConditionExpression(condition)
-                .expressionAttributeNames(names).expressionAttributeValues(values)
+                .projectionExpression(PROJECTION).expressionAttributeNames(names).expressionAttributeValues(values)
                 .scanIndexForward(query.direction() == Direction.FORWARD);
         return index == null ? builder : builder.indexName(index);
     }
