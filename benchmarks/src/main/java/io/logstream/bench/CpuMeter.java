@@ -41,6 +41,38 @@ final class CpuMeter {
         return used;
     }
 
+    /**
+     * CPU seconds the JVM's JIT compiler threads ("C1/C2 CompilerThread") and its garbage collector's threads
+     * ("GC Thread#", "G1 …") have used, from the kernel's per-thread accounting (/proc/PID/task/TID/stat, utime +
+     * stime in clock ticks of 1/100 s). Threads that ended are no longer counted, so over a window this can only
+     * undercount.
+     */
+    static Map<String, Double> jvmThreadsCpu(ProcessHandle process) {
+        Map<String, Double> used = new LinkedHashMap<>(Map.of("jit", 0.0, "gc", 0.0));
+        try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(
+                java.nio.file.Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            for (java.nio.file.Path task : tasks.toList()) {
+                String stat;
+                try {
+                    stat = java.nio.file.Files.readString(task.resolve("stat"));
+                } catch (java.io.IOException ended) {
+                    continue;
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+                if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                    used.merge("jit", seconds, Double::sum);
+                } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+                    used.merge("gc", seconds, Double::sum);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return used;
+    }
+
     static Duration cpu(ProcessHandle process) {
         return process.info().totalCpuDuration().orElse(Duration.ZERO);
     }

@@ -37,8 +37,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The pipeline on local engines (kinesalite, DynamoDB Local), in one run:
@@ -62,8 +60,6 @@ public final class PipelineBenchmark {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int WARM_UP_ITEMS = 40_000;
     private static final int WARM_UP_DRAINS = 6;
-    private static final Pattern JIT_TICKS = Pattern.compile("(?m)^sun\\.ci\\.totalTime=(\\d+)$");
-    private static final Pattern TICK_FREQUENCY = Pattern.compile("(?m)^sun\\.os\\.hrt\\.frequency=(\\d+)$");
 
     private PipelineBenchmark() {
     }
@@ -136,19 +132,20 @@ public final class PipelineBenchmark {
                     Math.round(coldRate), Math.round(coldCpuPerRecordUs));
 
             // then drains of records/2 until the consumer's JIT has settled, as DynamoDB Local's was: a drain in which
-            // the compiler threads used under 5 % of the consumer's CPU (at most WARM_UP_DRAINS of them). A consumer
+            // the compiler threads used under 5 % of the consumer's CPU (at most WARM_UP_DRAINS of them). A profiled
+            // run (PROFILE=1) recompiles much of the code when the recording starts, so its CPU figures are higher. A consumer
             // runs for days; what a record costs is the steady state, not the first minutes' compilation.
             double firstStored = records / 2;
             int warmUpDrains = 0;
             while (warmUpDrains < WARM_UP_DRAINS) {
                 warmUpDrains++;
-                double jitBefore = jitSeconds(consumerProcess);
+                Map<String, Double> threadsBefore = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle());
                 cpu.start();
                 prefill(aws, records / 2);
                 awaitStored(metrics, firstStored, firstStored + records / 2, deadline);
                 firstStored += records / 2;
                 double consumerCpu = cpu.since().get("consumer");
-                double jit = jitSeconds(consumerProcess) - jitBefore;
+                double jit = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle()).get("jit") - threadsBefore.get("jit");
                 LOG.info("warm-up drain {}: {} us CPU per record, of which JIT compilation {} us", warmUpDrains,
                         Math.round(consumerCpu * 1e6 / (records / 2)), Math.round(jit * 1e6 / (records / 2)));
                 if (jit < 0.05 * consumerCpu) {
@@ -161,12 +158,12 @@ public final class PipelineBenchmark {
             if (profile) {
                 jcmd(consumerProcess, "JFR.start", "name=drain", "settings=profile");
             }
-            double jitBefore = jitSeconds(consumerProcess);
+            Map<String, Double> threadsBefore = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle());
             cpu.start();
             prefill(aws, records);
             double stored = awaitStored(metrics, firstStored, firstStored + records, deadline);
             Map<String, Double> drainCpu = cpu.since();
-            double drainJit = jitSeconds(consumerProcess) - jitBefore;
+            Map<String, Double> threadsAfter = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle());
             if (profile) {
                 jcmd(consumerProcess, "JFR.stop", "name=drain", "filename=" + recording.toAbsolutePath());
                 Files.writeString(results.resolve("consumer-profile.txt"), JfrTop.summary(recording, 30));
@@ -175,7 +172,8 @@ public final class PipelineBenchmark {
             double drainSeconds = drainCpu.get("wall");
             double drainRate = drained / drainSeconds;
             double cpuPerRecordUs = drainCpu.get("consumer") * 1e6 / drained;
-            double jitPerRecordUs = drainJit * 1e6 / drained;
+            double jitPerRecordUs = (threadsAfter.get("jit") - threadsBefore.get("jit")) * 1e6 / drained;
+            double gcPerRecordUs = (threadsAfter.get("gc") - threadsBefore.get("gc")) * 1e6 / drained;
             LOG.info("drained {} records in {} s (put and drained concurrently)", (long) drained,
                     String.format("%.1f", drainSeconds));
 
@@ -220,6 +218,7 @@ public final class PipelineBenchmark {
             table.append(String.format("%-62s %12.1f%n", "consumer CPU per stored record, drain (us, goal <= 60)",
                     cpuPerRecordUs));
             table.append(String.format("%-62s %12.1f%n", "  of which JIT compiler threads (us)", jitPerRecordUs));
+            table.append(String.format("%-62s %12.1f%n", "  of which garbage collector threads (us)", gcPerRecordUs));
             table.append(String.format("%-62s %12d%n", "  warm-up drains of " + records / 2 + " before it", warmUpDrains));
             double engineCoresDrain = drainCpu.get("DynamoDB Local + benchmark JVM") / drainSeconds;
             table.append(String.format("%-62s %12.0f%n", "DynamoDB Local items per CPU-second, 8-writer ceiling",
@@ -244,11 +243,12 @@ public final class PipelineBenchmark {
                     .append(String.format("%.0f", v)).append('\n'));
             csv.append(String.format("drain_records_per_s,%.0f%ndrain_to_warm_8_writer_ceiling,%.3f%n"
                             + "consumer_cpu_us_per_record_drain,%.1f%nconsumer_jit_us_per_record_drain,%.1f%n"
+                            + "consumer_gc_us_per_record_drain,%.1f%n"
                             + "consumer_core_share_drain,%.3f%n"
                             + "engines_core_share_drain,%.3f%nload_records_per_s,%.0f%n"
                             + "consumer_cpu_us_per_record_load,%.1f%nput_to_queryable_p50_ms,%.0f%n"
                             + "put_to_queryable_p99_ms,%.0f%nrecords,%d%nprobes,%d%n",
-                    drainRate, drainRate / best, cpuPerRecordUs, jitPerRecordUs,
+                    drainRate, drainRate / best, cpuPerRecordUs, jitPerRecordUs, gcPerRecordUs,
                     drainCpu.get("consumer") / (drainSeconds * cores),
                     (drainCpu.values().stream().mapToDouble(Double::doubleValue).sum() - drainCpu.get("consumer")
                             - drainSeconds) / (drainSeconds * cores),
@@ -334,17 +334,6 @@ public final class PipelineBenchmark {
             throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
         }
         return output;
-    }
-
-    /** Seconds the process's JIT compiler threads have spent compiling: HotSpot's sun.ci.totalTime counter. */
-    static double jitSeconds(Process process) throws Exception {
-        String counters = jcmd(process, "PerfCounter.print");
-        Matcher ticks = JIT_TICKS.matcher(counters);
-        Matcher frequency = TICK_FREQUENCY.matcher(counters);
-        if (!ticks.find() || !frequency.find()) {
-            throw new IllegalStateException("no JIT time in the consumer's performance counters");
-        }
-        return Double.parseDouble(ticks.group(1)) / Double.parseDouble(frequency.group(1));
     }
 
     private static double rawCeiling(LocalAws aws, String table, int writers, int items) throws Exception {

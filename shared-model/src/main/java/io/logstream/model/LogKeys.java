@@ -118,8 +118,20 @@ public final class LogKeys {
         }
     }
 
+    /** {@link #NAME}, checked char by char: it runs for every record's service and id. */
     public static boolean isValidName(String value) {
-        return value != null && NAME.matcher(value).matches();
+        if (value == null || value.isEmpty() || value.length() > 128) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String padMillis(long millis) {

@@ -53,6 +53,20 @@ class LogKeysPropertyTest {
         assertThat(LogKeys.idOf(sk)).isEqualTo(id);
     }
 
+    @Provide
+    Arbitrary<String> nearNames() {
+        // the name alphabet, its neighbours in ASCII, a few non-ASCII chars; empty and over-long strings included
+        return Arbitraries.strings().withChars("Aaz09._:/-+#@[`{~ \u00e9\u0130").withCharRange('\u0000', '\u007f')
+                .ofMinLength(0).ofMaxLength(140);
+    }
+
+    @Property
+    void isValidNameIsExactlyTheNamePattern(@ForAll("nearNames") String value, @ForAll("ids") String id) {
+        assertThat(LogKeys.isValidName(value)).isEqualTo(LogKeys.NAME.matcher(value).matches());
+        assertThat(LogKeys.isValidName(id)).isTrue();
+        assertThat(LogKeys.isValidName(id + "x".repeat(129 - id.length()))).isFalse();
+    }
+
     @Property
     void sameCoordinatesAlwaysGiveTheSameKey(@ForAll("shards") String shardId, @ForAll("sequences") String sequence,
                                             @ForAll @LongRange(min = 0, max = 10_000) long subSequence) {

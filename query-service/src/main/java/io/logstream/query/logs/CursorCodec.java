@@ -24,7 +24,8 @@ public class CursorCodec {
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
-    private final SecretKeySpec key;
+    /** Initialised once with the key; each use takes a clone, which is far cheaper than a provider lookup and init. */
+    private final Mac prototype;
 
     public CursorCodec(QuerySettings settings) {
         byte[] secret;
@@ -34,7 +35,12 @@ public class CursorCodec {
             secret = new byte[32];
             new SecureRandom().nextBytes(secret);
         }
-        this.key = new SecretKeySpec(secret, "HmacSHA256");
+        try {
+            this.prototype = Mac.getInstance("HmacSHA256");
+            prototype.init(new SecretKeySpec(secret, "HmacSHA256"));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
     }
 
     public String encode(LogQuery query, String position) {
@@ -73,11 +79,9 @@ public class CursorCodec {
 
     private byte[] mac(byte[] payload) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac.doFinal(payload);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
+            return ((Mac) prototype.clone()).doFinal(payload);
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("HmacSHA256 cannot be cloned", e);
         }
     }
 
