@@ -42,13 +42,12 @@ final class CpuMeter {
     }
 
     /**
-     * CPU seconds the JVM's JIT compiler threads ("C1/C2 CompilerThread") and its garbage collector's threads
-     * ("GC Thread#", "G1 …") have used, from the kernel's per-thread accounting (/proc/PID/task/TID/stat, utime +
-     * stime in clock ticks of 1/100 s). Threads that ended are no longer counted, so over a window this can only
-     * undercount.
+     * CPU seconds each of the JVM's JIT compiler threads ("C1/C2 CompilerThread") and garbage collector threads
+     * ("GC Thread#", "G1 …") has used, by thread id, from the kernel's per-thread accounting
+     * (/proc/PID/task/TID/stat, utime + stime in clock ticks of 1/100 s).
      */
     static Map<String, Double> jvmThreadsCpu(ProcessHandle process) {
-        Map<String, Double> used = new LinkedHashMap<>(Map.of("jit", 0.0, "gc", 0.0));
+        Map<String, Double> used = new LinkedHashMap<>();
         try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(
                 java.nio.file.Path.of("/proc", Long.toString(process.pid()), "task"))) {
             for (java.nio.file.Path task : tasks.toList()) {
@@ -62,15 +61,25 @@ final class CpuMeter {
                 String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                 double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
                 if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                    used.merge("jit", seconds, Double::sum);
+                    used.put("jit/" + task.getFileName(), seconds);
                 } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
-                    used.merge("gc", seconds, Double::sum);
+                    used.put("gc/" + task.getFileName(), seconds);
                 }
             }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         return used;
+    }
+
+    /**
+     * CPU seconds the JIT ("jit") and GC ("gc") threads used between two {@link #jvmThreadsCpu} readings. A thread that
+     * started in between counts from zero; one that ended in between is missing (the JVM ends idle compiler threads),
+     * so this can only undercount.
+     */
+    static double threadsCpuBetween(Map<String, Double> before, Map<String, Double> after, String kind) {
+        return after.entrySet().stream().filter(e -> e.getKey().startsWith(kind + "/"))
+                .mapToDouble(e -> e.getValue() - before.getOrDefault(e.getKey(), 0.0)).sum();
     }
 
     static Duration cpu(ProcessHandle process) {

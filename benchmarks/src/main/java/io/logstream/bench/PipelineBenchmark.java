@@ -145,7 +145,8 @@ public final class PipelineBenchmark {
                 awaitStored(metrics, firstStored, firstStored + records / 2, deadline);
                 firstStored += records / 2;
                 double consumerCpu = cpu.since().get("consumer");
-                double jit = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle()).get("jit") - threadsBefore.get("jit");
+                double jit = CpuMeter.threadsCpuBetween(threadsBefore,
+                        CpuMeter.jvmThreadsCpu(consumerProcess.toHandle()), "jit");
                 LOG.info("warm-up drain {}: {} us CPU per record, of which JIT compilation {} us", warmUpDrains,
                         Math.round(consumerCpu * 1e6 / (records / 2)), Math.round(jit * 1e6 / (records / 2)));
                 if (jit < 0.05 * consumerCpu) {
@@ -172,8 +173,8 @@ public final class PipelineBenchmark {
             double drainSeconds = drainCpu.get("wall");
             double drainRate = drained / drainSeconds;
             double cpuPerRecordUs = drainCpu.get("consumer") * 1e6 / drained;
-            double jitPerRecordUs = (threadsAfter.get("jit") - threadsBefore.get("jit")) * 1e6 / drained;
-            double gcPerRecordUs = (threadsAfter.get("gc") - threadsBefore.get("gc")) * 1e6 / drained;
+            double jitPerRecordUs = CpuMeter.threadsCpuBetween(threadsBefore, threadsAfter, "jit") * 1e6 / drained;
+            double gcPerRecordUs = CpuMeter.threadsCpuBetween(threadsBefore, threadsAfter, "gc") * 1e6 / drained;
             LOG.info("drained {} records in {} s (put and drained concurrently)", (long) drained,
                     String.format("%.1f", drainSeconds));
 
