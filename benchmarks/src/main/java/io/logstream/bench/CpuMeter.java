@@ -1,8 +1,13 @@
 package io.logstream.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * CPU time (user + system) of processes between two points, from the kernel's accounting
@@ -48,13 +53,13 @@ final class CpuMeter {
      */
     static Map<String, Double> jvmThreadsCpu(ProcessHandle process) {
         Map<String, Double> used = new LinkedHashMap<>();
-        try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(
-                java.nio.file.Path.of("/proc", Long.toString(process.pid()), "task"))) {
-            for (java.nio.file.Path task : tasks.toList()) {
+        try (Stream<Path> tasks = Files.list(
+                Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            for (Path task : tasks.toList()) {
                 String stat;
                 try {
-                    stat = java.nio.file.Files.readString(task.resolve("stat"));
-                } catch (java.io.IOException ended) {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException ended) {
                     continue;
                 }
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
@@ -66,8 +71,8 @@ final class CpuMeter {
                     used.put("gc/" + task.getFileName(), seconds);
                 }
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return used;
     }

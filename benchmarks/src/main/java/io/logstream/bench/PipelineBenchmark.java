@@ -132,9 +132,9 @@ public final class PipelineBenchmark {
                     Math.round(coldRate), Math.round(coldCpuPerRecordUs));
 
             // then drains of records/2 until the consumer's JIT has settled, as DynamoDB Local's was: a drain in which
-            // the compiler threads used under 5 % of the consumer's CPU (at most WARM_UP_DRAINS of them). A profiled
-            // run (PROFILE=1) recompiles much of the code when the recording starts, so its CPU figures are higher. A consumer
-            // runs for days; what a record costs is the steady state, not the first minutes' compilation.
+            // the compiler threads used under 5 % of the consumer's CPU (at most WARM_UP_DRAINS of them). A consumer
+            // runs for days; what a record costs is the steady state, not the first minutes' compilation. A profiled
+            // run (PROFILE=1) recompiles much of the code when the recording starts, so its CPU figures are higher.
             double firstStored = records / 2;
             int warmUpDrains = 0;
             while (warmUpDrains < WARM_UP_DRAINS) {
@@ -325,7 +325,7 @@ public final class PipelineBenchmark {
         }
     }
 
-    private static String jcmd(Process process, String... command) throws Exception {
+    private static void jcmd(Process process, String... command) throws Exception {
         List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                 Long.toString(process.pid())));
         line.addAll(List.of(command));
@@ -334,7 +334,6 @@ public final class PipelineBenchmark {
         if (jcmd.waitFor() != 0) {
             throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
         }
-        return output;
     }
 
     private static double rawCeiling(LocalAws aws, String table, int writers, int items) throws Exception {
