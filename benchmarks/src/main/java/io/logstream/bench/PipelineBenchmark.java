@@ -60,6 +60,7 @@ public final class PipelineBenchmark {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int WARM_UP_ITEMS = 40_000;
     private static final int WARM_UP_DRAINS = 6;
+    private static final int IDLE_SECONDS = 20;
 
     private PipelineBenchmark() {
     }
@@ -154,6 +155,15 @@ public final class PipelineBenchmark {
                 }
             }
 
+            // idle: nothing to read, but KCL still polls every shard, renews its leases and syncs shards, and the
+            // completeness watermark still moves; what that costs is paid whatever the traffic
+            Map<String, Double> idleThreads = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle());
+            cpu.start();
+            Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
+            double idleMsPerSecond = cpu.since().get("consumer") * 1000 / IDLE_SECONDS;
+            double idleJitMsPerSecond = CpuMeter.threadsCpuBetween(idleThreads,
+                    CpuMeter.jvmThreadsCpu(consumerProcess.toHandle()), "jit") * 1000 / IDLE_SECONDS;
+
             // the measured drain: the stream is filled as fast as kinesalite takes it while the consumer drains it
             Path recording = results.resolve("consumer-drain.jfr");
             if (profile) {
@@ -221,6 +231,10 @@ public final class PipelineBenchmark {
             table.append(String.format("%-62s %12.1f%n", "  of which JIT compiler threads (us)", jitPerRecordUs));
             table.append(String.format("%-62s %12.1f%n", "  of which garbage collector threads (us)", gcPerRecordUs));
             table.append(String.format("%-62s %12d%n", "  warm-up drains of " + records / 2 + " before it", warmUpDrains));
+            table.append(String.format("%-62s %12.1f%n", "consumer CPU while idle, 4 shards (ms per s)",
+                    idleMsPerSecond));
+            table.append(String.format("%-62s %12.1f%n", "  of which JIT compiler threads (ms per s)",
+                    idleJitMsPerSecond));
             double engineCoresDrain = drainCpu.get("DynamoDB Local + benchmark JVM") / drainSeconds;
             table.append(String.format("%-62s %12.0f%n", "DynamoDB Local items per CPU-second, 8-writer ceiling",
                     best / ceilingCpuShare));
@@ -244,12 +258,12 @@ public final class PipelineBenchmark {
                     .append(String.format("%.0f", v)).append('\n'));
             csv.append(String.format("drain_records_per_s,%.0f%ndrain_to_warm_8_writer_ceiling,%.3f%n"
                             + "consumer_cpu_us_per_record_drain,%.1f%nconsumer_jit_us_per_record_drain,%.1f%n"
-                            + "consumer_gc_us_per_record_drain,%.1f%n"
+                            + "consumer_gc_us_per_record_drain,%.1f%nconsumer_idle_cpu_ms_per_s,%.1f%nconsumer_idle_jit_ms_per_s,%.1f%n"
                             + "consumer_core_share_drain,%.3f%n"
                             + "engines_core_share_drain,%.3f%nload_records_per_s,%.0f%n"
                             + "consumer_cpu_us_per_record_load,%.1f%nput_to_queryable_p50_ms,%.0f%n"
                             + "put_to_queryable_p99_ms,%.0f%nrecords,%d%nprobes,%d%n",
-                    drainRate, drainRate / best, cpuPerRecordUs, jitPerRecordUs, gcPerRecordUs,
+                    drainRate, drainRate / best, cpuPerRecordUs, jitPerRecordUs, gcPerRecordUs, idleMsPerSecond, idleJitMsPerSecond,
                     drainCpu.get("consumer") / (drainSeconds * cores),
                     (drainCpu.values().stream().mapToDouble(Double::doubleValue).sum() - drainCpu.get("consumer")
                             - drainSeconds) / (drainSeconds * cores),
