@@ -155,14 +155,11 @@ public final class QueryBenchmark {
      * the attributes a record is made of.
      */
     private static String rawQueryScript() {
-        StringBuilder projection = new StringBuilder();
         StringBuilder names = new StringBuilder("\"#h\":\"pk\"");
-        for (int i = 0; i < LogItemMapper.READ_ATTRIBUTES.size(); i++) {
-            projection.append(i == 0 ? "" : ", ").append("#r").append(i);
-            names.append(",\"#r").append(i).append("\":\"").append(LogItemMapper.READ_ATTRIBUTES.get(i)).append('"');
-        }
+        LogItemMapper.READ_NAMES.forEach((placeholder, name) ->
+                names.append(",\"").append(placeholder).append("\":\"").append(name).append('"'));
         String body = "{\"TableName\":\"" + TABLE + "\",\"KeyConditionExpression\":\"#h = :h\","
-                + "\"ProjectionExpression\":\"" + projection + "\",\"ExpressionAttributeNames\":{" + names + "},"
+                + "\"ProjectionExpression\":\"" + LogItemMapper.READ_PROJECTION + "\",\"ExpressionAttributeNames\":{" + names + "},"
                 + "\"ExpressionAttributeValues\":{\":h\":{\"S\":\"checkout\"}},\"ScanIndexForward\":false,\"Limit\":51}";
         return "wrk.method = \"POST\"\n"
                 + "wrk.body = '" + body + "'\n"

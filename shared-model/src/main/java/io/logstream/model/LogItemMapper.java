@@ -6,6 +6,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +35,22 @@ public final class LogItemMapper {
      */
     public static final List<String> READ_ATTRIBUTES = List.of(LogKeys.PK, LogKeys.SK, LEVEL, MESSAGE, TRACE_ID, HOST,
             ATTRIBUTES, INGESTED_AT);
+    /** {@link #READ_ATTRIBUTES} as expression placeholders, {@code #r0} to {@code #r7}, in order. */
+    public static final Map<String, String> READ_NAMES = readNames();
+    /** The {@code ProjectionExpression} of a read: {@code #r0, #r1, …} ({@link #READ_NAMES}). */
+    public static final String READ_PROJECTION = String.join(", ", READ_NAMES.keySet());
     /** DynamoDB's item size limit. */
     public static final int MAX_ITEM_BYTES = 400 * 1024;
 
     private LogItemMapper() {
+    }
+
+    private static Map<String, String> readNames() {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (int i = 0; i < READ_ATTRIBUTES.size(); i++) {
+            names.put("#r" + i, READ_ATTRIBUTES.get(i));
+        }
+        return Collections.unmodifiableMap(names);
     }
 
     /** The sparse level-index partition key, or null for levels below WARN. */

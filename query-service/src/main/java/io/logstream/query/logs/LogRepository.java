@@ -17,8 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 /**
  * Reads pages of a service's logs with DynamoDB {@code Query} on the key scheme (never {@code Scan}).
@@ -38,9 +36,6 @@ import java.util.stream.IntStream;
 @Singleton
 public class LogRepository {
     public static final String LEVEL_INDEX = "level-index";
-    /** {@code #r0, #r1, …}: the attributes a read needs ({@link LogItemMapper#READ_ATTRIBUTES}), nothing more. */
-    private static final String PROJECTION = IntStream.range(0, LogItemMapper.READ_ATTRIBUTES.size())
-            .mapToObj(i -> "#r" + i).collect(Collectors.joining(", "));
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -127,11 +122,8 @@ public class LogRepository {
     }
 
     private QueryRequest.Builder keyCondition(LogQuery query, String hashName, String hashValue, String index) {
-        Map<String, String> names = new HashMap<>();
+        Map<String, String> names = new HashMap<>(LogItemMapper.READ_NAMES);
         Map<String, AttributeValue> values = new HashMap<>();
-        for (int i = 0; i < LogItemMapper.READ_ATTRIBUTES.size(); i++) {
-            names.put("#r" + i, LogItemMapper.READ_ATTRIBUTES.get(i));
-        }
         names.put("#h", hashName);
         values.put(":h", s(hashValue));
         String condition = "#h = :h";
@@ -150,7 +142,8 @@ public class LogRepository {
             values.put(":hi", s(LogKeys.upperBound(query.to())));
         }
         QueryRequest.Builder builder = QueryRequest.builder().tableName(table).keyConditionExpression(condition)
-                .projectionExpression(PROJECTION).expressionAttributeNames(names).expressionAttributeValues(values)
+                .projectionExpression(LogItemMapper.READ_PROJECTION)
+                .expressionAttributeNames(names).expressionAttributeValues(values)
                 .scanIndexForward(query.direction() == Direction.FORWARD);
         return index == null ? builder : builder.indexName(index);
     }
