@@ -47,44 +47,47 @@ final class CpuMeter {
     }
 
     /**
-     * CPU seconds each of the JVM's JIT compiler threads ("C1/C2 CompilerThread") and garbage collector threads
-     * ("GC Thread#", "G1 …") has used, by thread id, from the kernel's per-thread accounting
-     * (/proc/PID/task/TID/stat, utime + stime in clock ticks of 1/100 s).
+     * CPU seconds one JVM's JIT compiler threads ("C1/C2 CompilerThread") and garbage collector threads ("GC Thread#",
+     * "G1 …") used since {@link #of}, from the kernel's per-thread accounting (/proc/PID/task/TID/stat, utime + stime
+     * in clock ticks of 1/100 s). A thread that started in between counts from zero; one that ended in between is
+     * missing (the JVM ends idle compiler threads), so this can only undercount.
      */
-    static Map<String, Double> jvmThreadsCpu(ProcessHandle process) {
-        Map<String, Double> used = new LinkedHashMap<>();
-        try (Stream<Path> tasks = Files.list(
-                Path.of("/proc", Long.toString(process.pid()), "task"))) {
-            for (Path task : tasks.toList()) {
-                String stat;
-                try {
-                    stat = Files.readString(task.resolve("stat"));
-                } catch (IOException ended) {
-                    continue;
-                }
-                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
-                if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                    used.put("jit/" + task.getFileName(), seconds);
-                } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
-                    used.put("gc/" + task.getFileName(), seconds);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    record JvmThreads(ProcessHandle process, Map<String, Double> start) {
+        static JvmThreads of(ProcessHandle process) {
+            return new JvmThreads(process, read(process));
         }
-        return used;
-    }
 
-    /**
-     * CPU seconds the JIT ("jit") and GC ("gc") threads used between two {@link #jvmThreadsCpu} readings. A thread that
-     * started in between counts from zero; one that ended in between is missing (the JVM ends idle compiler threads),
-     * so this can only undercount.
-     */
-    static double threadsCpuBetween(Map<String, Double> before, Map<String, Double> after, String kind) {
-        return after.entrySet().stream().filter(e -> e.getKey().startsWith(kind + "/"))
-                .mapToDouble(e -> e.getValue() - before.getOrDefault(e.getKey(), 0.0)).sum();
+        /** {@code kind}: "jit" or "gc". */
+        double since(String kind) {
+            return read(process).entrySet().stream().filter(e -> e.getKey().startsWith(kind + "/"))
+                    .mapToDouble(e -> e.getValue() - start.getOrDefault(e.getKey(), 0.0)).sum();
+        }
+
+        /** Each compiler and GC thread's CPU seconds so far, keyed "jit/TID" or "gc/TID". */
+        private static Map<String, Double> read(ProcessHandle process) {
+            Map<String, Double> used = new LinkedHashMap<>();
+            try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+                for (Path task : tasks.toList()) {
+                    String stat;
+                    try {
+                        stat = Files.readString(task.resolve("stat"));
+                    } catch (IOException ended) {
+                        continue;
+                    }
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                        used.put("jit/" + task.getFileName(), seconds);
+                    } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+                        used.put("gc/" + task.getFileName(), seconds);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return used;
+        }
     }
 
     static Duration cpu(ProcessHandle process) {

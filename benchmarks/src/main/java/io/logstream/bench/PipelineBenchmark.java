@@ -140,14 +140,13 @@ public final class PipelineBenchmark {
             int warmUpDrains = 0;
             while (warmUpDrains < WARM_UP_DRAINS) {
                 warmUpDrains++;
-                Map<String, Double> threadsBefore = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle());
+                CpuMeter.JvmThreads threads = CpuMeter.JvmThreads.of(consumerProcess.toHandle());
                 cpu.start();
                 prefill(aws, records / 2);
                 awaitStored(metrics, firstStored, firstStored + records / 2, deadline);
                 firstStored += records / 2;
                 double consumerCpu = cpu.since().get("consumer");
-                double jit = CpuMeter.threadsCpuBetween(threadsBefore,
-                        CpuMeter.jvmThreadsCpu(consumerProcess.toHandle()), "jit");
+                double jit = threads.since("jit");
                 LOG.info("warm-up drain {}: {} us CPU per record, of which JIT compilation {} us", warmUpDrains,
                         Math.round(consumerCpu * 1e6 / (records / 2)), Math.round(jit * 1e6 / (records / 2)));
                 if (jit < 0.05 * consumerCpu) {
@@ -157,24 +156,24 @@ public final class PipelineBenchmark {
 
             // idle: nothing to read, but KCL still polls every shard, renews its leases and syncs shards, and the
             // completeness watermark still moves; what that costs is paid whatever the traffic
-            Map<String, Double> idleThreads = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle());
+            CpuMeter.JvmThreads idleThreads = CpuMeter.JvmThreads.of(consumerProcess.toHandle());
             cpu.start();
             Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
             double idleMsPerSecond = cpu.since().get("consumer") * 1000 / IDLE_SECONDS;
-            double idleJitMsPerSecond = CpuMeter.threadsCpuBetween(idleThreads,
-                    CpuMeter.jvmThreadsCpu(consumerProcess.toHandle()), "jit") * 1000 / IDLE_SECONDS;
+            double idleJitMsPerSecond = idleThreads.since("jit") * 1000 / IDLE_SECONDS;
 
             // the measured drain: the stream is filled as fast as kinesalite takes it while the consumer drains it
             Path recording = results.resolve("consumer-drain.jfr");
             if (profile) {
                 jcmd(consumerProcess, "JFR.start", "name=drain", "settings=profile");
             }
-            Map<String, Double> threadsBefore = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle());
+            CpuMeter.JvmThreads drainThreads = CpuMeter.JvmThreads.of(consumerProcess.toHandle());
             cpu.start();
             prefill(aws, records);
             double stored = awaitStored(metrics, firstStored, firstStored + records, deadline);
             Map<String, Double> drainCpu = cpu.since();
-            Map<String, Double> threadsAfter = CpuMeter.jvmThreadsCpu(consumerProcess.toHandle());
+            double drainJit = drainThreads.since("jit");
+            double drainGc = drainThreads.since("gc");
             if (profile) {
                 jcmd(consumerProcess, "JFR.stop", "name=drain", "filename=" + recording.toAbsolutePath());
                 Files.writeString(results.resolve("consumer-profile.txt"), JfrTop.summary(recording, 30));
@@ -183,8 +182,8 @@ public final class PipelineBenchmark {
             double drainSeconds = drainCpu.get("wall");
             double drainRate = drained / drainSeconds;
             double cpuPerRecordUs = drainCpu.get("consumer") * 1e6 / drained;
-            double jitPerRecordUs = CpuMeter.threadsCpuBetween(threadsBefore, threadsAfter, "jit") * 1e6 / drained;
-            double gcPerRecordUs = CpuMeter.threadsCpuBetween(threadsBefore, threadsAfter, "gc") * 1e6 / drained;
+            double jitPerRecordUs = drainJit * 1e6 / drained;
+            double gcPerRecordUs = drainGc * 1e6 / drained;
             LOG.info("drained {} records in {} s (put and drained concurrently)", (long) drained,
                     String.format("%.1f", drainSeconds));
 
@@ -258,12 +257,14 @@ public final class PipelineBenchmark {
                     .append(String.format("%.0f", v)).append('\n'));
             csv.append(String.format("drain_records_per_s,%.0f%ndrain_to_warm_8_writer_ceiling,%.3f%n"
                             + "consumer_cpu_us_per_record_drain,%.1f%nconsumer_jit_us_per_record_drain,%.1f%n"
-                            + "consumer_gc_us_per_record_drain,%.1f%nconsumer_idle_cpu_ms_per_s,%.1f%nconsumer_idle_jit_ms_per_s,%.1f%n"
+                            + "consumer_gc_us_per_record_drain,%.1f%nconsumer_idle_cpu_ms_per_s,%.1f%n"
+                            + "consumer_idle_jit_ms_per_s,%.1f%n"
                             + "consumer_core_share_drain,%.3f%n"
                             + "engines_core_share_drain,%.3f%nload_records_per_s,%.0f%n"
                             + "consumer_cpu_us_per_record_load,%.1f%nput_to_queryable_p50_ms,%.0f%n"
                             + "put_to_queryable_p99_ms,%.0f%nrecords,%d%nprobes,%d%n",
-                    drainRate, drainRate / best, cpuPerRecordUs, jitPerRecordUs, gcPerRecordUs, idleMsPerSecond, idleJitMsPerSecond,
+                    drainRate, drainRate / best, cpuPerRecordUs, jitPerRecordUs, gcPerRecordUs, idleMsPerSecond,
+                    idleJitMsPerSecond,
                     drainCpu.get("consumer") / (drainSeconds * cores),
                     (drainCpu.values().stream().mapToDouble(Double::doubleValue).sum() - drainCpu.get("consumer")
                             - drainSeconds) / (drainSeconds * cores),
