@@ -49,7 +49,7 @@ endpoints=(-Daws.services.kinesis.endpoint-override="$KINESIS_ENDPOINT" -Daws.se
   -Daws.services.sqs.endpoint-override="$SQS_ENDPOINT" -Daws.services.eventbridge.endpoint-override="$EVENTBRIDGE_ENDPOINT"
   -Daws.services.cloudwatch.endpoint-override="$EVENTBRIDGE_ENDPOINT")
 
-LOG_FORMAT=text KCL_INITIAL_POSITION=TRIM_HORIZON SERVER_PORT=$CONSUMER_PORT java -Xmx768m "${endpoints[@]}" \
+LOG_FORMAT=text KCL_INITIAL_POSITION=TRIM_HORIZON SERVER_PORT=$CONSUMER_PORT java -XX:+UseParallelGC -Xmx768m "${endpoints[@]}" \
   -Dlog-stream.kcl.shard-sync-interval=5s -Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED \
   -jar "consumer-service/target/consumer-service-$VERSION-all.jar" > "$RUN/consumer-service.log" 2>&1 &
 pids+=($!)

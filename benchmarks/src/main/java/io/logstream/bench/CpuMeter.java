@@ -48,7 +48,8 @@ final class CpuMeter {
 
     /**
      * CPU seconds one JVM's JIT compiler threads ("C1/C2 CompilerThread") and garbage collector threads ("GC Thread#",
-     * "G1 …") used since {@link #of}, from the kernel's per-thread accounting (/proc/PID/task/TID/stat, utime + stime
+     * "G1 …", and the "VM Thread", in which the Serial collector collects and the others start their pauses) used
+     * since {@link #of}, from the kernel's per-thread accounting (/proc/PID/task/TID/stat, utime + stime
      * in clock ticks of 1/100 s). A thread that started in between counts from zero; one that ended in between is
      * missing (the JVM ends idle compiler threads), so this can only undercount.
      */
@@ -79,7 +80,7 @@ final class CpuMeter {
                     double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
                     if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
                         used.put("jit/" + task.getFileName(), seconds);
-                    } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+                    } else if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
                         used.put("gc/" + task.getFileName(), seconds);
                     }
                 }

@@ -50,8 +50,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>freshness under load: {@code rate} records/s for {@code seconds} s while probes measure put to queryable
  *   through query-service (its jar), with the consumer's CPU per record at that rate.</li>
  * </ol>
- * With {@code -Dbench.profile=true} the drain runs under JDK Flight Recorder (jcmd JFR.start/stop) and the top
- * frames go to {@code benchmarks/results/consumer-profile.txt}. Prints a table; writes {@code pipeline.csv},
+ * With {@code -Dbench.profile=drain} the drain runs under JDK Flight Recorder (jcmd JFR.start/stop) and the top
+ * frames go to {@code benchmarks/results/consumer-profile.txt}; with {@code idle}, the idle phase, to
+ * {@code consumer-idle-profile.txt}. Prints a table; writes {@code pipeline.csv},
  * {@code pipeline.txt} and {@code pipeline.png} in {@code benchmarks/results}.
  * Usage: {@code scripts/bench-pipeline.sh [records=40000] [rate=2000] [seconds=60]}.
  */
@@ -59,7 +60,8 @@ public final class PipelineBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger("bench");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int WARM_UP_ITEMS = 40_000;
-    private static final int WARM_UP_DRAINS = 6;
+    /** At most this many warm-up drains ({@code -Dbench.warmUpDrains}, WARM_UP_DRAINS in the script). */
+    private static final int WARM_UP_DRAINS = Integer.getInteger("bench.warmUpDrains", 25);
     private static final int IDLE_SECONDS = 20;
 
     private PipelineBenchmark() {
@@ -75,7 +77,7 @@ public final class PipelineBenchmark {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 40_000;
         int rate = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 60;
-        boolean profile = Boolean.getBoolean("bench.profile");
+        String profiled = System.getProperty("bench.profile", "none"); // none, drain or idle
         Path root = Path.of(System.getProperty("logstream.root", "."));
         Path results = root.resolve("benchmarks/results");
         Files.createDirectories(results);
@@ -156,17 +158,16 @@ public final class PipelineBenchmark {
 
             // idle: nothing to read, but KCL still polls every shard, renews its leases and syncs shards, and the
             // completeness watermark still moves; what that costs is paid whatever the traffic
+            startProfile(consumerProcess, "idle", profiled);
             CpuMeter.JvmThreads idleThreads = CpuMeter.JvmThreads.of(consumerProcess.toHandle());
             cpu.start();
             Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
             double idleMsPerSecond = cpu.since().get("consumer") * 1000 / IDLE_SECONDS;
             double idleJitMsPerSecond = idleThreads.since("jit") * 1000 / IDLE_SECONDS;
+            stopProfile(consumerProcess, "idle", profiled, results, "consumer-idle-profile.txt");
 
             // the measured drain: the stream is filled as fast as kinesalite takes it while the consumer drains it
-            Path recording = results.resolve("consumer-drain.jfr");
-            if (profile) {
-                jcmd(consumerProcess, "JFR.start", "name=drain", "settings=profile");
-            }
+            startProfile(consumerProcess, "drain", profiled);
             CpuMeter.JvmThreads drainThreads = CpuMeter.JvmThreads.of(consumerProcess.toHandle());
             cpu.start();
             prefill(aws, records);
@@ -174,11 +175,10 @@ public final class PipelineBenchmark {
             Map<String, Double> drainCpu = cpu.since();
             double drainJit = drainThreads.since("jit");
             double drainGc = drainThreads.since("gc");
-            if (profile) {
-                jcmd(consumerProcess, "JFR.stop", "name=drain", "filename=" + recording.toAbsolutePath());
-                Files.writeString(results.resolve("consumer-profile.txt"), JfrTop.summary(recording, 30));
-            }
+            stopProfile(consumerProcess, "drain", profiled, results, "consumer-profile.txt");
             double drained = stored - firstStored;
+            // everything the consumer has cost so far (start-up, every drain's JIT, the idle phase) per record stored
+            double lifetimeCpuPerRecordUs = CpuMeter.cpu(consumerProcess.toHandle()).toNanos() / 1e3 / stored;
             double drainSeconds = drainCpu.get("wall");
             double drainRate = drained / drainSeconds;
             double cpuPerRecordUs = drainCpu.get("consumer") * 1e6 / drained;
@@ -230,6 +230,8 @@ public final class PipelineBenchmark {
             table.append(String.format("%-62s %12.1f%n", "  of which JIT compiler threads (us)", jitPerRecordUs));
             table.append(String.format("%-62s %12.1f%n", "  of which garbage collector threads (us)", gcPerRecordUs));
             table.append(String.format("%-62s %12d%n", "  warm-up drains of " + records / 2 + " before it", warmUpDrains));
+            table.append(String.format("%-62s %12.1f%n", "consumer CPU per record since process start, all included (us)",
+                    lifetimeCpuPerRecordUs));
             table.append(String.format("%-62s %12.1f%n", "consumer CPU while idle, 4 shards (ms per s)",
                     idleMsPerSecond));
             table.append(String.format("%-62s %12.1f%n", "  of which JIT compiler threads (ms per s)",
@@ -258,13 +260,14 @@ public final class PipelineBenchmark {
             csv.append(String.format("drain_records_per_s,%.0f%ndrain_to_warm_8_writer_ceiling,%.3f%n"
                             + "consumer_cpu_us_per_record_drain,%.1f%nconsumer_jit_us_per_record_drain,%.1f%n"
                             + "consumer_gc_us_per_record_drain,%.1f%nconsumer_idle_cpu_ms_per_s,%.1f%n"
-                            + "consumer_idle_jit_ms_per_s,%.1f%n"
+                            + "consumer_idle_jit_ms_per_s,%.1f%nconsumer_cpu_us_per_record_since_start,%.1f%n"
+                            + "warm_up_drains,%d%n"
                             + "consumer_core_share_drain,%.3f%n"
                             + "engines_core_share_drain,%.3f%nload_records_per_s,%.0f%n"
                             + "consumer_cpu_us_per_record_load,%.1f%nput_to_queryable_p50_ms,%.0f%n"
                             + "put_to_queryable_p99_ms,%.0f%nrecords,%d%nprobes,%d%n",
                     drainRate, drainRate / best, cpuPerRecordUs, jitPerRecordUs, gcPerRecordUs, idleMsPerSecond,
-                    idleJitMsPerSecond,
+                    idleJitMsPerSecond, lifetimeCpuPerRecordUs, warmUpDrains,
                     drainCpu.get("consumer") / (drainSeconds * cores),
                     (drainCpu.values().stream().mapToDouble(Double::doubleValue).sum() - drainCpu.get("consumer")
                             - drainSeconds) / (drainSeconds * cores),
@@ -348,6 +351,23 @@ public final class PipelineBenchmark {
         String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (jcmd.waitFor() != 0) {
             throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
+        }
+    }
+
+    /** Starts a JFR recording of the consumer called {@code phase} when that phase is the one profiled. */
+    private static void startProfile(Process consumer, String phase, String profiled) throws Exception {
+        if (phase.equals(profiled)) {
+            jcmd(consumer, "JFR.start", "name=" + phase, "settings=profile");
+        }
+    }
+
+    /** Stops {@link #startProfile}'s recording and writes its top frames to {@code summary} in {@code results}. */
+    private static void stopProfile(Process consumer, String phase, String profiled, Path results, String summary)
+            throws Exception {
+        if (phase.equals(profiled)) {
+            Path recording = results.resolve("consumer-" + phase + ".jfr");
+            jcmd(consumer, "JFR.stop", "name=" + phase, "filename=" + recording.toAbsolutePath());
+            Files.writeString(results.resolve(summary), JfrTop.summary(recording, 30));
         }
     }
 

@@ -7,10 +7,19 @@ import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +30,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,8 +46,13 @@ import java.util.regex.Pattern;
  *   <li>raw: the identical {@code Query} (pk = checkout, newest first, {@code Limit} 51, the expressions and the
  *   projection the service sends), POSTed straight to DynamoDB Local by wrk.</li>
  * </ul>
- * For each connection count: p50/p99 latency, requests/s, errors (non-2xx and socket errors), and query-service's
- * CPU per request (its utime + stime over the API runs). Writes {@code benchmarks/results/query.csv} and
+ * <ul>
+ *   <li>SDK: the same {@code Query} through the AWS SDK v2 client the service uses (sync, Apache HTTP client), from
+ *   as many closed-loop threads as wrk has connections, in this JVM. It is the floor of any service that reads
+ *   DynamoDB with the SDK, so the API's distance to it is what the service itself adds.</li>
+ * </ul>
+ * For each connection count: p50/p99 latency, requests/s, errors (non-2xx and socket errors), query-service's
+ * CPU per request (its utime + stime over the API runs) and the SDK's CPU per call (its threads' CPU time). Writes {@code benchmarks/results/query.csv} and
  * {@code query.txt}; with {@code -Dbench.profile=true} (PROFILE=1) a JFR profile of query-service goes to
  * {@code query-profile.txt}. Usage: {@code scripts/bench-query.sh [seconds per run=5] [rounds=2] [connections=1,8,64]}.
  */
@@ -101,10 +118,16 @@ public final class QueryBenchmark {
             Files.writeString(script, rawQueryScript());
             List<String> rawArgs = List.of("-s", script.toString(), aws.dynamoDbEndpoint().toString());
             check(api, identity.token("bench", null));
+            DynamoDbClient sdkClient = DynamoDbClient.builder().endpointOverride(aws.dynamoDbEndpoint())
+                    .region(Region.of(LocalAws.REGION)).httpClient(ApacheHttpClient.builder().maxConnections(64).build())
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                    .build();
+            QueryRequest sdkQuery = rawQuery();
 
             // warm both sides before anything is measured: the JIT of a fresh query-service compiles for more than a
             // minute (Micronaut, Netty, the SDK, serde, security), and DynamoDB Local's JIT doubles its speed
             wrk(rawArgs, 8, 15, null);
+            sdk(sdkClient, sdkQuery, 8, 30);
             Run warm = wrk(apiArgs, 8, Integer.getInteger("bench.warmUpSeconds", 90), service.toHandle());
             LOG.info("warm-up: {} API requests, {} us CPU each", warm.requests(),
                     Math.round(warm.cpuSeconds() * 1e6 / warm.requests()));
@@ -112,25 +135,38 @@ public final class QueryBenchmark {
             StringBuilder table = new StringBuilder(String.format("%n%-6s %9s %9s %9s %9s %10s %10s %8s %7s %7s %10s%n",
                     "conns", "raw p50", "API p50", "raw p99", "API p99", "raw req/s", "API req/s", "API/raw",
                     "raw err", "API err", "API CPU/req"));
+            StringBuilder floor = new StringBuilder(String.format("%nThe SDK floor: the same Query through the SDK "
+                    + "client, closed loops in the benchmark JVM%n%-6s %9s %9s %10s %8s %8s %11s %12s%n", "conns",
+                    "SDK p50", "SDK p99", "SDK req/s", "SDK/raw", "SDK err", "SDK CPU/call", "API - SDK p50"));
             StringBuilder csv = new StringBuilder("connections,raw_p50_ms,api_p50_ms,raw_p99_ms,api_p99_ms,"
-                    + "raw_req_per_s,api_req_per_s,api_to_raw,raw_errors,api_errors,api_cpu_us_per_request\n");
+                    + "raw_req_per_s,api_req_per_s,api_to_raw,raw_errors,api_errors,api_cpu_us_per_request,"
+                    + "sdk_p50_ms,sdk_p99_ms,sdk_req_per_s,sdk_errors,sdk_cpu_us_per_call\n");
             for (int c : connections) {
                 List<Run> raw = new ArrayList<>();
+                List<Run> sdks = new ArrayList<>();
                 List<Run> apis = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
                     raw.add(wrk(rawArgs, c, seconds, null));
+                    sdks.add(sdk(sdkClient, sdkQuery, c, seconds));
                     apis.add(wrk(apiArgs, c, seconds, service.toHandle()));
                 }
                 Run r = combine(raw);
+                Run d = combine(sdks);
                 Run a = combine(apis);
                 double cpuPerRequestUs = a.cpuSeconds() * 1e6 / a.requests();
+                double sdkCpuPerCallUs = d.cpuSeconds() * 1e6 / d.requests();
                 table.append(String.format("%-6d %7.2fms %7.2fms %7.2fms %7.2fms %10.0f %10.0f %7.0f%% %7d %7d %8.0fus%n",
                         c, r.p50Ms(), a.p50Ms(), r.p99Ms(), a.p99Ms(), r.perSecond(), a.perSecond(),
                         100 * a.perSecond() / r.perSecond(), r.errors(), a.errors(), cpuPerRequestUs));
-                csv.append(String.format("%d,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%.3f,%d,%d,%.0f%n", c, r.p50Ms(), a.p50Ms(),
-                        r.p99Ms(), a.p99Ms(), r.perSecond(), a.perSecond(), a.perSecond() / r.perSecond(), r.errors(),
-                        a.errors(), cpuPerRequestUs));
+                floor.append(String.format("%-6d %7.2fms %7.2fms %10.0f %7.0f%% %8d %10.0fus %10.2fms%n", c,
+                        d.p50Ms(), d.p99Ms(), d.perSecond(), 100 * d.perSecond() / r.perSecond(), d.errors(),
+                        sdkCpuPerCallUs, a.p50Ms() - d.p50Ms()));
+                csv.append(String.format("%d,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%.3f,%d,%d,%.0f,%.3f,%.3f,%.0f,%d,%.0f%n", c,
+                        r.p50Ms(), a.p50Ms(), r.p99Ms(), a.p99Ms(), r.perSecond(), a.perSecond(),
+                        a.perSecond() / r.perSecond(), r.errors(), a.errors(), cpuPerRequestUs, d.p50Ms(), d.p99Ms(),
+                        d.perSecond(), d.errors(), sdkCpuPerCallUs));
             }
+            table.append(floor);
             table.append(String.format("%nGoals: API p50 <= raw p50 + 0.3 ms at 1 connection; API >= 60 %% of raw "
                     + "req/s at 8; no errors at 64. wrk %d s x %d rounds per side, interleaved; %d cores.%n",
                     seconds, rounds, CpuMeter.cores()));
@@ -220,6 +256,74 @@ public final class QueryBenchmark {
             throw new IllegalStateException("unexpected wrk output: " + out);
         }
         return new Run(p50, p99, Double.parseDouble(rate.group(1)), Long.parseLong(requests.group(1)), errors, cpu);
+    }
+
+    /**
+     * {@code connections} threads send {@code query} through the SDK client back to back for {@code seconds}; each
+     * call is timed, and each thread's CPU time is the SDK's cost (the sync client calls on the caller's thread). A
+     * call that throws or returns a short page is an error.
+     */
+    private static Run sdk(DynamoDbClient client, QueryRequest query, int connections, int seconds) throws Exception {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long start = System.nanoTime();
+        long end = start + TimeUnit.SECONDS.toNanos(seconds);
+        record Loop(long[] latencies, int calls, long errors, long cpuNanos) {
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(connections);
+        try {
+            List<Future<Loop>> loops = new ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                loops.add(pool.submit(() -> {
+                    long cpu = threads.getCurrentThreadCpuTime();
+                    long[] latencies = new long[1024];
+                    int calls = 0;
+                    long errors = 0;
+                    for (long now = System.nanoTime(); now < end; ) {
+                        try {
+                            if (client.query(query).items().size() != query.limit()) {
+                                errors++;
+                            }
+                        } catch (SdkException e) {
+                            errors++;
+                        }
+                        long done = System.nanoTime();
+                        if (calls == latencies.length) {
+                            latencies = java.util.Arrays.copyOf(latencies, calls * 2);
+                        }
+                        latencies[calls++] = done - now;
+                        now = done;
+                    }
+                    return new Loop(latencies, calls, errors, threads.getCurrentThreadCpuTime() - cpu);
+                }));
+            }
+            long[] all = new long[0];
+            long errors = 0;
+            long cpu = 0;
+            for (Future<Loop> future : loops) {
+                Loop loop = future.get();
+                int from = all.length;
+                all = java.util.Arrays.copyOf(all, from + loop.calls());
+                System.arraycopy(loop.latencies(), 0, all, from, loop.calls());
+                errors += loop.errors();
+                cpu += loop.cpuNanos();
+            }
+            double wall = (System.nanoTime() - start) / 1e9;
+            java.util.Arrays.sort(all);
+            return new Run(all[(all.length - 1) / 2] / 1e6, all[(int) ((all.length - 1) * 0.99)] / 1e6,
+                    all.length / wall, all.length, errors, cpu / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** {@link #rawQueryScript()}'s Query as the SDK builds it. */
+    private static QueryRequest rawQuery() {
+        Map<String, String> names = new java.util.HashMap<>(LogItemMapper.READ_NAMES);
+        names.put("#h", "pk");
+        return QueryRequest.builder().tableName(TABLE).keyConditionExpression("#h = :h")
+                .projectionExpression(LogItemMapper.READ_PROJECTION).expressionAttributeNames(names)
+                .expressionAttributeValues(Map.of(":h", AttributeValue.fromS("checkout"))).scanIndexForward(false)
+                .limit(51).build();
     }
 
     /** Rounds combined: the median round's latencies (of two, the lower), summed counts, mean rate. */
