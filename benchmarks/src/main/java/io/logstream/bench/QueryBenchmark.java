@@ -14,8 +14,8 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 import java.lang.management.ManagementFactory;
@@ -28,6 +28,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -52,8 +54,8 @@ import java.util.regex.Pattern;
  *   DynamoDB with the SDK, so the API's distance to it is what the service itself adds.</li>
  * </ul>
  * For each connection count: p50/p99 latency, requests/s, errors (non-2xx and socket errors), query-service's
- * CPU per request (its utime + stime over the API runs) and the SDK's CPU per call (its threads' CPU time). Writes {@code benchmarks/results/query.csv} and
- * {@code query.txt}; with {@code -Dbench.profile=true} (PROFILE=1) a JFR profile of query-service goes to
+ * CPU per request (its utime + stime over the API runs) and the SDK's CPU per call (its threads' CPU time). Writes
+ * {@code benchmarks/results/query.csv} and {@code query.txt}; with {@code -Dbench.profile=true} (PROFILE=1) a JFR profile of query-service goes to
  * {@code query-profile.txt}. Usage: {@code scripts/bench-query.sh [seconds per run=5] [rounds=2] [connections=1,8,64]}.
  */
 public final class QueryBenchmark {
@@ -64,6 +66,7 @@ public final class QueryBenchmark {
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final Pattern SOCKET = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
 
     private QueryBenchmark() {
@@ -82,7 +85,7 @@ public final class QueryBenchmark {
     private static void run(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        int[] connections = java.util.Arrays.stream((args.length > 2 ? args[2] : "1,8,64").split(","))
+        int[] connections = Arrays.stream((args.length > 2 ? args[2] : "1,8,64").split(","))
                 .mapToInt(Integer::parseInt).toArray();
         Path root = Path.of(System.getProperty("logstream.root", "."));
         Path results = root.resolve("benchmarks/results");
@@ -258,57 +261,36 @@ public final class QueryBenchmark {
         return new Run(p50, p99, Double.parseDouble(rate.group(1)), Long.parseLong(requests.group(1)), errors, cpu);
     }
 
+    /** One SDK loop's calls: their latencies (the first {@code calls} entries), failures and the thread's CPU. */
+    private record SdkLoop(long[] latencies, int calls, long errors, long cpuNanos) {
+    }
+
     /**
-     * {@code connections} threads send {@code query} through the SDK client back to back for {@code seconds}; each
-     * call is timed, and each thread's CPU time is the SDK's cost (the sync client calls on the caller's thread). A
-     * call that throws or returns a short page is an error.
+     * {@code connections} threads send {@code query} through the SDK client back to back for {@code seconds}, each in
+     * an {@link #sdkLoop}; the latencies are pooled for the percentiles.
      */
     private static Run sdk(DynamoDbClient client, QueryRequest query, int connections, int seconds) throws Exception {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
-        record Loop(long[] latencies, int calls, long errors, long cpuNanos) {
-        }
         ExecutorService pool = Executors.newFixedThreadPool(connections);
         try {
-            List<Future<Loop>> loops = new ArrayList<>();
+            List<Future<SdkLoop>> loops = new ArrayList<>();
             for (int i = 0; i < connections; i++) {
-                loops.add(pool.submit(() -> {
-                    long cpu = threads.getCurrentThreadCpuTime();
-                    long[] latencies = new long[1024];
-                    int calls = 0;
-                    long errors = 0;
-                    for (long now = System.nanoTime(); now < end; ) {
-                        try {
-                            if (client.query(query).items().size() != query.limit()) {
-                                errors++;
-                            }
-                        } catch (SdkException e) {
-                            errors++;
-                        }
-                        long done = System.nanoTime();
-                        if (calls == latencies.length) {
-                            latencies = java.util.Arrays.copyOf(latencies, calls * 2);
-                        }
-                        latencies[calls++] = done - now;
-                        now = done;
-                    }
-                    return new Loop(latencies, calls, errors, threads.getCurrentThreadCpuTime() - cpu);
-                }));
+                loops.add(pool.submit(() -> sdkLoop(client, query, end)));
             }
             long[] all = new long[0];
             long errors = 0;
             long cpu = 0;
-            for (Future<Loop> future : loops) {
-                Loop loop = future.get();
+            for (Future<SdkLoop> future : loops) {
+                SdkLoop loop = future.get();
                 int from = all.length;
-                all = java.util.Arrays.copyOf(all, from + loop.calls());
+                all = Arrays.copyOf(all, from + loop.calls());
                 System.arraycopy(loop.latencies(), 0, all, from, loop.calls());
                 errors += loop.errors();
                 cpu += loop.cpuNanos();
             }
             double wall = (System.nanoTime() - start) / 1e9;
-            java.util.Arrays.sort(all);
+            Arrays.sort(all);
             return new Run(all[(all.length - 1) / 2] / 1e6, all[(int) ((all.length - 1) * 0.99)] / 1e6,
                     all.length / wall, all.length, errors, cpu / 1e9);
         } finally {
@@ -316,9 +298,36 @@ public final class QueryBenchmark {
         }
     }
 
+    /**
+     * Calls until {@code end} (System.nanoTime), timing each call. The sync client runs on the caller's thread, so the
+     * thread's CPU time is the SDK's cost. A call that throws or returns a short page is an error.
+     */
+    private static SdkLoop sdkLoop(DynamoDbClient client, QueryRequest query, long end) {
+        long cpu = THREADS.getCurrentThreadCpuTime();
+        long[] latencies = new long[1024];
+        int calls = 0;
+        long errors = 0;
+        for (long now = System.nanoTime(); now < end; ) {
+            try {
+                if (client.query(query).items().size() != query.limit()) {
+                    errors++;
+                }
+            } catch (SdkException e) {
+                errors++;
+            }
+            long done = System.nanoTime();
+            if (calls == latencies.length) {
+                latencies = Arrays.copyOf(latencies, calls * 2);
+            }
+            latencies[calls++] = done - now;
+            now = done;
+        }
+        return new SdkLoop(latencies, calls, errors, THREADS.getCurrentThreadCpuTime() - cpu);
+    }
+
     /** {@link #rawQueryScript()}'s Query as the SDK builds it. */
     private static QueryRequest rawQuery() {
-        Map<String, String> names = new java.util.HashMap<>(LogItemMapper.READ_NAMES);
+        Map<String, String> names = new HashMap<>(LogItemMapper.READ_NAMES);
         names.put("#h", "pk");
         return QueryRequest.builder().tableName(TABLE).keyConditionExpression("#h = :h")
                 .projectionExpression(LogItemMapper.READ_PROJECTION).expressionAttributeNames(names)
