@@ -38,6 +38,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The query API against the raw DynamoDB Query it wraps, with the same load client (wrk) on both sides, on the same
@@ -118,19 +119,19 @@ public final class QueryBenchmark {
             String api = "http://127.0.0.1:" + port + "/v1/services/checkout/logs?limit=50";
             List<String> apiArgs = List.of("-H", "Authorization: Bearer " + identity.token("bench", null), api);
             Path script = results.resolve("raw-query.lua");
-            Files.writeString(script, rawQueryScript());
+            QueryRequest latestPage = latestPageQuery();
+            Files.writeString(script, rawQueryScript(latestPage));
             List<String> rawArgs = List.of("-s", script.toString(), aws.dynamoDbEndpoint().toString());
             check(api, identity.token("bench", null));
             DynamoDbClient sdkClient = DynamoDbClient.builder().endpointOverride(aws.dynamoDbEndpoint())
                     .region(Region.of(LocalAws.REGION)).httpClient(ApacheHttpClient.builder().maxConnections(64).build())
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
                     .build();
-            QueryRequest sdkQuery = rawQuery();
 
             // warm both sides before anything is measured: the JIT of a fresh query-service compiles for more than a
             // minute (Micronaut, Netty, the SDK, serde, security), and DynamoDB Local's JIT doubles its speed
             wrk(rawArgs, 8, 15, null);
-            sdk(sdkClient, sdkQuery, 8, 30);
+            sdk(sdkClient, latestPage, 8, 30);
             Run warm = wrk(apiArgs, 8, Integer.getInteger("bench.warmUpSeconds", 90), service.toHandle());
             LOG.info("warm-up: {} API requests, {} us CPU each", warm.requests(),
                     Math.round(warm.cpuSeconds() * 1e6 / warm.requests()));
@@ -150,7 +151,7 @@ public final class QueryBenchmark {
                 List<Run> apis = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
                     raw.add(wrk(rawArgs, c, seconds, null));
-                    sdks.add(sdk(sdkClient, sdkQuery, c, seconds));
+                    sdks.add(sdk(sdkClient, latestPage, c, seconds));
                     apis.add(wrk(apiArgs, c, seconds, service.toHandle()));
                 }
                 Run r = combine(raw);
@@ -190,16 +191,18 @@ public final class QueryBenchmark {
     }
 
     /**
-     * The Query the service sends for the latest 50: one more than the page, to know whether more exist, projected on
-     * the attributes a record is made of.
+     * The Lua script with which wrk POSTs {@code query} straight to DynamoDB Local: the very request the SDK side
+     * sends, as DynamoDB JSON (its names are placeholders and its values strings, so nothing needs escaping).
      */
-    private static String rawQueryScript() {
-        StringBuilder names = new StringBuilder("\"#h\":\"pk\"");
-        LogItemMapper.READ_NAMES.forEach((placeholder, name) ->
-                names.append(",\"").append(placeholder).append("\":\"").append(name).append('"'));
-        String body = "{\"TableName\":\"" + TABLE + "\",\"KeyConditionExpression\":\"#h = :h\","
-                + "\"ProjectionExpression\":\"" + LogItemMapper.READ_PROJECTION + "\",\"ExpressionAttributeNames\":{" + names + "},"
-                + "\"ExpressionAttributeValues\":{\":h\":{\"S\":\"checkout\"}},\"ScanIndexForward\":false,\"Limit\":51}";
+    private static String rawQueryScript(QueryRequest query) {
+        String names = query.expressionAttributeNames().entrySet().stream()
+                .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue() + "\"").collect(Collectors.joining(","));
+        String values = query.expressionAttributeValues().entrySet().stream()
+                .map(e -> "\"" + e.getKey() + "\":{\"S\":\"" + e.getValue().s() + "\"}").collect(Collectors.joining(","));
+        String body = "{\"TableName\":\"" + query.tableName() + "\",\"KeyConditionExpression\":\""
+                + query.keyConditionExpression() + "\",\"ProjectionExpression\":\"" + query.projectionExpression()
+                + "\",\"ExpressionAttributeNames\":{" + names + "},\"ExpressionAttributeValues\":{" + values
+                + "},\"ScanIndexForward\":" + query.scanIndexForward() + ",\"Limit\":" + query.limit() + "}";
         return "wrk.method = \"POST\"\n"
                 + "wrk.body = '" + body + "'\n"
                 + "wrk.headers[\"Content-Type\"] = \"application/x-amz-json-1.0\"\n"
@@ -325,8 +328,11 @@ public final class QueryBenchmark {
         return new SdkLoop(latencies, calls, errors, THREADS.getCurrentThreadCpuTime() - cpu);
     }
 
-    /** {@link #rawQueryScript()}'s Query as the SDK builds it. */
-    private static QueryRequest rawQuery() {
+    /**
+     * The Query the service sends for the latest 50: one more than the page, to know whether more exist, projected on
+     * the attributes a record is made of. The raw and the SDK sides both send it.
+     */
+    private static QueryRequest latestPageQuery() {
         Map<String, String> names = new HashMap<>(LogItemMapper.READ_NAMES);
         names.put("#h", "pk");
         return QueryRequest.builder().tableName(TABLE).keyConditionExpression("#h = :h")
