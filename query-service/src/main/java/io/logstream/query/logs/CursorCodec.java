@@ -26,6 +26,8 @@ public class CursorCodec {
 
     /** Initialised once with the key; each use takes a clone, which is far cheaper than a provider lookup and init. */
     private final Mac prototype;
+    /** The query fingerprint's digest, looked up once and cloned per use like {@link #prototype}. */
+    private final MessageDigest sha256;
 
     public CursorCodec(QuerySettings settings) {
         byte[] secret;
@@ -38,8 +40,9 @@ public class CursorCodec {
         try {
             this.prototype = Mac.getInstance("HmacSHA256");
             prototype.init(new SecretKeySpec(secret, "HmacSHA256"));
+            this.sha256 = MessageDigest.getInstance("SHA-256");
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
+            throw new IllegalStateException("HmacSHA256 or SHA-256 unavailable", e);
         }
     }
 
@@ -85,12 +88,12 @@ public class CursorCodec {
         }
     }
 
-    private static String digest(String text) {
+    private String digest(String text) {
         try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            byte[] hash = ((MessageDigest) sha256.clone()).digest(text.getBytes(StandardCharsets.UTF_8));
             return ENCODER.encodeToString(hash).substring(0, 22);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 cannot be cloned", e);
         }
     }
 }
