@@ -16,9 +16,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,10 +34,12 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -61,7 +65,7 @@ import java.util.stream.Collectors;
  */
 public final class QueryBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger("bench");
-    private static final String TABLE = "bench-logs";
+    static final String TABLE = "bench-logs";
     private static final Pattern PERCENTILE = Pattern.compile("^\\s*(50|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s)\\s*$",
             Pattern.MULTILINE);
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
@@ -131,7 +135,7 @@ public final class QueryBenchmark {
             // warm both sides before anything is measured: the JIT of a fresh query-service compiles for more than a
             // minute (Micronaut, Netty, the SDK, serde, security), and DynamoDB Local's JIT doubles its speed
             wrk(rawArgs, 8, 15, null);
-            sdk(sdkClient, latestPage, 8, 30);
+            sdk(() -> sdkClient.query(latestPage), latestPage.limit(), 8, 30);
             Run warm = wrk(apiArgs, 8, Integer.getInteger("bench.warmUpSeconds", 90), service.toHandle());
             LOG.info("warm-up: {} API requests, {} us CPU each", warm.requests(),
                     Math.round(warm.cpuSeconds() * 1e6 / warm.requests()));
@@ -151,7 +155,7 @@ public final class QueryBenchmark {
                 List<Run> apis = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
                     raw.add(wrk(rawArgs, c, seconds, null));
-                    sdks.add(sdk(sdkClient, latestPage, c, seconds));
+                    sdks.add(sdk(() -> sdkClient.query(latestPage), latestPage.limit(), c, seconds));
                     apis.add(wrk(apiArgs, c, seconds, service.toHandle()));
                 }
                 Run r = combine(raw);
@@ -272,14 +276,15 @@ public final class QueryBenchmark {
      * {@code connections} threads send {@code query} through the SDK client back to back for {@code seconds}, each in
      * an {@link #sdkLoop}; the latencies are pooled for the percentiles.
      */
-    private static Run sdk(DynamoDbClient client, QueryRequest query, int connections, int seconds) throws Exception {
+    static Run sdk(Supplier<QueryResponse> call, int pageSize, int connections, int seconds) throws Exception {
         long start = System.nanoTime();
+        long sdkThreadsBefore = sdkThreadsCpuNanos();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         ExecutorService pool = Executors.newFixedThreadPool(connections);
         try {
             List<Future<SdkLoop>> loops = new ArrayList<>();
             for (int i = 0; i < connections; i++) {
-                loops.add(pool.submit(() -> sdkLoop(client, query, end)));
+                loops.add(pool.submit(() -> sdkLoop(call, pageSize, end)));
             }
             long[] all = new long[0];
             long errors = 0;
@@ -292,6 +297,7 @@ public final class QueryBenchmark {
                 errors += loop.errors();
                 cpu += loop.cpuNanos();
             }
+            cpu += sdkThreadsCpuNanos() - sdkThreadsBefore;
             double wall = (System.nanoTime() - start) / 1e9;
             Arrays.sort(all);
             return new Run(all[(all.length - 1) / 2] / 1e6, all[(int) ((all.length - 1) * 0.99)] / 1e6,
@@ -302,20 +308,36 @@ public final class QueryBenchmark {
     }
 
     /**
-     * Calls until {@code end} (System.nanoTime), timing each call. The sync client runs on the caller's thread, so the
-     * thread's CPU time is the SDK's cost. A call that throws or returns a short page is an error.
+     * The CPU time of the threads the SDK starts itself: an async client's Netty event loops and completion executor,
+     * and the timers of every client (call and attempt timeouts).
      */
-    private static SdkLoop sdkLoop(DynamoDbClient client, QueryRequest query, long end) {
+    private static long sdkThreadsCpuNanos() {
+        long total = 0;
+        for (ThreadInfo thread : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (thread != null && (thread.getThreadName().startsWith("aws-java-sdk-")
+                    || thread.getThreadName().startsWith("sdk-"))) {
+                total += Math.max(0, THREADS.getThreadCpuTime(thread.getThreadId()));
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Calls until {@code end} (System.nanoTime), timing each call. A sync client runs on the caller's thread, so the
+     * thread's CPU time is the SDK's cost (an async client's own threads are added by {@link #sdk}). A call that
+     * throws or returns a short page is an error.
+     */
+    private static SdkLoop sdkLoop(Supplier<QueryResponse> call, int pageSize, long end) {
         long cpu = THREADS.getCurrentThreadCpuTime();
         long[] latencies = new long[1024];
         int calls = 0;
         long errors = 0;
         for (long now = System.nanoTime(); now < end; ) {
             try {
-                if (client.query(query).items().size() != query.limit()) {
+                if (call.get().items().size() != pageSize) {
                     errors++;
                 }
-            } catch (SdkException e) {
+            } catch (SdkException | CompletionException e) {
                 errors++;
             }
             long done = System.nanoTime();
@@ -332,7 +354,7 @@ public final class QueryBenchmark {
      * The Query the service sends for the latest 50: one more than the page, to know whether more exist, projected on
      * the attributes a record is made of. The raw and the SDK sides both send it.
      */
-    private static QueryRequest latestPageQuery() {
+    static QueryRequest latestPageQuery() {
         Map<String, String> names = new HashMap<>(LogItemMapper.READ_NAMES);
         names.put("#h", "pk");
         return QueryRequest.builder().tableName(TABLE).keyConditionExpression("#h = :h")
@@ -342,7 +364,7 @@ public final class QueryBenchmark {
     }
 
     /** Rounds combined: the median round's latencies (of two, the lower), summed counts, mean rate. */
-    private static Run combine(List<Run> runs) {
+    static Run combine(List<Run> runs) {
         List<Run> byP50 = new ArrayList<>(runs);
         byP50.sort(java.util.Comparator.comparingDouble(Run::p50Ms));
         Run median = byP50.get((byP50.size() - 1) / 2);
@@ -352,7 +374,7 @@ public final class QueryBenchmark {
     }
 
     /** {@code count} items over two services, all levels, with attributes, as the consumer writes them. */
-    private static void seed(DynamoDbClient dynamoDb, int count) {
+    static void seed(DynamoDbClient dynamoDb, int count) {
         List<WriteRequest> writes = new ArrayList<>();
         LogLevel[] levels = LogLevel.values();
         for (int i = 0; i < count; i++) {
