@@ -137,6 +137,16 @@ class SecurityTest {
     }
 
     @Test
+    void aTokenCacheTtlOfZeroLeavesTheValidatorsAsMicronautBuiltThem() {
+        Map<String, Object> properties = properties(TestAuth.properties());
+        properties.put("log-stream.auth.token-cache-ttl", "0s");
+        try (ApplicationContext uncached = ApplicationContext.run(properties)) {
+            assertThat(uncached.getBeansOfType(ReactiveJsonWebTokenValidator.class)).isNotEmpty()
+                    .doesNotHaveAnyElementsOfTypes(ValidatedTokens.Remembering.class);
+        }
+    }
+
+    @Test
     void anAcceptedTokenIsRefusedFromTheSecondItExpires() throws Exception {
         // accepted tokens are remembered (ValidatedTokens), but never past their exp
         assertThat(context.getBeansOfType(ReactiveJsonWebTokenValidator.class))

@@ -38,12 +38,12 @@ import java.util.Date;
 @Requires(property = "log-stream.auth.mode", value = AuthSettings.JWT)
 @SuppressWarnings({"rawtypes", "unchecked"})
 public class ValidatedTokens implements BeanCreatedEventListener<ReactiveJsonWebTokenValidator> {
+    /** Null when the TTL is 0: then nothing is remembered and the validator is left as it is. */
     private final Cache<String, Authentication> accepted;
-    private final boolean enabled;
 
     public ValidatedTokens(AuthSettings settings, Clock clock) {
-        this.enabled = !settings.tokenCacheTtl().isZero();
-        this.accepted = cache(settings.tokenCacheTtl(), settings.tokenCacheSize(), clock);
+        this.accepted = settings.tokenCacheTtl().isZero() ? null
+                : cache(settings.tokenCacheTtl(), settings.tokenCacheSize(), clock);
     }
 
     static Cache<String, Authentication> cache(Duration ttl, int size, Clock clock) {
@@ -55,7 +55,7 @@ public class ValidatedTokens implements BeanCreatedEventListener<ReactiveJsonWeb
 
     @Override
     public ReactiveJsonWebTokenValidator onCreated(BeanCreatedEvent<ReactiveJsonWebTokenValidator> event) {
-        return enabled ? new Remembering(event.getBean(), accepted) : event.getBean();
+        return accepted != null ? new Remembering(event.getBean(), accepted) : event.getBean();
     }
 
     /** The entry's lifetime: the TTL, cut short at the token's {@code exp}. */
