@@ -33,7 +33,7 @@ import java.util.function.Supplier;
  *   (no completion executor, the async client's cheapest set-up), the caller waiting on each future.</li>
  * </ul>
  * For each client and connection count: p50/p99, calls/s, errors, the CPU per call of the calling threads and of the
- * SDK's own threads, and both against the Apache client in the same round. Writes
+ * SDK's own threads, and both against the Apache client's in the same rounds. Writes
  * {@code benchmarks/results/sdk-clients.txt} and {@code .csv}. Usage:
  * {@code scripts/bench-sdk-clients.sh [seconds per run=5] [rounds=3] [connections=1,8]}.
  */
