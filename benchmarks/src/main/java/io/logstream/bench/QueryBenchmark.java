@@ -7,11 +7,9 @@ import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
@@ -127,15 +125,13 @@ public final class QueryBenchmark {
             Files.writeString(script, rawQueryScript(latestPage));
             List<String> rawArgs = List.of("-s", script.toString(), aws.dynamoDbEndpoint().toString());
             check(api, identity.token("bench", null));
-            DynamoDbClient sdkClient = DynamoDbClient.builder().endpointOverride(aws.dynamoDbEndpoint())
-                    .region(Region.of(LocalAws.REGION)).httpClient(ApacheHttpClient.builder().maxConnections(64).build())
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                    .build();
+            DynamoDbClient sdkClient = syncClient(aws, ApacheHttpClient.builder().maxConnections(64).build());
+            Supplier<QueryResponse> sdkCall = () -> sdkClient.query(latestPage);
 
             // warm both sides before anything is measured: the JIT of a fresh query-service compiles for more than a
             // minute (Micronaut, Netty, the SDK, serde, security), and DynamoDB Local's JIT doubles its speed
             wrk(rawArgs, 8, 15, null);
-            sdk(() -> sdkClient.query(latestPage), latestPage.limit(), 8, 30);
+            sdk(sdkCall, latestPage.limit(), 8, 30);
             Run warm = wrk(apiArgs, 8, Integer.getInteger("bench.warmUpSeconds", 90), service.toHandle());
             LOG.info("warm-up: {} API requests, {} us CPU each", warm.requests(),
                     Math.round(warm.cpuSeconds() * 1e6 / warm.requests()));
@@ -155,7 +151,7 @@ public final class QueryBenchmark {
                 List<Run> apis = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
                     raw.add(wrk(rawArgs, c, seconds, null));
-                    sdks.add(sdk(() -> sdkClient.query(latestPage), latestPage.limit(), c, seconds));
+                    sdks.add(sdk(sdkCall, latestPage.limit(), c, seconds));
                     apis.add(wrk(apiArgs, c, seconds, service.toHandle()));
                 }
                 Run r = combine(raw);
@@ -266,6 +262,12 @@ public final class QueryBenchmark {
             throw new IllegalStateException("unexpected wrk output: " + out);
         }
         return new Run(p50, p99, Double.parseDouble(rate.group(1)), Long.parseLong(requests.group(1)), errors, cpu);
+    }
+
+    /** A sync DynamoDB client of the local engine over {@code http}, as the SDK side and the SDK client benchmark use. */
+    static DynamoDbClient syncClient(LocalAws aws, SdkHttpClient http) {
+        return DynamoDbClient.builder().endpointOverride(aws.dynamoDbEndpoint()).region(aws.region())
+                .credentialsProvider(aws.credentials()).httpClient(http).build();
     }
 
     /** One SDK loop's calls: their latencies (the first {@code calls} entries), failures and the thread's CPU. */

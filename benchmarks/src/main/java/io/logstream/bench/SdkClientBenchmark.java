@@ -4,7 +4,6 @@ import io.logstream.localaws.LocalAws;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
-import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -56,8 +55,8 @@ public final class SdkClientBenchmark {
         Path results = Path.of(System.getProperty("logstream.root", ".")).resolve("benchmarks/results");
         Files.createDirectories(results);
         try (LocalAws aws = LocalAws.start();
-             DynamoDbClient apache = sync(aws, ApacheHttpClient.builder().maxConnections(64).build());
-             DynamoDbClient urlConnection = sync(aws, UrlConnectionHttpClient.builder().build());
+             DynamoDbClient apache = QueryBenchmark.syncClient(aws, ApacheHttpClient.builder().maxConnections(64).build());
+             DynamoDbClient urlConnection = QueryBenchmark.syncClient(aws, UrlConnectionHttpClient.builder().build());
              DynamoDbAsyncClient netty = DynamoDbAsyncClient.builder().endpointOverride(aws.dynamoDbEndpoint())
                      .region(aws.region()).credentialsProvider(aws.credentials())
                      .httpClient(NettyNioAsyncHttpClient.builder().maxConcurrency(64).build())
@@ -109,11 +108,6 @@ public final class SdkClientBenchmark {
             Files.writeString(results.resolve("sdk-clients.txt"), table.toString());
             Files.writeString(results.resolve("sdk-clients.csv"), csv.toString());
         }
-    }
-
-    private static DynamoDbClient sync(LocalAws aws, SdkHttpClient http) {
-        return DynamoDbClient.builder().endpointOverride(aws.dynamoDbEndpoint()).region(aws.region())
-                .credentialsProvider(aws.credentials()).httpClient(http).build();
     }
 
     private static double cpuPerCallUs(QueryBenchmark.Run run) {
