@@ -71,7 +71,7 @@ docker run -d --name "$NAME-consumer" "${hardened[@]}" -e SERVER_PORT="$CONSUMER
   log-stream/consumer-service:$VERSION > /dev/null
 t_query=$(ms)
 docker run -d --name "$NAME-query" "${hardened[@]}" -e SERVER_PORT="$QUERY_PORT" -e DDB_TABLE \
-  -e QUERY_AUTH=jwt -e QUERY_JWKS_URL -e CURSOR_SECRET=container-run log-stream/query-service:$VERSION > /dev/null
+  -e QUERY_AUTH=jwt -e QUERY_JWKS_URL -e QUERY_JWT_ISSUER -e QUERY_JWT_AUDIENCE -e CURSOR_SECRET="$(head -c 32 /dev/urandom | base64)" log-stream/query-service:$VERSION > /dev/null
 
 first_200() {  # port, start ms -> ms until /health answers 200
   for _ in $(seq 1 480); do

@@ -53,7 +53,7 @@ LOG_FORMAT=text KCL_INITIAL_POSITION=TRIM_HORIZON SERVER_PORT=$CONSUMER_PORT jav
   -Dlog-stream.kcl.shard-sync-interval=5s -Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED \
   -jar "consumer-service/target/consumer-service-$VERSION-all.jar" > "$RUN/consumer-service.log" 2>&1 &
 pids+=($!)
-QUERY_AUTH=jwt LOG_FORMAT=text SERVER_PORT=$QUERY_PORT CURSOR_SECRET=local-run java -Xmx512m "${endpoints[@]}" \
+QUERY_AUTH=jwt LOG_FORMAT=text SERVER_PORT=$QUERY_PORT CURSOR_SECRET="$(head -c 32 /dev/urandom | base64)" java -Xmx512m "${endpoints[@]}" \
   -jar "query-service/target/query-service-$VERSION-all.jar" > "$RUN/query-service.log" 2>&1 &
 pids+=($!)
 

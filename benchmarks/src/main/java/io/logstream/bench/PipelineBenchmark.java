@@ -201,10 +201,12 @@ public final class PipelineBenchmark {
             query.addAll(common);
             query.addAll(List.of("-Dmicronaut.server.port=" + queryPort, "-Dlog-stream.table=bench-logs",
                     "-Dlog-stream.auth.mode=jwt",
-                    "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(), "-jar",
+                    "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(),
+                    "-Dmicronaut.security.token.jwt.claims-validators.issuer=" + LocalIdentity.ISSUER,
+                    "-Dmicronaut.security.token.jwt.claims-validators.audience=" + LocalIdentity.AUDIENCE, "-jar",
                     root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
             processes.add(start(query, results.resolve("query.log")));
-            String authorization = "Bearer " + identity.token("bench", null);
+            String authorization = "Bearer " + identity.token("bench", LocalIdentity.ALL_SERVICES);
             ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + queryPort + "/health"));
             putToQueryable(aws, queryPort, 20, authorization, null); // warm the query path
 

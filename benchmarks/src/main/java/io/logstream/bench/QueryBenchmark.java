@@ -109,7 +109,9 @@ public final class QueryBenchmark {
                     "-Daws.secretAccessKey=local", "-Daws.region=" + LocalAws.REGION,
                     "-Daws.services.dynamodb.endpoint-override=" + aws.dynamoDbEndpoint(),
                     "-Dlog-stream.table=" + TABLE, "-Dmicronaut.server.port=" + port, "-Dlog-stream.auth.mode=jwt",
-                    "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(), "-jar",
+                    "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(),
+                    "-Dmicronaut.security.token.jwt.claims-validators.issuer=" + LocalIdentity.ISSUER,
+                    "-Dmicronaut.security.token.jwt.claims-validators.audience=" + LocalIdentity.AUDIENCE, "-jar",
                     root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
             query = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(results.resolve("query-bench-service.log").toFile())
@@ -119,12 +121,12 @@ public final class QueryBenchmark {
             ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + port + "/health"));
 
             String api = "http://127.0.0.1:" + port + "/v1/services/checkout/logs?limit=50";
-            List<String> apiArgs = List.of("-H", "Authorization: Bearer " + identity.token("bench", null), api);
+            List<String> apiArgs = List.of("-H", "Authorization: Bearer " + identity.token("bench", LocalIdentity.ALL_SERVICES), api);
             Path script = results.resolve("raw-query.lua");
             QueryRequest latestPage = latestPageQuery();
             Files.writeString(script, rawQueryScript(latestPage));
             List<String> rawArgs = List.of("-s", script.toString(), aws.dynamoDbEndpoint().toString());
-            check(api, identity.token("bench", null));
+            check(api, identity.token("bench", LocalIdentity.ALL_SERVICES));
             DynamoDbClient sdkClient = syncClient(aws, ApacheHttpClient.builder().maxConnections(64).build());
             Supplier<QueryResponse> sdkCall = () -> sdkClient.query(latestPage);
 

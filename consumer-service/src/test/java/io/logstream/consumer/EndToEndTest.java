@@ -178,6 +178,12 @@ class EndToEndTest {
         poison.put("invalid-utf8", nonUtf8);
         poison.put("item-too-large", utf8("{\"service\":\"poison-0\",\"message\":\"" + "x".repeat(450_000) + "\"}"));
         poison.put("invalid-service", utf8("{\"service\":\"bad service!\",\"message\":\"m\"}"));
+        // once a crash loop: toPlainString() of 1e999999999 built a gigabyte string and killed the scheduler
+        poison.put("invalid-number", utf8("{\"service\":\"d\",\"message\":\"x\",\"attributes\":{\"n\":1e999999999}}"));
+        poison.put("invalid-text", utf8("{\"service\":\"poison-0\",\"message\":\"lone \\ud800 surrogate\"}"));
+        // stored as 1970 and as 2025 before: longValue() overflowed silently
+        poison.put("invalid-timestamp ts=1e400", utf8("{\"service\":\"poison-0\",\"message\":\"m\",\"ts\":1e400}"));
+        poison.put("invalid-timestamp ts=2^64", utf8("{\"service\":\"poison-0\",\"message\":\"m\",\"ts\":1.8446745836709551616E19}"));
 
         List<byte[]> batch = new ArrayList<>();
         int valid = 0;
@@ -189,17 +195,25 @@ class EndToEndTest {
         List<String> sequences = harness.put(batch, "one-shard").stream()
                 .map(PutRecordsResultEntry::sequenceNumber).toList();
         int expectedValid = valid;
+        // each case's key is its reason, with a note after a space where one reason has several cases
+        List<String> reasons = poison.keySet().stream().map(key -> key.split(" ")[0]).toList();
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 assertThat(harness.deadLetters().stream().filter(d -> d.stream().equals(harness.stream))
-                        .map(DeadLetter::reason)).containsAll(poison.keySet()));
+                        .map(DeadLetter::reason)).hasSameSizeAs(reasons));
         await().atMost(Duration.ofSeconds(30)).until(() -> harness.itemsOf("poison").size() == expectedValid);
 
-        Map<String, DeadLetter> byReason = harness.deadLetters().stream()
-                .collect(Collectors.toMap(DeadLetter::reason, d -> d, (a, b) -> a));
-        assertThat(byReason.keySet()).containsExactlyInAnyOrderElementsOf(poison.keySet());
+        Map<String, DeadLetter> bySequence = harness.deadLetters().stream()
+                .collect(Collectors.toMap(DeadLetter::sequenceNumber, d -> d));
+        assertThat(bySequence.values()).extracting(DeadLetter::reason).containsExactlyInAnyOrderElementsOf(reasons);
+        Map<String, DeadLetter> byReason = new LinkedHashMap<>();
+        int index = 1;
         for (Map.Entry<String, byte[]> entry : poison.entrySet()) {
-            DeadLetter letter = byReason.get(entry.getKey());
+            DeadLetter letter = bySequence.get(sequences.get(index));
+            index += 2;
+            assertThat(letter).as(entry.getKey()).isNotNull();
+            assertThat(letter.reason()).as(entry.getKey()).isEqualTo(entry.getKey().split(" ")[0]);
+            byReason.put(entry.getKey(), letter);
             assertThat(letter.error()).isNotBlank();
             assertThat(letter.shardId()).startsWith("shardId-");
             assertThat(sequences).contains(letter.sequenceNumber());

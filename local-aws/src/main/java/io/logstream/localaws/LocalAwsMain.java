@@ -68,8 +68,10 @@ public final class LocalAwsMain {
                 .append("DDB_TABLE=").append(options.get("--table")).append('\n')
                 .append("KCL_APP_NAME=").append(options.get("--app")).append('\n')
                 .append("DLQ_QUEUE_URL=").append(queueUrl).append('\n')
-                .append("QUERY_JWKS_URL=").append(identity.jwksUrl()).append('\n');
-        Files.writeString(dir.resolve("token"), identity.token("local-run", null), StandardCharsets.UTF_8);
+                .append("QUERY_JWKS_URL=").append(identity.jwksUrl()).append('\n')
+                .append("QUERY_JWT_ISSUER=").append(LocalIdentity.ISSUER).append('\n')
+                .append("QUERY_JWT_AUDIENCE=").append(LocalIdentity.AUDIENCE).append('\n');
+        Files.writeString(dir.resolve("token"), identity.token("local-run", LocalIdentity.ALL_SERVICES), StandardCharsets.UTF_8);
         Path tmp = dir.resolve("aws.env.tmp");
         Files.writeString(tmp, env.toString(), StandardCharsets.UTF_8);
         Files.move(tmp, dir.resolve("aws.env"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -32,6 +32,10 @@ import java.util.UUID;
  */
 public final class LocalIdentity implements AutoCloseable {
     public static final String ISSUER = "log-stream-local";
+    /** The audience every token here names, and query-service requires (QUERY_JWT_AUDIENCE). */
+    public static final String AUDIENCE = "log-stream-query";
+    /** The services claim of a token that reads every service. */
+    public static final List<String> ALL_SERVICES = List.of("*");
 
     private final RSAKey key;
     private final HttpServer server;
@@ -67,9 +71,12 @@ public final class LocalIdentity implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/.well-known/jwks.json";
     }
 
-    /** A token valid for {@code lifetime}; {@code services} null means no services claim (every service). */
+    /**
+     * A token for this API valid for {@code lifetime}; {@code services} null means no services claim, which reads
+     * nothing unless query-service is told otherwise ({@link #ALL_SERVICES} reads everything).
+     */
     public String token(String subject, List<String> services, Duration lifetime) {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject).issuer(ISSUER)
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject).issuer(ISSUER).audience(AUDIENCE)
                 .issueTime(new Date()).expirationTime(Date.from(Instant.now().plus(lifetime)));
         if (services != null) {
             claims.claim("services", services);

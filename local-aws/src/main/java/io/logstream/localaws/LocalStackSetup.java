@@ -48,8 +48,10 @@ public final class LocalStackSetup {
                     + "KCL_APP_NAME=" + options.get("--app") + "\n"
                     + "DLQ_QUEUE_URL=" + dlq + "\n"
                     + "ALERTS_QUEUE_URL=" + alerts + "\n"
-                    + "QUERY_JWKS_URL=" + identity.jwksUrl() + "\n";
-            Files.writeString(dir.resolve("token"), identity.token("container-run", null), StandardCharsets.UTF_8);
+                    + "QUERY_JWKS_URL=" + identity.jwksUrl() + "\n"
+                    + "QUERY_JWT_ISSUER=" + LocalIdentity.ISSUER + "\n"
+                    + "QUERY_JWT_AUDIENCE=" + LocalIdentity.AUDIENCE + "\n";
+            Files.writeString(dir.resolve("token"), identity.token("container-run", LocalIdentity.ALL_SERVICES), StandardCharsets.UTF_8);
             Path tmp = dir.resolve("aws.env.tmp");
             Files.writeString(tmp, env, StandardCharsets.UTF_8);
             Files.move(tmp, dir.resolve("aws.env"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

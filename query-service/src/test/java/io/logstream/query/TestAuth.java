@@ -19,12 +19,14 @@ final class TestAuth {
         // that run longer than a minute keep the first fetch instead (docs/query.md, "JWKS").
         return Map.of("log-stream.auth.mode", "jwt",
                 "micronaut.security.token.jwt.signatures.jwks.idp.url", IDENTITY.jwksUrl(),
+                "micronaut.security.token.jwt.claims-validators.issuer", LocalIdentity.ISSUER,
+                "micronaut.security.token.jwt.claims-validators.audience", LocalIdentity.AUDIENCE,
                 "micronaut.security.token.jwt.signatures.jwks.idp.cache-expiration", "3600");
     }
 
     /** A token that may read every service. */
     static String token() {
-        return IDENTITY.token("test-reader", null);
+        return IDENTITY.token("test-reader", LocalIdentity.ALL_SERVICES);
     }
 
     static String tokenFor(String... services) {

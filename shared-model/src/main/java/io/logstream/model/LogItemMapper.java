@@ -190,6 +190,10 @@ public final class LogItemMapper {
             return AttributeValue.fromBool(bool);
         }
         if (value instanceof BigDecimal decimal) {
+            // bounded: toPlainString of 1e999999999 would be a gigabyte; the parser refuses such numbers first
+            if (!JsonValues.fitsDynamoDb(decimal)) {
+                throw new IllegalArgumentException("number out of DynamoDB's range: " + JsonValues.NUMBER_RULE);
+            }
             return n(decimal.toPlainString());
         }
         if (value instanceof Number number) {

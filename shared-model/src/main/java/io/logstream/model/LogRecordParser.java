@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -25,9 +26,13 @@ import java.util.Set;
  *
  * <p>Choices where the contract is silent: a missing {@code level} means INFO; top-level fields the schema does not
  * name are kept under {@code attributes} (an explicit attribute of the same name wins), so nothing a producer sent is
- * lost; {@code ts} as a number must be whole epoch millis in 0..9999999999999.
+ * lost; {@code ts} as a number must be whole epoch millis in 0..9999999999999, decided on the exact value. A number
+ * DynamoDB cannot store (over 38 significant digits, magnitude outside 1E-130..9.99E+125) is {@code invalid-number}
+ * and a string with a lone UTF-16 surrogate is {@code invalid-text}, both decided before anything expands the value,
+ * so no record costs much more memory than its own size.
  */
 public final class LogRecordParser {
+    private static final BigDecimal MAX_TS = BigDecimal.valueOf(LogKeys.MAX_TS);
     private static final Set<String> KNOWN_FIELDS =
             Set.of("service", "level", "message", "ts", "id", "traceId", "host", "attributes");
 
@@ -58,7 +63,8 @@ public final class LogRecordParser {
             }
         } catch (JsonProcessingException e) {
             return poison(PoisonReason.INVALID_JSON, "payload is not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Jackson reports a few limits (a number whose exponent overflows an int, …) as unchecked exceptions
             return poison(PoisonReason.INVALID_JSON, "payload is not valid JSON: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
@@ -78,6 +84,14 @@ public final class LogRecordParser {
     }
 
     private ParseOutcome parseObject(ObjectNode node, RecordCoordinates coordinates) {
+        try {
+            return parseFields(node, coordinates);
+        } catch (JsonValues.InvalidValue e) {
+            return poison(e.reason(), e.getMessage());
+        }
+    }
+
+    private ParseOutcome parseFields(ObjectNode node, RecordCoordinates coordinates) {
         JsonNode service = node.get("service");
         if (service == null || service.isNull()) {
             return poison(PoisonReason.MISSING_SERVICE, "field 'service' is required");
@@ -139,30 +153,33 @@ public final class LogRecordParser {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             if (!KNOWN_FIELDS.contains(field.getKey())) {
-                attributes.put(field.getKey(), JsonValues.toJava(field.getValue()));
+                attributes.put(JsonValues.text(field.getKey(), field.getKey()),
+                        JsonValues.toJava(field.getKey(), field.getValue()));
             }
         }
         if (attributesNode != null && attributesNode.isObject()) {
-            attributesNode.fields().forEachRemaining(f -> attributes.put(f.getKey(), JsonValues.toJava(f.getValue())));
+            attributesNode.fields().forEachRemaining(f -> attributes.put(JsonValues.text("attributes", f.getKey()),
+                    JsonValues.toJava("attributes." + f.getKey(), f.getValue())));
         }
-        return new ParseOutcome.Parsed(new LogRecord(service.textValue(), level, message.textValue(), ts, id,
+        return new ParseOutcome.Parsed(new LogRecord(service.textValue(), level,
+                JsonValues.text("message", message.textValue()), ts, id,
                 traceId.orElse(null), host.orElse(null), attributes, null));
     }
 
     /** Epoch millis as a whole number or digit string, or an ISO-8601 instant/offset date-time. */
     static Optional<Long> parseTimestamp(JsonNode node) {
-        Long millis = null;
-        if (node.isIntegralNumber() && node.canConvertToLong()) {
-            millis = node.longValue();
-        } else if (node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0) {
-            millis = node.decimalValue().longValue();
-        } else if (node.isTextual()) {
+        if (node.isTextual()) {
             return LogKeys.parseMillis(node.textValue());
         }
-        if (millis == null || millis < 0 || millis > LogKeys.MAX_TS) {
+        if (!node.isNumber()) {
             return Optional.empty();
         }
-        return Optional.of(millis);
+        // compared exactly before any conversion: longValue() of 1e400 or 2^64 wraps silently
+        BigDecimal exact = node.decimalValue();
+        if (exact.signum() < 0 || exact.compareTo(MAX_TS) > 0 || exact.stripTrailingZeros().scale() > 0) {
+            return Optional.empty();
+        }
+        return Optional.of(exact.longValueExact());
     }
 
     /** Empty when absent or null, null when present but not a string. */
@@ -171,7 +188,7 @@ public final class LogRecordParser {
         if (value == null || value.isNull()) {
             return Optional.empty();
         }
-        return value.isTextual() ? Optional.of(value.textValue()) : null;
+        return value.isTextual() ? Optional.of(JsonValues.text(field, value.textValue())) : null;
     }
 
     private static ParseOutcome poison(PoisonReason reason, String error) {

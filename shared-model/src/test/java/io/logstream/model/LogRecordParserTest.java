@@ -135,4 +135,82 @@ class LogRecordParserTest {
         ParseOutcome outcome = parse("{\"service\":\"s\",\"message\":\"m\",\"level\":\"LOUD\"}");
         assertThat(((ParseOutcome.Poison) outcome).error()).contains("'level'").contains("LOUD");
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"service\":\"d\",\"message\":\"x\",\"attributes\":{\"n\":1e999999999}}",
+            "{\"service\":\"d\",\"message\":\"x\",\"attributes\":{\"n\":1e99999999}}",
+            "{\"service\":\"d\",\"message\":\"x\",\"n\":-1e126}",
+            "{\"service\":\"d\",\"message\":\"x\",\"n\":1e-131}",
+            "{\"service\":\"d\",\"message\":\"x\",\"n\":[1,{\"deep\":123456789012345678901234567890123456789}]}",
+            "{\"service\":\"d\",\"message\":\"x\",\"n\":0.123456789012345678901234567890123456789}"})
+    void numbersDynamoDbCannotStoreArePoisonDecidedWithoutExpandingThem(String json) {
+        long before = allocatedBytes();
+        ParseOutcome outcome = parse(json);
+        long allocated = allocatedBytes() - before;
+        assertThat(outcome).isInstanceOfSatisfying(ParseOutcome.Poison.class, poison -> {
+            assertThat(poison.reason()).isEqualTo(PoisonReason.INVALID_NUMBER);
+            assertThat(poison.error()).contains("38 significant digits");
+        });
+        // 1e999999999 once became a 1 GB string; the exact check costs no more than parsing
+        assertThat(allocated).isLessThan(1_000_000);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"9.9999999999999999999999999999999999999e125", "1e-130", "-1e125", "0e999999", "12345678901234567890123456789012345678",
+            "1.5e10", "0.000"})
+    void numbersAtDynamoDbsLimitsAreKept(String number) {
+        LogRecord record = parsed("{\"service\":\"d\",\"message\":\"x\",\"n\":" + number + "}");
+        assertThat(LogItemMapper.toItem(record, null).get("attributes").m().get("n").n()).hasSizeLessThan(200);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1e400", "1.8446745836709551616E19", "18446744073709551616", "-1", "1.5", "1e13", "10000000000000"})
+    void timestampsOutsideTheKeyRangeArePoisonInsteadOfWrapping(String ts) {
+        assertThat(poisonReason("{\"service\":\"d\",\"message\":\"x\",\"ts\":" + ts + "}"))
+                .isEqualTo(PoisonReason.INVALID_TIMESTAMP);
+    }
+
+    @Test
+    void timestampsWrittenAsWholeDecimalsAreKept() {
+        assertThat(parsed("{\"service\":\"d\",\"message\":\"x\",\"ts\":1.723050000000E12}").ts()).isEqualTo(1723050000000L);
+        assertThat(parsed("{\"service\":\"d\",\"message\":\"x\",\"ts\":9999999999999}").ts()).isEqualTo(LogKeys.MAX_TS);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"service\":\"d\",\"message\":\"a\\ud800b\"}",
+            "{\"service\":\"d\",\"message\":\"\\udc00\"}",
+            "{\"service\":\"d\",\"message\":\"m\",\"host\":\"\\ud800\"}",
+            "{\"service\":\"d\",\"message\":\"m\",\"traceId\":\"t\\udbff\"}",
+            "{\"service\":\"d\",\"message\":\"m\",\"attributes\":{\"k\":[\"\\ud800\"]}}"})
+    void loneSurrogatesArePoison(String json) {
+        ParseOutcome outcome = parse(json);
+        assertThat(outcome).isInstanceOfSatisfying(ParseOutcome.Poison.class, poison -> {
+            assertThat(poison.reason()).isEqualTo(PoisonReason.INVALID_TEXT);
+            assertThat(poison.error()).contains("surrogate");
+        });
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"service\":\"d\",\"message\":\"m\",\"attributes\":{\"\\ud800\":1}}",
+            "{\"service\":\"d\",\"message\":\"m\",\"\\udfff\":1}"})
+    void loneSurrogatesInFieldNamesAreRefusedByTheJsonReaderItself(String json) {
+        ParseOutcome outcome = parse(json);
+        assertThat(outcome).isInstanceOfSatisfying(ParseOutcome.Poison.class, poison -> {
+            assertThat(poison.reason()).isEqualTo(PoisonReason.INVALID_JSON);
+            assertThat(poison.error()).contains("surrogate");
+        });
+    }
+
+    @Test
+    void pairedSurrogatesAreText() {
+        assertThat(parsed("{\"service\":\"d\",\"message\":\"\\ud83d\\ude00\"}").message()).isEqualTo("\ud83d\ude00");
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
+    }
 }

@@ -36,7 +36,7 @@ public class CoreBeans {
     BatchPipeline batchPipeline(LogRecordParser parser, LogStore store, ServiceCatalogue catalogue, AlertPublisher alerts, DeadLetterSink deadLetters,
                                 PipelineMetrics metrics, Clock clock, StoreSettings storeSettings,
                                 AlertSettings alertSettings) {
-        return new BatchPipeline(parser, store, catalogue, alerts, deadLetters, metrics, clock, storeSettings.retentionDays(),
+        return new BatchPipeline(parser::parse, store, catalogue, alerts, deadLetters, metrics, clock, storeSettings.retentionDays(),
                 alertSettings.maxAttempts());
     }
 

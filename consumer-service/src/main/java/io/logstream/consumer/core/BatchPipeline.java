@@ -5,9 +5,10 @@ import io.logstream.model.DeadLetter;
 import io.logstream.model.LogErrorEvent;
 import io.logstream.model.LogItemMapper;
 import io.logstream.model.LogRecord;
-import io.logstream.model.LogRecordParser;
 import io.logstream.model.ParseOutcome;
 import io.logstream.model.PoisonReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.time.Clock;
@@ -24,9 +25,10 @@ import java.util.Set;
  * catalogue, publish the alerts of the stored ERROR/FATAL records, dead-letter the poison. Returns only when all of it is done; the caller then checkpoints.
  */
 public class BatchPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchPipeline.class);
     private static final long SECONDS_PER_DAY = 86_400;
 
-    private final LogRecordParser parser;
+    private final RecordParser parser;
     private final LogStore store;
     private final ServiceCatalogue catalogue;
     private final AlertPublisher alerts;
@@ -36,7 +38,7 @@ public class BatchPipeline {
     private final int retentionDays;
     private final int alertMaxAttempts;
 
-    public BatchPipeline(LogRecordParser parser, LogStore store, ServiceCatalogue catalogue, AlertPublisher alerts,
+    public BatchPipeline(RecordParser parser, LogStore store, ServiceCatalogue catalogue, AlertPublisher alerts,
                          DeadLetterSink deadLetters, PipelineMetrics metrics, Clock clock, int retentionDays,
                          int alertMaxAttempts) {
         this.parser = parser;
@@ -56,20 +58,15 @@ public class BatchPipeline {
         List<PendingItem> items = new ArrayList<>();
         List<DeadLetter> poison = new ArrayList<>();
         for (IncomingRecord incoming : batch) {
-            ParseOutcome outcome = parser.parse(incoming.data(), incoming.coordinates());
-            if (outcome instanceof ParseOutcome.Poison p) {
-                poison.add(deadLetter(p.reason(), p.error(), incoming, now));
-                continue;
+            try {
+                prepare(incoming, now, items, poison);
+            } catch (RuntimeException | Error e) {
+                // a defect for this one record must not stall the shard (retrying it would fail forever) nor kill
+                // the scheduler: the record is kept in the dead-letter queue, its neighbours go on
+                LOG.error("record {} could not be handled; dead-lettering it", incoming.coordinates(), e);
+                poison.add(deadLetter(PoisonReason.UNPROCESSABLE, "the record could not be handled ("
+                        + e.getClass().getSimpleName() + "); it is kept here for inspection and replay", incoming, now));
             }
-            LogRecord record = ((ParseOutcome.Parsed) outcome).record().withIngestedAt(now.toEpochMilli());
-            Map<String, AttributeValue> item = LogItemMapper.toItem(record, expiresAt(record));
-            int size = LogItemMapper.itemSizeBytes(item);
-            if (size > LogItemMapper.MAX_ITEM_BYTES) {
-                poison.add(deadLetter(PoisonReason.ITEM_TOO_LARGE, "item would be " + size
-                        + " bytes, over DynamoDB's 400 KB item limit (" + LogItemMapper.MAX_ITEM_BYTES + " bytes)", incoming, now));
-                continue;
-            }
-            items.add(new PendingItem(incoming, record, item));
         }
 
         List<LogStore.Rejected> rejected = store.write(items);
@@ -97,6 +94,24 @@ public class BatchPipeline {
         if (!poison.isEmpty()) {
             deadLetters.send(poison);
         }
+    }
+
+    /** Parses one record and maps it to its item, or adds it to the poison with the reason. */
+    private void prepare(IncomingRecord incoming, Instant now, List<PendingItem> items, List<DeadLetter> poison) {
+        ParseOutcome outcome = parser.parse(incoming.data(), incoming.coordinates());
+        if (outcome instanceof ParseOutcome.Poison p) {
+            poison.add(deadLetter(p.reason(), p.error(), incoming, now));
+            return;
+        }
+        LogRecord record = ((ParseOutcome.Parsed) outcome).record().withIngestedAt(now.toEpochMilli());
+        Map<String, AttributeValue> item = LogItemMapper.toItem(record, expiresAt(record));
+        int size = LogItemMapper.itemSizeBytes(item);
+        if (size > LogItemMapper.MAX_ITEM_BYTES) {
+            poison.add(deadLetter(PoisonReason.ITEM_TOO_LARGE, "item would be " + size
+                    + " bytes, over DynamoDB's 400 KB item limit (" + LogItemMapper.MAX_ITEM_BYTES + " bytes)", incoming, now));
+            return;
+        }
+        items.add(new PendingItem(incoming, record, item));
     }
 
     /** DynamoDB TTL in epoch seconds, counted from the record's own time; null without retention. */

@@ -124,6 +124,14 @@ public class KclWorker {
     @PreDestroy
     void stop() {
         stopping = true;
+        if (!thread.isAlive()) {
+            // the scheduler already died (liveness said so): there is no batch in flight and no loop that would ever
+            // answer a graceful shutdown, so waiting for one would only hold the process past its SIGTERM
+            LOG.warn("KCL worker {} stopping: its scheduler thread had already ended; leases expire after the "
+                    + "failover time", workerId.value());
+            scheduler.shutdown();
+            return;
+        }
         LOG.info("KCL worker {} shutting down gracefully", workerId.value());
         Future<Boolean> graceful = scheduler.startGracefulShutdown();
         try {

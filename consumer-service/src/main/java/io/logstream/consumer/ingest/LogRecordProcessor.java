@@ -138,7 +138,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         return Optional.of(fetched.minus(visibilityMargin));
     }
 
-    /** Unexpected failures are retried too: skipping the batch would lose it. */
+    /** Unexpected failures are retried too: skipping the batch would lose it. One record's defect never gets here. */
     private void processInPlace(List<IncomingRecord> batch) {
         Retrier.Loop loop = retrier.loop("pipeline");
         while (true) {
@@ -148,9 +148,10 @@ public class LogRecordProcessor implements ShardRecordProcessor {
                 return;
             } catch (RetryAbortedException e) {
                 throw e;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // thrown out of processRecords, KCL would log it and move on: the batch would be lost
                 LOG.error("batch failed unexpectedly, retrying it", e);
-                loop.failed(e);
+                loop.failed(e instanceof RuntimeException r ? r : new IllegalStateException(e));
             }
         }
     }

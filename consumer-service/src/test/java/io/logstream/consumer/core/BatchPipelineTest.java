@@ -59,7 +59,7 @@ class BatchPipelineTest {
     };
 
     private BatchPipeline pipeline(int retentionDays) {
-        return new BatchPipeline(new LogRecordParser(), store, catalogue, alerts, sink,
+        return new BatchPipeline(new LogRecordParser()::parse, store, catalogue, alerts, sink,
                 new PipelineMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC), retentionDays, 3);
     }
 
@@ -126,5 +126,32 @@ class BatchPipelineTest {
         pipeline(0).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"" + "x".repeat(410_000) + "\"}")));
         assertThat(stored).isEmpty();
         assertThat(deadLetters).singleElement().satisfies(l -> assertThat(l.reason()).isEqualTo("item-too-large"));
+    }
+
+    @Test
+    void aRecordWhoseHandlingThrowsAnErrorIsDeadLetteredWhileItsNeighboursAreStored() {
+        LogRecordParser real = new LogRecordParser();
+        RecordParser defective = (payload, coordinates) -> {
+            String text = new String(payload, StandardCharsets.UTF_8);
+            if (text.contains("defect-error")) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            if (text.contains("defect-runtime")) {
+                throw new IllegalStateException("a bug");
+            }
+            return real.parse(payload, coordinates);
+        };
+        new BatchPipeline(defective, store, catalogue, alerts, sink, new PipelineMetrics(new SimpleMeterRegistry()),
+                Clock.fixed(NOW, ZoneOffset.UTC), 0, 3).process(List.of(
+                record(1, "{\"service\":\"a\",\"message\":\"before\"}"),
+                record(2, "{\"service\":\"a\",\"message\":\"defect-error\"}"),
+                record(3, "{\"service\":\"a\",\"message\":\"defect-runtime\"}"),
+                record(4, "{\"service\":\"a\",\"message\":\"after\"}")));
+        assertThat(stored).extracting(item -> item.record().message()).containsExactly("before", "after");
+        assertThat(deadLetters).hasSize(2).allSatisfy(letter -> {
+            assertThat(letter.reason()).isEqualTo("unprocessable");
+            assertThat(letter.error()).doesNotContain("a bug").doesNotContain("heap");
+        });
+        assertThat(deadLetters).extracting(DeadLetter::sequenceNumber).containsExactly("1002", "1003");
     }
 }

@@ -88,7 +88,7 @@ class LogRecordProcessorTest {
         }
     };
     private final LogRecordProcessor processor = new LogRecordProcessor("stream", new WorkerId("worker-1"),
-            new BatchPipeline(new LogRecordParser(), store, stored -> { }, alerts, deadLetters, metrics,
+            new BatchPipeline(new LogRecordParser()::parse, store, stored -> { }, alerts, deadLetters, metrics,
                     Clock.systemUTC(), 0, 3),
             retrier, metrics, shards, ledger, Duration.ofSeconds(1));
 

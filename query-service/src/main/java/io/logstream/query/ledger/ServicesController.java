@@ -1,5 +1,6 @@
 package io.logstream.query.ledger;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.core.annotation.Nullable;
 import io.logstream.query.security.ServiceAccess;
 import io.micronaut.http.HttpResponse;
@@ -43,7 +44,9 @@ public class ServicesController {
                               @Schema(format = "date-time") String lastSeen) {
     }
 
+    /** ALWAYS: an empty catalogue is {@code "services":[]}, as the OpenAPI document requires, not an absent field. */
     @Serdeable
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record ServiceList(List<ServiceView> services, @Schema(format = "date-time") String completeUntil) {
     }
 

@@ -2,7 +2,8 @@ package io.logstream.query.logs;
 
 import io.logstream.model.LogKeys;
 import io.logstream.query.config.QuerySettings;
-import jakarta.inject.Singleton;
+import io.micronaut.context.exceptions.ConfigurationException;
+import io.micronaut.context.annotation.Context;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -18,9 +19,11 @@ import java.util.Optional;
  * HMAC-SHA256. A cursor that was altered, or is presented with another service or other query parameters, does not
  * verify.
  */
-@Singleton
+@Context // created at start-up, so a short CURSOR_SECRET stops the service before it serves
 public class CursorCodec {
     private static final String VERSION = "1";
+    /** 32 characters: 192 bits or more for a base64 secret, out of reach of a brute force on one cursor. */
+    public static final int MIN_SECRET_LENGTH = 32;
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
@@ -32,6 +35,10 @@ public class CursorCodec {
     public CursorCodec(QuerySettings settings) {
         byte[] secret;
         if (settings.cursorSecret() != null && !settings.cursorSecret().isBlank()) {
+            if (settings.cursorSecret().length() < MIN_SECRET_LENGTH) {
+                throw new ConfigurationException("CURSOR_SECRET must be at least " + MIN_SECRET_LENGTH
+                        + " characters (e.g. openssl rand -base64 32); a short key lets anyone forge cursors");
+            }
             secret = settings.cursorSecret().getBytes(StandardCharsets.UTF_8);
         } else {
             secret = new byte[32];

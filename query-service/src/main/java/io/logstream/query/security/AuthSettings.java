@@ -17,8 +17,14 @@ import java.time.Duration;
  *                      With {@code jwt}, QUERY_JWKS_URL (the identity provider's JWKS) sets
  *                      {@value #JWKS_URL}
  * @param servicesClaim the claim listing the services a token may read (QUERY_SERVICES_CLAIM, default
- *                      {@code services}): a JSON array or a space-separated string, {@code *} for all. A token
- *                      without the claim may read every service
+ *                      {@code services}): a JSON array or a space-separated string, {@code *} for all
+ * @param missingServicesClaim what a token without the claim (or with it null) may read
+ *                      (QUERY_MISSING_SERVICES_CLAIM): {@code none} (the default: authorization fails closed) or
+ *                      {@code all}, for an identity provider that mints tokens for this API alone
+ * @param jwksConnectTimeout how long connecting to the JWKS URL may take (QUERY_JWKS_CONNECT_TIMEOUT)
+ * @param jwksReadTimeout    how long reading the JWKS may take once connected (QUERY_JWKS_READ_TIMEOUT)
+ * @param jwksRetryAfter     after a failed JWKS fetch, how long requests are refused at once (401) instead of each
+ *                           waiting for another fetch
  * @param tokenCacheTtl  how long an accepted bearer token is remembered, never past its {@code exp}
  *                      ({@link ValidatedTokens}); 0 checks every request's token in full
  * @param tokenCacheSize how many accepted tokens are remembered at most
@@ -27,8 +33,16 @@ import java.time.Duration;
 public record AuthSettings(@Nullable String mode,
                            @Bindable(defaultValue = "services") @NotBlank String servicesClaim,
                            @Bindable(defaultValue = "30s") @NotNull Duration tokenCacheTtl,
-                           @Bindable(defaultValue = "10000") @Min(1) int tokenCacheSize) {
+                           @Bindable(defaultValue = "10000") @Min(1) int tokenCacheSize,
+                           @NotNull MissingClaim missingServicesClaim,
+                           @NotNull Duration jwksConnectTimeout,
+                           @NotNull Duration jwksReadTimeout,
+                           @NotNull Duration jwksRetryAfter) {
     public static final String JWT = "jwt";
     public static final String NONE = "none";
     public static final String JWKS_URL = "micronaut.security.token.jwt.signatures.jwks.idp.url";
+    public static final String ISSUER = "micronaut.security.token.jwt.claims-validators.issuer";
+    public static final String AUDIENCE = "micronaut.security.token.jwt.claims-validators.audience";
+
+    public enum MissingClaim { NONE, ALL }
 }
