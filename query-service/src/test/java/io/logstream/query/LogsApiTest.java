@@ -70,7 +70,7 @@ class LogsApiTest implements TestPropertyProvider {
         Map<String, String> properties = new HashMap<>();
         aws.serviceProperties().forEach((k, v) -> properties.put(k, v.toString()));
         properties.put("log-stream.table", table);
-        properties.put("log-stream.cursor-secret", "test-secret");
+        properties.put("log-stream.cursor-secret", "a test secret of at least 32 characters");
         properties.putAll(TestAuth.properties());
         return properties;
     }

@@ -151,7 +151,7 @@ class SecurityTest {
         // accepted tokens are remembered (ValidatedTokens), but never past their exp
         assertThat(context.getBeansOfType(ReactiveJsonWebTokenValidator.class))
                 .hasAtLeastOneElementOfType(ValidatedTokens.Remembering.class);
-        String brief = TestAuth.IDENTITY.token("brief", null, Duration.ofSeconds(2));
+        String brief = TestAuth.IDENTITY.token("brief", LocalIdentity.ALL_SERVICES, Duration.ofSeconds(2));
         Instant expires = SignedJWT.parse(brief).getJWTClaimsSet().getExpirationTime().toInstant();
         assertThat(send("GET", "/v1/services/api/logs", brief).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/v1/services/api/logs", brief).statusCode()).isEqualTo(200);
@@ -168,8 +168,7 @@ class SecurityTest {
         assertThat(forbidden.path("instance").asText()).isEqualTo("/v1/services/api/logs");
         assertThat(send("GET", "/v1/services/api/logs", TestAuth.tokenFor("*")).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/v1/services/api/logs", TestAuth.token()).statusCode()).isEqualTo(200);
-        String spaceSeparated = TestAuth.IDENTITY.sign(new JWTClaimsSet.Builder().subject("s")
-                .expirationTime(Date.from(Instant.now().plusSeconds(600))).claim("services", "api other").build());
+        String spaceSeparated = TestAuth.IDENTITY.sign(claims("s").claim("services", "api other").build());
         assertThat(send("GET", "/v1/services/other/logs", spaceSeparated).statusCode()).isEqualTo(200);
         problem(send("GET", "/v1/services/checkout/logs", spaceSeparated), 403);
     }
@@ -230,5 +229,158 @@ class SecurityTest {
             assertThat(http.send(HttpRequest.newBuilder(openBase.resolve("/beans")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
         }
+    }
+
+    /** Claims of a token this API accepts: its issuer and audience, an hour to live. */
+    private static JWTClaimsSet.Builder claims(String subject) {
+        return new JWTClaimsSet.Builder().subject(subject).issuer(LocalIdentity.ISSUER).audience(LocalIdentity.AUDIENCE)
+                .expirationTime(Date.from(Instant.now().plusSeconds(3600)));
+    }
+
+    @Test
+    void aTokenIsRefusedBeforeItsNotBeforeTimeAndWithoutAnExpiry() throws Exception {
+        String early = TestAuth.IDENTITY.sign(claims("early").notBeforeTime(Date.from(Instant.now().plusSeconds(3600)))
+                .claim("services", List.of("*")).build());
+        problem(send("GET", "/v1/services/api/logs", early), 401);
+        String forever = TestAuth.IDENTITY.sign(new JWTClaimsSet.Builder().subject("forever").issuer(LocalIdentity.ISSUER)
+                .audience(LocalIdentity.AUDIENCE).claim("services", List.of("*")).build());
+        problem(send("GET", "/v1/services/api/logs", forever), 401);
+        String fine = TestAuth.IDENTITY.sign(claims("fine").notBeforeTime(Date.from(Instant.now().minusSeconds(5)))
+                .claim("services", List.of("*")).build());
+        assertThat(send("GET", "/v1/services/api/logs", fine).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aTokenForAnotherIssuerOrAudienceIsRefused() throws Exception {
+        String otherAudience = TestAuth.IDENTITY.sign(claims("x").audience("some-other-app")
+                .claim("services", List.of("*")).build());
+        problem(send("GET", "/v1/services/api/logs", otherAudience), 401);
+        String otherIssuer = TestAuth.IDENTITY.sign(claims("x").issuer("someone-else").claim("services", List.of("*"))
+                .build());
+        problem(send("GET", "/v1/services/api/logs", otherIssuer), 401);
+        String noAudience = TestAuth.IDENTITY.sign(claims("x").audience((String) null).claim("services", List.of("*"))
+                .build());
+        problem(send("GET", "/v1/services/api/logs", noAudience), 401);
+    }
+
+    @Test
+    void aTokenWithoutTheServicesClaimReadsNothing() throws Exception {
+        Map<String, JWTClaimsSet> tokens = Map.of(
+                "absent", claims("a").build(),
+                "null", claims("n").claim("services", null).build(),
+                "other case", claims("c").claim("Services", List.of("*")).build(),
+                "empty", claims("e").claim("services", List.of()).build());
+        for (Map.Entry<String, JWTClaimsSet> token : tokens.entrySet()) {
+            String signed = TestAuth.IDENTITY.sign(token.getValue());
+            problem(send("GET", "/v1/services/api/logs", signed), 403);
+            problem(send("GET", "/loki/api/v1/query_range?query=%7Bservice%3D%22api%22%7D", signed), 403);
+            HttpResponse<String> services = send("GET", "/v1/services", signed);
+            assertThat(services.statusCode()).as(token.getKey()).isEqualTo(200);
+            assertThat(JSON.readTree(services.body()).path("services").isArray()).as(token.getKey()).isTrue();
+            assertThat(JSON.readTree(services.body()).path("services")).as(token.getKey()).isEmpty();
+        }
+        Map<String, Object> properties = properties(TestAuth.properties());
+        properties.put("log-stream.auth.missing-services-claim", "ALL");
+        try (ApplicationContext lenient = ApplicationContext.run(properties)) {
+            URI lenientBase = lenient.getBean(EmbeddedServer.class).start().getURI();
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(lenientBase.resolve("/v1/services/api/logs"))
+                    .header("Authorization", "Bearer " + TestAuth.IDENTITY.sign(claims("a").build())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as("only when a setting says so").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anEmptyCatalogueIsAnEmptyListOfServices() throws Exception {
+        HttpResponse<String> response = send("GET", "/v1/services", TestAuth.token());
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.has("services")).as(response.body()).isTrue();
+        assertThat(body.path("services").isArray()).isTrue();
+        assertThat(body.path("completeUntil").asText()).isNotBlank();
+    }
+
+    @Test
+    void aJwksThatNeverAnswersFailsRequestsFastAndReadinessShowsIt() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                List<java.net.Socket> held = new java.util.ArrayList<>();
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // accepted, never answered
+                    }
+                } catch (Exception e) {
+                    // closed by the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Map<String, String> auth = new HashMap<>(TestAuth.properties());
+            auth.put("micronaut.security.token.jwt.signatures.jwks.idp.url",
+                    "http://127.0.0.1:" + silent.getLocalPort() + "/jwks.json");
+            Map<String, Object> properties = properties(auth);
+            properties.put("log-stream.auth.jwks-read-timeout", "1s");
+            properties.put("log-stream.auth.token-cache-ttl", "0s");
+            try (ApplicationContext hung = ApplicationContext.run(properties)) {
+                URI hungBase = hung.getBean(EmbeddedServer.class).start().getURI();
+                HttpClient bounded = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+                for (int i = 0; i < 3; i++) {
+                    long began = System.nanoTime();
+                    HttpResponse<String> response = bounded.send(HttpRequest.newBuilder(hungBase.resolve("/v1/services/api/logs"))
+                            .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + TestAuth.token()).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    long millis = (System.nanoTime() - began) / 1_000_000;
+                    assertThat(response.statusCode()).as(response.body()).isIn(401, 503);
+                    assertThat(millis).as("request %d took %d ms against a JWKS that never answers", i, millis)
+                            .isLessThan(10_000);
+                }
+                HttpResponse<String> readiness = bounded.send(HttpRequest.newBuilder(hungBase.resolve("/health/readiness"))
+                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(readiness.statusCode()).isEqualTo(503);
+            }
+        }
+    }
+
+    @Test
+    void unsafeSettingsStopTheServiceAtStartUp() {
+        Map<String, String> noIssuer = new HashMap<>(TestAuth.properties());
+        noIssuer.remove("micronaut.security.token.jwt.claims-validators.issuer");
+        assertThatThrownBy(() -> ApplicationContext.run(properties(noIssuer)).close())
+                .hasStackTraceContaining("QUERY_JWT_ISSUER");
+        Map<String, String> noAudience = new HashMap<>(TestAuth.properties());
+        noAudience.remove("micronaut.security.token.jwt.claims-validators.audience");
+        assertThatThrownBy(() -> ApplicationContext.run(properties(noAudience)).close())
+                .hasStackTraceContaining("QUERY_JWT_AUDIENCE");
+        Map<String, String> plainHttp = new HashMap<>(TestAuth.properties());
+        plainHttp.put("micronaut.security.token.jwt.signatures.jwks.idp.url", "http://idp.example.com/jwks.json");
+        assertThatThrownBy(() -> ApplicationContext.run(properties(plainHttp)).close())
+                .hasStackTraceContaining("must be https");
+        Map<String, Object> shortSecret = properties(TestAuth.properties());
+        shortSecret.put("log-stream.cursor-secret", "x");
+        assertThatThrownBy(() -> ApplicationContext.run(shortSecret).close())
+                .hasStackTraceContaining("CURSOR_SECRET must be at least 32 characters");
+    }
+
+    @Test
+    void anOversizedUrlIs414AndOversizedHeadersAre431() throws Exception {
+        java.util.function.Function<String, String> raw = request -> {
+            try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String longUrl = raw.apply("GET /loki/api/v1/query_range?query=" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(longUrl).startsWith("HTTP/1.1 414").contains("application/problem+json").contains("\"status\":414");
+        String bigHeaders = raw.apply("GET /v1/services HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(10_000) + "\r\n\r\n");
+        assertThat(bigHeaders).startsWith("HTTP/1.1 431").contains("application/problem+json").contains("\"status\":431");
+        // a LogQL query at its own limit of 4,096 characters is reachable through the URL, and answered by LogQL
+        String atLimit = "{service=\"api\"} |= \"" + "x".repeat(4_100) + "\"";
+        HttpResponse<String> tooLong = send("GET", "/loki/api/v1/query_range?query="
+                + java.net.URLEncoder.encode(atLimit, java.nio.charset.StandardCharsets.UTF_8), TestAuth.token());
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(tooLong.body()).contains("longer than 4096 characters");
     }
 }

@@ -62,6 +62,8 @@ class TailTest implements TestPropertyProvider {
         properties.put("log-stream.reads.tail-delay", "1s");
         properties.put("log-stream.reads.tail-heartbeat", "1s");
         properties.put("log-stream.reads.tail-connections", "3");
+        // one page per service per poll: a tail further behind catches up over several polls
+        properties.put("log-stream.reads.tail-pages-per-poll", "1");
         return properties;
     }
 
@@ -71,8 +73,13 @@ class TailTest implements TestPropertyProvider {
 
     /** Opens the tail and reads its events on a thread of their own. */
     private BlockingQueue<Event> sse(String path, String lastEventId, List<InputStream> open) throws Exception {
+        return sse(path, lastEventId, open, TestAuth.token());
+    }
+
+    private BlockingQueue<Event> sse(String path, String lastEventId, List<InputStream> open, String token)
+            throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.getURI() + path))
-                .header("Authorization", "Bearer " + TestAuth.token()).header("Accept", "text/event-stream");
+                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream");
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
@@ -89,6 +96,9 @@ class TailTest implements TestPropertyProvider {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                     if (line.isEmpty()) {
                         events.add(new Event(name == null ? "message" : name, id, data.toString()));
+                        if ("expired".equals(name)) {
+                            events.add(new Event("end", null, ""));
+                        }
                         name = null;
                         id = null;
                         data.setLength(0);
@@ -103,6 +113,7 @@ class TailTest implements TestPropertyProvider {
             } catch (Exception e) {
                 // closed by the test
             }
+            events.add(new Event("closed", null, ""));
         });
         reader.setDaemon(true);
         reader.start();
@@ -251,5 +262,139 @@ class TailTest implements TestPropertyProvider {
         } finally {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
         }
+    }
+
+    @Test
+    void aLastEventIdOlderThanTheResumeWindowIsRefusedInsteadOfReplayingTheHistory() throws Exception {
+        HttpResponse<String> ancient = http.send(HttpRequest.newBuilder(URI.create(server.getURI() + "/v1/services/api/logs/tail"))
+                .header("Authorization", "Bearer " + TestAuth.token()).header("Last-Event-ID", "0000000000000#x").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(ancient.statusCode()).isEqualTo(400);
+        assertThat(ancient.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
+                assertThat(type).startsWith("application/problem+json"));
+        assertThat(ancient.body()).contains("resume window").contains("/v1/services/api/logs?from=");
+    }
+
+    @Test
+    void aTailFarBehindCatchesUpOverSeveralPollsInOrderWithNoGapAndNoRepeat() throws Exception {
+        long t = System.currentTimeMillis();
+        List<LogRecord> backlog = new ArrayList<>();
+        for (int i = 0; i < 1300; i++) {
+            backlog.add(record("backlog", LogLevel.INFO, "b" + i, t - 300_000 + i * 10L));
+        }
+        fixture.store(backlog);
+        fixture.watermark("shardId-000000000000", t - 60_000, false);
+        List<InputStream> open = new ArrayList<>();
+        try {
+            String before = LogKeys.sortKey(t - 300_001, "0");
+            BlockingQueue<Event> events = sse("/v1/services/backlog/logs/tail", before, open);
+            List<Event> got = records(events, 1300, Duration.ofSeconds(30));
+            assertThat(got).extracting(e -> json.readTree(e.data()).path("message").asText())
+                    .containsExactlyElementsOf(backlog.stream().map(LogRecord::message).toList());
+        } finally {
+            for (InputStream stream : open) {
+                stream.close();
+            }
+        }
+    }
+
+    @Test
+    void aMultiServiceTailReleasesOnlyWhatIsCompleteOverAllItsServicesWhenItsPollIsCut() throws Exception {
+        long t = System.currentTimeMillis();
+        fixture.watermark("shardId-000000000000", t - 400_000, false);
+        BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+        String query = URLEncoder.encode("{service=~\"mix-a|mix-b\"}", StandardCharsets.UTF_8);
+        WebSocket socket = lokiTail(query + "&limit=10&start=" + (t - 500_000) * 1_000_000L, frames, TestAuth.token());
+        try {
+            List<LogRecord> sent = new ArrayList<>();
+            for (int i = 0; i < 1400; i++) {
+                // uneven: mix-a is dense early, mix-b late, so a cut page of one must hold back the other
+                String service = (i < 700) == (i % 7 != 0) ? "mix-a" : "mix-b";
+                sent.add(record(service, LogLevel.INFO, service + "-" + i, t - 300_000 + i * 10L));
+            }
+            fixture.store(sent);
+            fixture.watermark("shardId-000000000000", t - 60_000, false);
+            List<String> got = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (got.size() < sent.size() && System.nanoTime() < deadline) {
+                JsonNode frame = frames.poll(200, TimeUnit.MILLISECONDS);
+                if (frame == null) {
+                    continue;
+                }
+                List<String[]> entries = new ArrayList<>();
+                for (JsonNode stream : frame.path("streams")) {
+                    for (JsonNode value : stream.path("values")) {
+                        entries.add(new String[]{value.get(0).asText(), value.get(1).asText()});
+                    }
+                }
+                entries.sort(java.util.Comparator.comparing((String[] e) -> e[0]));
+                entries.forEach(e -> got.add(e[1]));
+            }
+            assertThat(got).as("every record once, in time order across both services")
+                    .containsExactlyElementsOf(sent.stream().map(LogRecord::message).toList());
+        } finally {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+        }
+    }
+
+    @Test
+    void tailsEndWhenTheirTokenExpires() throws Exception {
+        long t = System.currentTimeMillis();
+        fixture.watermark("shardId-000000000000", t, false);
+        String brief = TestAuth.IDENTITY.token("brief", io.logstream.localaws.LocalIdentity.ALL_SERVICES, Duration.ofSeconds(3));
+        List<InputStream> open = new ArrayList<>();
+        try {
+            BlockingQueue<Event> events = sse("/v1/services/api/logs/tail", null, open, brief);
+            List<String> names = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!names.contains("closed") && System.nanoTime() < deadline) {
+                Event event = events.poll(200, TimeUnit.MILLISECONDS);
+                if (event != null) {
+                    names.add(event.name());
+                }
+            }
+            assertThat(names).as("the stream ends with an expired event, then closes").contains("expired", "closed");
+            assertThat(names.subList(names.indexOf("expired"), names.size())).doesNotContain("heartbeat", "message");
+        } finally {
+            for (InputStream stream : open) {
+                stream.close();
+            }
+        }
+        BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+        java.util.concurrent.CompletableFuture<String> closed = new java.util.concurrent.CompletableFuture<>();
+        String briefToo = TestAuth.IDENTITY.token("brief", io.logstream.localaws.LocalIdentity.ALL_SERVICES, Duration.ofSeconds(3));
+        http.newWebSocketBuilder().header("Authorization", "Bearer " + briefToo)
+                .buildAsync(URI.create(server.getURI().toString().replace("http", "ws") + "/loki/api/v1/tail?query="
+                        + URLEncoder.encode("{service=\"api\"}", StandardCharsets.UTF_8)), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                        closed.complete(statusCode + " " + reason);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        assertThat(closed.get(15, TimeUnit.SECONDS)).isEqualTo("1008 token expired");
+    }
+
+    private WebSocket lokiTail(String parameters, BlockingQueue<JsonNode> frames, String token) throws Exception {
+        return http.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+                .buildAsync(URI.create(server.getURI().toString().replace("http", "ws") + "/loki/api/v1/tail?query="
+                        + parameters), new WebSocket.Listener() {
+                    private final StringBuilder text = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        text.append(data);
+                        if (last) {
+                            try {
+                                frames.add(json.readTree(text.toString()));
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                            text.setLength(0);
+                        }
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
     }
 }

@@ -17,7 +17,12 @@ final class TestAuth {
         // rather than with Nimbus's retriever as the service jar does; a refetch through it (every cache-expiration,
         // 60 s by default) fails the request in flight with "no further steps are allowed after cancel". The tests
         // that run longer than a minute keep the first fetch instead (docs/query.md, "JWKS").
-        return Map.of("log-stream.auth.mode", "jwt",
+        // the suites send hundreds of requests a second with one token; the limits are tested on their own
+        // (RequestLimitsTest) with low settings
+        return Map.of("log-stream.limits.token-rate", "1000000", "log-stream.limits.token-burst", "1000000",
+                "log-stream.limits.instance-rate", "1000000", "log-stream.limits.token-concurrency", "1000",
+                "log-stream.limits.instance-concurrency", "1000",
+                "log-stream.auth.mode", "jwt",
                 "micronaut.security.token.jwt.signatures.jwks.idp.url", IDENTITY.jwksUrl(),
                 "micronaut.security.token.jwt.claims-validators.issuer", LocalIdentity.ISSUER,
                 "micronaut.security.token.jwt.claims-validators.audience", LocalIdentity.AUDIENCE,

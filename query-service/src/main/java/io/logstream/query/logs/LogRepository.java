@@ -47,25 +47,36 @@ public class LogRepository {
         this.maxPages = settings.maxPagesPerRequest();
     }
 
-    /** A page of records and the position to continue from, or null when the range is exhausted. */
-    public record Slice(List<LogRecord> records, String nextPosition) {
+    /**
+     * A page of records and the position to continue from, or null when the range is exhausted; {@code cut} when the
+     * request's {@link ReadBudget} stopped the read (the records are still a correct prefix, and the position, null
+     * only when nothing was read, continues after them).
+     */
+    public record Slice(List<LogRecord> records, String nextPosition, boolean cut) {
+        Slice(List<LogRecord> records, String nextPosition) {
+            this(records, nextPosition, false);
+        }
     }
 
-    public Slice find(LogQuery query) {
+    /** Every {@code Query} page is counted against {@code budget}; base-table reads stop when it is spent. */
+    public Slice find(LogQuery query, ReadBudget budget) {
         if (query.levels().isEmpty()) {
-            return fromBaseTable(query, false);
+            return fromBaseTable(query, false, budget);
         }
         if (query.levels().stream().allMatch(level -> LogItemMapper.levelKey(query.service(), level) != null)) {
-            return fromLevelIndex(query);
+            return fromLevelIndex(query, budget);
         }
-        return fromBaseTable(query, true);
+        return fromBaseTable(query, true, budget);
     }
 
-    private Slice fromBaseTable(LogQuery query, boolean filterLevels) {
+    private Slice fromBaseTable(LogQuery query, boolean filterLevels, ReadBudget budget) {
         List<Map<String, AttributeValue>> items = new ArrayList<>();
         Map<String, AttributeValue> start = query.after() == null ? null
                 : Map.of(LogKeys.PK, s(query.service()), LogKeys.SK, s(query.after()));
         for (int page = 0; ; page++) {
+            if (!budget.take()) {
+                return new Slice(records(items), start == null ? null : start.get(LogKeys.SK).s(), true);
+            }
             QueryRequest.Builder request = keyCondition(query, LogKeys.PK, query.service(), null)
                     .limit(filterLevels ? Math.max(query.limit() + 1, 200) : query.limit() + 1 - items.size())
                     .exclusiveStartKey(start);
@@ -89,7 +100,11 @@ public class LogRepository {
         }
     }
 
-    private Slice fromLevelIndex(LogQuery query) {
+    /**
+     * Reads each level up to the page size whatever the budget says (counted, not cut: a cut here would leave no
+     * correct prefix of the merge), so a request overshoots its budget by at most one such read.
+     */
+    private Slice fromLevelIndex(LogQuery query, ReadBudget budget) {
         List<Map<String, AttributeValue>> merged = new ArrayList<>();
         for (LogLevel level : query.levels()) {
             String levelKey = LogItemMapper.levelKey(query.service(), level);
@@ -97,6 +112,7 @@ public class LogRepository {
                     LogItemMapper.LEVEL_KEY, s(levelKey), LogKeys.SK, s(query.after()), LogKeys.PK, s(query.service()));
             int collected = 0;
             while (collected <= query.limit()) {
+                budget.spend();
                 QueryResponse response = dynamoDb.query(keyCondition(query, LogItemMapper.LEVEL_KEY, levelKey, LEVEL_INDEX)
                         .limit(query.limit() + 1 - collected).exclusiveStartKey(start).build());
                 merged.addAll(response.items());

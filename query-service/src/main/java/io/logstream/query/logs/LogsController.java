@@ -37,9 +37,11 @@ public class LogsController {
     private final ServiceAccess access;
     private final Completeness completeness;
     private final Clock clock;
+    private final ReadBudgets budgets;
 
     public LogsController(LogQueryParser parser, LogRepository repository, CursorCodec cursors, ServiceAccess access,
-                          Completeness completeness, Clock clock) {
+                          Completeness completeness, Clock clock, ReadBudgets budgets) {
+        this.budgets = budgets;
         this.parser = parser;
         this.repository = repository;
         this.cursors = cursors;
@@ -55,7 +57,7 @@ public class LogsController {
         access.check(authentication, service);
         LogQuery query = parser.parse(service, parameters(request));
         Instant completeUntil = completeness.completeUntil(); // before the read: what it vouches for is in the read
-        LogRepository.Slice slice = repository.find(query);
+        LogRepository.Slice slice = repository.find(query, budgets.start());
         String next = slice.nextPosition() == null ? null : cursors.encode(query, slice.nextPosition());
         long windowEnd = query.to() != null ? query.to() : clock.millis();
         LogPage page = new LogPage(service, slice.records().stream().map(LogView::of).toList(), next,

@@ -13,11 +13,14 @@ import java.util.function.Predicate;
  * {@code =}, {@code !=}, {@code =~}, {@code !~}, followed by any chain of line filters {@code |=}, {@code !=},
  * {@code |~}, {@code !~}. Strings are Go-style double-quoted or back-quoted. Regular expressions are RE2 (re2j), as in
  * Loki, so no pattern can take more than linear time; label regexes match the whole value, line regexes any part.
+ * A pattern whose expanded repetitions exceed {@link #MAX_REGEX_SIZE} elements is refused before it is compiled.
  * Everything else is refused with a message that names it.
  */
 public final class LogQl {
     public static final Set<String> LABELS = Set.of("service", "level", "host");
     private static final int MAX_LENGTH = 4096;
+    /** Largest regex program, counted before compiling ({@link RegexSize}): ample for any real pattern. */
+    static final long MAX_REGEX_SIZE = 10_000;
 
     public enum Op { EQ, NEQ, RE, NRE }
 
@@ -212,6 +215,10 @@ public final class LogQl {
     }
 
     private static Pattern regex(String value) {
+        if (RegexSize.of(value, MAX_REGEX_SIZE) > MAX_REGEX_SIZE) {
+            throw new LogQlException("regular expression " + abbreviate(value) + " is too large once its repetitions "
+                    + "are expanded (more than " + MAX_REGEX_SIZE + " elements); use fewer or smaller {n,m} counts");
+        }
         try {
             return Pattern.compile(value);
         } catch (PatternSyntaxException e) {

@@ -8,6 +8,8 @@ import io.logstream.query.ledger.Completeness;
 import io.logstream.query.ledger.CompletenessHeader;
 import io.logstream.query.logs.Direction;
 import io.logstream.query.logs.LogView;
+import io.logstream.query.logs.ReadBudget;
+import io.logstream.query.logs.ReadBudgets;
 import io.logstream.query.security.ServiceAccess;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
@@ -22,6 +24,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.authentication.AuthorizationException;
 import io.micronaut.security.rules.SecurityRule;
 import io.swagger.v3.oas.annotations.Hidden;
 
@@ -63,9 +66,11 @@ public class LokiController {
     private final JsonMapper json;
     private final Clock clock;
     private final ReadSettings settings;
+    private final ReadBudgets budgets;
 
     public LokiController(SelectorReader reader, Catalogue catalogue, Completeness completeness, ServiceAccess access,
-                          JsonMapper json, Clock clock, ReadSettings settings) {
+                          JsonMapper json, Clock clock, ReadSettings settings, ReadBudgets budgets) {
+        this.budgets = budgets;
         this.reader = reader;
         this.catalogue = catalogue;
         this.completeness = completeness;
@@ -108,6 +113,9 @@ public class LokiController {
                                                          @Nullable Authentication auth) {
         Instant watermark = completeness.completeUntil();
         String query = param(request, "query");
+        if (query != null) {
+            requireReadsAnything(auth);
+        }
         Set<String> scope = query == null ? null : new TreeSet<>(reader.services(LogQl.parseSelector(query), auth));
         Set<String> values = new TreeSet<>();
         switch (name) {
@@ -145,20 +153,36 @@ public class LokiController {
         if (selectors.isEmpty()) {
             selectors = List.of("{}");
         }
+        if (selectors.size() > settings.maxSelectors()) {
+            throw new LogQlException("at most " + settings.maxSelectors() + " match[] selectors per request, got "
+                    + selectors.size());
+        }
+        requireReadsAnything(auth);
+        List<List<LogQl.Matcher>> parsed = selectors.stream().map(LogQl::parseSelector).toList();
         Set<Map<String, String>> series = new LinkedHashSet<>();
-        boolean truncated = false;
-        for (String selector : selectors) {
-            List<LogQl.Matcher> matchers = LogQl.parseSelector(selector);
+        boolean capped = false;
+        ReadBudget budget = budgets.start();
+        for (List<LogQl.Matcher> matchers : parsed) {
             SelectorReader.Result result = reader.read(reader.services(matchers, auth), SelectorReader.levels(matchers),
                     LokiTime.fromMillis(start), LokiTime.toMillis(end), Direction.BACKWARD, settings.lokiMaxEntries(),
-                    SelectorReader.hostFilter(matchers));
-            truncated |= result.truncated() || result.records().size() == settings.lokiMaxEntries();
+                    SelectorReader.hostFilter(matchers), budget);
+            capped |= result.records().size() == settings.lokiMaxEntries();
             result.records().forEach(record -> series.add(labelsOf(record)));
+            if (result.truncated()) {
+                break;
+            }
         }
         Map<String, Object> body = success(new ArrayList<>(series));
-        if (truncated) {
-            body.put("warnings", List.of("series were collected from the newest " + settings.lokiMaxEntries()
-                    + " records of each selector; narrow the window for all of them"));
+        List<String> warnings = new ArrayList<>();
+        if (capped) {
+            warnings.add("series were collected from the newest " + settings.lokiMaxEntries()
+                    + " records of each selector; narrow the window for all of them");
+        }
+        if (budget.exhausted() != null) {
+            warnings.add(budgetWarning(budget));
+        }
+        if (!warnings.isEmpty()) {
+            body.put("warnings", warnings);
         }
         return withWatermark(body, watermark);
     }
@@ -178,16 +202,19 @@ public class LokiController {
     private HttpResponse<Map<String, Object>> logQuery(HttpRequest<?> request, @Nullable Authentication auth,
                                                       long startNanos, long endNanos) {
         long began = System.nanoTime();
-        LogQl.Query query = LogQl.parse(param(request, "query"));
+        // the cheap checks and the access check come before parsing (which compiles regular expressions)
         int limit = limit(param(request, "limit"));
         Direction direction = direction(param(request, "direction"));
         if (endNanos <= startNanos) {
             throw new LogQlException("end timestamp must not be before or equal to start time");
         }
+        requireReadsAnything(auth);
+        LogQl.Query query = LogQl.parse(param(request, "query"));
         Instant watermark = completeness.completeUntil(); // before the read: what it vouches for is in the read
+        ReadBudget budget = budgets.start();
         SelectorReader.Result result = reader.read(reader.services(query.matchers(), auth),
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(startNanos), LokiTime.toMillis(endNanos),
-                direction, limit, filter(query));
+                direction, limit, filter(query), budget);
 
         List<Map<String, Object>> resultStreams = streams(result.records());
         long bytes = 0;
@@ -209,10 +236,22 @@ public class LokiController {
         data.put("stats", Map.of("summary", summary));
         Map<String, Object> body = success(data);
         if (result.truncated()) {
-            body.put("warnings", List.of("the answer stopped after " + settings.lokiMaxPages() + " DynamoDB pages; "
-                    + "it holds the first records in order, narrow the query or the window for the rest"));
+            body.put("warnings", List.of(budgetWarning(budget)));
         }
         return withWatermark(body, watermark);
+    }
+
+    /** A token that may read no service is refused before its query is parsed. */
+    private void requireReadsAnything(@Nullable Authentication auth) {
+        if (!access.readsAnything(auth)) {
+            throw new AuthorizationException(auth);
+        }
+    }
+
+    private static String budgetWarning(ReadBudget budget) {
+        return (budget.exhausted() == ReadBudget.Cause.DEADLINE ? "the answer stopped at the request deadline"
+                : "the answer stopped after " + budget.maxPages() + " DynamoDB pages")
+                + "; it holds the first records in order, narrow the query or the window for the rest";
     }
 
     /** The query's host matchers and line filters; a line is rendered only when there are line filters. */

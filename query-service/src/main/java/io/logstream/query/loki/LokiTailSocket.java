@@ -3,6 +3,9 @@ package io.logstream.query.loki;
 import io.logstream.model.LogRecord;
 import io.logstream.query.config.ReadSettings;
 import io.logstream.query.logs.Direction;
+import io.logstream.query.logs.ReadBudgets;
+import io.logstream.query.security.ServiceAccess;
+import io.logstream.query.security.TokenExpiry;
 import io.logstream.query.tail.TailService;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.json.JsonMapper;
@@ -19,7 +22,12 @@ import io.micronaut.websocket.annotation.OnMessage;
 import io.micronaut.websocket.annotation.OnOpen;
 import io.micronaut.websocket.annotation.ServerWebSocket;
 
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,7 +40,8 @@ import java.util.Map;
  * mode use it. On open: up to {@code limit} (default 100) of the newest records from {@code start} (default one hour
  * ago) up to the release bound, oldest first; then new records as they are released. {@code delay_for} (0-5 s) adds
  * to the tail delay. Frames are Loki's: {@code {"streams":[...],"dropped_entries":null}}. A bad query closes the
- * socket with status 1008 and the message; a full instance closes it with 1013 (try again later). Opening reads
+ * socket with status 1008 and the message; a full instance closes it with 1013 (try again later); the bearer token's
+ * expiry closes it with 1008 "token expired". The initial read spends one request budget. Opening reads
  * DynamoDB, so the handlers run on the blocking executor, not on the event loop.
  */
 @ServerWebSocket("/loki/api/v1/tail")
@@ -40,6 +49,7 @@ import java.util.Map;
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class LokiTailSocket {
     private static final String TAIL = "tail";
+    private static final String EXPIRY = "expiry";
     private static final long MAX_DELAY_FOR_SECONDS = 5;
 
     private final TailService tails;
@@ -48,9 +58,13 @@ public class LokiTailSocket {
     private final JsonMapper json;
     private final Clock clock;
     private final ReadSettings settings;
+    private final ServiceAccess access;
+    private final ReadBudgets budgets;
 
     public LokiTailSocket(TailService tails, SelectorReader reader, LokiController lines, JsonMapper json, Clock clock,
-                          ReadSettings settings) {
+                          ReadSettings settings, ServiceAccess access, ReadBudgets budgets) {
+        this.access = access;
+        this.budgets = budgets;
         this.tails = tails;
         this.reader = reader;
         this.lines = lines;
@@ -63,6 +77,9 @@ public class LokiTailSocket {
     public void open(WebSocketSession session, HttpRequest<?> request) {
         try {
             Authentication authentication = request.getUserPrincipal(Authentication.class).orElse(null);
+            if (!access.readsAnything(authentication)) {
+                throw new AuthorizationException(authentication);
+            }
             LogQl.Query query = LogQl.parse(request.getParameters().get("query"));
             List<String> services = reader.services(query.matchers(), authentication);
             TailService.Spec spec = new TailService.Spec(services, SelectorReader.levels(query.matchers()),
@@ -74,7 +91,7 @@ public class LokiTailSocket {
             long bound = tails.releaseBound(spec.delayMillis());
             if (bound >= start) {
                 List<LogRecord> initial = new ArrayList<>(reader.read(services, spec.levels(), start, bound,
-                        Direction.BACKWARD, limit, spec.filter()).records());
+                        Direction.BACKWARD, limit, spec.filter(), budgets.start()).records());
                 Collections.reverse(initial);
                 send(session, initial);
             }
@@ -85,6 +102,12 @@ public class LokiTailSocket {
                 return;
             }
             session.put(TAIL, tail.get());
+            TokenExpiry.of(authentication).ifPresent(expires -> {
+                Duration left = Duration.between(clock.instant(), expires);
+                session.put(EXPIRY, Mono.delay(left.isNegative() ? Duration.ZERO : left, Schedulers.parallel())
+                        .subscribe(tick -> session.close(new CloseReason(CloseReason.POLICY_VIOLATION.getCode(),
+                                "token expired"))));
+            });
         } catch (LogQlException e) {
             session.close(new CloseReason(CloseReason.POLICY_VIOLATION.getCode(), e.getMessage()));
         } catch (AuthorizationException e) {
@@ -100,6 +123,7 @@ public class LokiTailSocket {
     @OnClose
     public void close(WebSocketSession session) {
         session.get(TAIL, TailService.Tail.class).ifPresent(TailService.Tail::close);
+        session.get(EXPIRY, Disposable.class).ifPresent(Disposable::dispose);
     }
 
     private void send(WebSocketSession session, List<LogRecord> records) {

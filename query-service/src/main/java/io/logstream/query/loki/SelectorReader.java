@@ -8,6 +8,7 @@ import io.logstream.query.ledger.Catalogue;
 import io.logstream.query.logs.Direction;
 import io.logstream.query.logs.LogQuery;
 import io.logstream.query.logs.LogRepository;
+import io.logstream.query.logs.ReadBudget;
 import io.logstream.query.security.ServiceAccess;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.security.authentication.Authentication;
@@ -32,8 +33,9 @@ import java.util.function.Predicate;
  *   catalogue's, filtered by every service matcher. At most the fan-out limit.</li>
  *   <li>Only services the token may read: a name spelled out that it may not read is a 403; catalogue names it may
  *   not read are left out.</li>
- *   <li>At most {@code loki-max-pages} DynamoDB pages per query. Past it the answer stops at the last record that is
- *   certainly in order (a correct prefix) and says it is truncated.</li>
+ *   <li>One {@link ReadBudget} per request over all its services and levels (and, for series, all its selectors).
+ *   Past it the answer stops at the last record that is certainly in order (a correct prefix) and says it is
+ *   truncated.</li>
  * </ul>
  */
 @Singleton
@@ -44,14 +46,12 @@ public class SelectorReader {
     private final Catalogue catalogue;
     private final ServiceAccess access;
     private final int fanOut;
-    private final int maxPages;
 
     public SelectorReader(LogRepository repository, Catalogue catalogue, ServiceAccess access, ReadSettings settings) {
         this.repository = repository;
         this.catalogue = catalogue;
         this.access = access;
         this.fanOut = settings.lokiFanOut();
-        this.maxPages = settings.lokiMaxPages();
     }
 
     /** Records in order and whether the page budget cut the answer short. */
@@ -108,7 +108,7 @@ public class SelectorReader {
      * {@code direction} order that have one of {@code levels} and pass {@code filter}.
      */
     public Result read(List<String> services, Set<LogLevel> levels, long from, long to, Direction direction, int limit,
-                       Predicate<LogRecord> filter) {
+                       Predicate<LogRecord> filter, ReadBudget budget) {
         if (levels.isEmpty() || services.isEmpty()) {
             return new Result(List.of(), false, 0);
         }
@@ -123,12 +123,11 @@ public class SelectorReader {
             order = order.reversed();
         }
         List<LogRecord> out = new ArrayList<>();
-        int[] pages = {0};
         int[] read = {0};
         while (out.size() < limit) {
             Cursor next = null;
             for (Cursor cursor : cursors) {
-                if (!cursor.fill(levelFilter, from, to, direction, filter, pages, read)) {
+                if (!cursor.fill(levelFilter, from, to, direction, filter, budget, read)) {
                     return new Result(out, true, read[0]);
                 }
                 if (!cursor.buffer.isEmpty() && (next == null || order.compare(cursor.buffer.peek(), next.buffer.peek()) < 0)) {
@@ -189,6 +188,8 @@ public class SelectorReader {
         private final ArrayDeque<LogRecord> buffer = new ArrayDeque<>();
         private String after;
         private boolean exhausted;
+        /** The budget stopped this service's read: what lies past its buffer is unknown. */
+        private boolean blocked;
 
         private Cursor(String service) {
             this.service = service;
@@ -196,17 +197,23 @@ public class SelectorReader {
 
         /** Makes the head known (or the cursor exhausted); false when that needs a page over the budget. */
         private boolean fill(Set<LogLevel> levels, long from, long to, Direction direction, Predicate<LogRecord> filter,
-                             int[] pages, int[] read) {
+                             ReadBudget budget, int[] read) {
             while (buffer.isEmpty() && !exhausted) {
-                if (pages[0] >= maxPages) {
+                if (blocked || !budget.left()) {
+                    blocked = true;
                     return false;
                 }
-                pages[0]++;
-                LogRepository.Slice slice = repository.find(new LogQuery(service, PAGE, from, to, direction, levels, after));
+                LogRepository.Slice slice = repository.find(new LogQuery(service, PAGE, from, to, direction, levels, after),
+                        budget);
                 read[0] += slice.records().size();
                 slice.records().stream().filter(filter).forEach(buffer::add);
-                after = slice.nextPosition();
-                exhausted = after == null;
+                if (slice.cut()) {
+                    blocked = true;
+                    after = slice.nextPosition() != null ? slice.nextPosition() : after;
+                } else {
+                    after = slice.nextPosition();
+                    exhausted = after == null;
+                }
             }
             return true;
         }

@@ -15,7 +15,6 @@ import reactor.core.publisher.Mono;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 
 /**
  * Remembers the bearer tokens micronaut-security has accepted, so that a client which sends the same token with every
@@ -60,25 +59,12 @@ public class ValidatedTokens implements BeanCreatedEventListener<ReactiveJsonWeb
 
     /** The entry's lifetime: the TTL, cut short at the token's {@code exp}. */
     static Duration lifetime(Authentication authentication, Duration ttl, Clock clock) {
-        Instant expires = expiry(authentication.getAttributes().get("exp"));
+        Instant expires = TokenExpiry.of(authentication).orElse(null);
         if (expires == null) {
             return ttl;
         }
         Duration left = Duration.between(clock.instant(), expires);
         return left.isNegative() ? Duration.ZERO : (left.compareTo(ttl) < 0 ? left : ttl);
-    }
-
-    private static Instant expiry(Object exp) {
-        if (exp instanceof Date date) {
-            return date.toInstant();
-        }
-        if (exp instanceof Instant instant) {
-            return instant;
-        }
-        if (exp instanceof Number seconds) {
-            return Instant.ofEpochSecond(seconds.longValue());
-        }
-        return null;
     }
 
     /** The validator micronaut-security built, answering from the cache for tokens it has already accepted. */

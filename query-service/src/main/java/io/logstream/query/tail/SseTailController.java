@@ -11,6 +11,7 @@ import io.logstream.query.logs.LogQuery;
 import io.logstream.query.logs.LogQueryParser;
 import io.logstream.query.logs.LogView;
 import io.logstream.query.security.ServiceAccess;
+import io.logstream.query.security.TokenExpiry;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -30,11 +31,15 @@ import io.swagger.v3.oas.annotations.Hidden;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -42,7 +47,9 @@ import java.util.regex.Pattern;
  * id is the record's sort key; a client that reconnects with {@code Last-Event-ID} resumes right after it, with no
  * gap and no repeat. {@code level} filters as on the logs operation. An event named {@code heartbeat} is sent when
  * nothing else flows for the heartbeat interval. Records are released up to the completeness watermark less the tail
- * delay ({@link TailService}). Not in the OpenAPI document: a stream cannot be described there (docs/query.md).
+ * delay ({@link TailService}). A {@code Last-Event-ID} older than {@code tail-resume-window} is refused (400): the
+ * gap is for the logs operation to read, page by page. The stream ends with an event named {@code expired} when the
+ * bearer token expires; the client reconnects with a fresh one and its {@code Last-Event-ID}. Not in the OpenAPI document: a stream cannot be described there (docs/query.md).
  */
 @Hidden
 @Controller("/v1/services")
@@ -56,9 +63,11 @@ public class SseTailController {
     private final ServiceAccess access;
     private final Completeness completeness;
     private final ReadSettings settings;
+    private final Clock clock;
 
     public SseTailController(TailService tails, LogQueryParser parser, ServiceAccess access, Completeness completeness,
-                             ReadSettings settings) {
+                             ReadSettings settings, Clock clock) {
+        this.clock = clock;
         this.tails = tails;
         this.parser = parser;
         this.access = access;
@@ -81,6 +90,12 @@ public class SseTailController {
                         "not an event id of this tail (13-digit millis, #, record id)")));
             }
             position = TailService.Position.after(service, lastEventId.trim());
+            long oldest = clock.millis() - settings.tailResumeWindow().toMillis();
+            if (LogKeys.tsOf(lastEventId.trim()) < oldest) {
+                throw new InvalidRequestException(List.of(new InvalidParameter("Last-Event-ID", "older than the "
+                        + "resume window of " + settings.tailResumeWindow().toMinutes() + " minutes; read the gap with "
+                        + "GET /v1/services/" + service + "/logs?from=...&direction=forward, then tail without it")));
+            }
         } else {
             position = TailService.Position.from(tails.releaseBound(delay) + 1);
         }
@@ -102,8 +117,14 @@ public class SseTailController {
         Flux<Event<Object>> heartbeats = Flux.interval(heartbeat, heartbeat, Schedulers.boundedElastic())
                 .map(tick -> Event.<Object>of(Map.of("completeUntil", completeness.completeUntil().toString()))
                         .name("heartbeat"));
-        Publisher<Event<Object>> events = Flux.merge(records, heartbeats);
-        return HttpResponse.ok(events).header(CompletenessHeader.NAME, watermark);
+        Flux<Event<Object>> events = Flux.merge(records, heartbeats);
+        Optional<Instant> expires = TokenExpiry.of(authentication);
+        if (expires.isPresent()) {
+            Duration left = Duration.between(clock.instant(), expires.get());
+            events = events.takeUntilOther(Mono.delay(left.isNegative() ? Duration.ZERO : left, Schedulers.parallel()))
+                    .concatWith(Mono.just(Event.<Object>of(Map.of("expiredAt", expires.get().toString())).name("expired")));
+        }
+        return HttpResponse.<Publisher<Event<Object>>>ok(events).header(CompletenessHeader.NAME, watermark);
     }
 
     private static void emit(FluxSink<Event<Object>> sink, List<LogRecord> batch) {

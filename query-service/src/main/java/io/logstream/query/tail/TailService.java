@@ -8,6 +8,8 @@ import io.logstream.query.ledger.Completeness;
 import io.logstream.query.logs.Direction;
 import io.logstream.query.logs.LogQuery;
 import io.logstream.query.logs.LogRepository;
+import io.logstream.query.logs.ReadBudget;
+import io.logstream.query.logs.ReadBudgets;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -34,7 +36,9 @@ import java.util.function.Predicate;
  * everything up to there is stored, so a record released later never sorts before one already sent. A record
  * that reaches Kinesis more than the delay after its own timestamp sorts before what was sent when it arrives and is
  * not sent by the tail (it is in every ordinary read); Loki's tail has the same rule with {@code delay_for}.
- * At most {@code tail-connections} tails per instance.
+ * At most {@code tail-connections} tails per instance, polled by {@code tail-pollers} threads. One poll of one tail
+ * reads at most {@code tail-pages-per-poll} DynamoDB pages over all its services: a tail that is far behind (a resume,
+ * a burst) catches up over several polls, releasing each time only what is complete in order over all its services.
  */
 @Singleton
 public class TailService {
@@ -44,15 +48,20 @@ public class TailService {
     private final LogRepository repository;
     private final Completeness completeness;
     private final ReadSettings settings;
+    private static final Comparator<Key> KEY_ORDER = Comparator.comparingLong(Key::ts).thenComparing(Key::service)
+            .thenComparing(Key::id);
+
     private final ScheduledExecutorService pollers;
     private final AtomicInteger open = new AtomicInteger();
+    private final ReadBudgets budgets;
 
-    public TailService(LogRepository repository, Completeness completeness, ReadSettings settings) {
+    public TailService(LogRepository repository, Completeness completeness, ReadSettings settings, ReadBudgets budgets) {
         this.repository = repository;
         this.completeness = completeness;
         this.settings = settings;
+        this.budgets = budgets;
         AtomicInteger counter = new AtomicInteger();
-        this.pollers = Executors.newScheduledThreadPool(2, runnable -> {
+        this.pollers = Executors.newScheduledThreadPool(settings.tailPollers(), runnable -> {
             Thread thread = new Thread(runnable, "tail-poller-" + counter.incrementAndGet());
             thread.setDaemon(true);
             return thread;
@@ -82,6 +91,21 @@ public class TailService {
         }
     }
 
+    /** One poll's read of one service: its records in order, whether the budget cut it, and how far it is known. */
+    private record ServiceRead(List<LogRecord> records, boolean cut, String through) {
+    }
+
+    /** A place in the order tails release records in: time, then service, then id. */
+    private record Key(long ts, String service, String id) {
+        static Key of(LogRecord record) {
+            return new Key(record.ts(), record.service(), record.id());
+        }
+
+        static Key of(String service, String sortKey) {
+            return new Key(LogKeys.tsOf(sortKey), service, LogKeys.idOf(sortKey));
+        }
+    }
+
     /** A running tail; {@link #close()} stops it and frees its slot. */
     public final class Tail implements AutoCloseable {
         private final Spec spec;
@@ -104,10 +128,19 @@ public class TailService {
                 if (bound < position.fromMillis) {
                     return;
                 }
-                List<LogRecord> batch = new ArrayList<>();
-                for (String service : spec.services()) {
-                    readUpTo(service, bound, batch);
+                // one page per service at least, so that every poll moves (the merge needs each service's next record)
+                ReadBudget budget = budgets.start(Math.max(settings.tailPagesPerPoll(), spec.services().size()));
+                Map<String, ServiceRead> reads = readUpTo(bound, budget);
+                Key limit = null; // past it some service's records are not known yet: nothing past it is released
+                for (Map.Entry<String, ServiceRead> entry : reads.entrySet()) {
+                    ServiceRead read = entry.getValue();
+                    if (read.cut()) {
+                        Key through = read.through() != null ? Key.of(entry.getKey(), read.through())
+                                : new Key(position.fromMillis - 1, "", "");
+                        limit = limit == null || KEY_ORDER.compare(through, limit) < 0 ? through : limit;
+                    }
                 }
+                List<LogRecord> batch = release(reads, limit);
                 batch.sort(Comparator.comparingLong(LogRecord::ts).thenComparing(LogRecord::service)
                         .thenComparing(LogRecord::id));
                 if (!batch.isEmpty()) {
@@ -120,22 +153,66 @@ public class TailService {
             }
         }
 
-        private void readUpTo(String service, long bound, List<LogRecord> batch) {
-            while (true) {
-                String after = position.after.get(service);
-                LogRepository.Slice slice = repository.find(new LogQuery(service, PAGE, position.fromMillis, bound,
-                        Direction.FORWARD, spec.levels(), after));
-                for (LogRecord record : slice.records()) {
+        /** The records up to {@code limit} (all when null) that pass the filter; each service's position moves past them. */
+        private List<LogRecord> release(Map<String, ServiceRead> reads, Key limit) {
+            List<LogRecord> batch = new ArrayList<>();
+            reads.forEach((service, read) -> {
+                String after = null;
+                for (LogRecord record : read.records()) {
+                    if (limit != null && KEY_ORDER.compare(Key.of(record), limit) > 0) {
+                        break;
+                    }
+                    after = LogKeys.sortKey(record.ts(), record.id());
                     if (spec.filter().test(record)) {
                         batch.add(record);
                     }
-                    position.after.put(service, LogKeys.sortKey(record.ts(), record.id()));
                 }
-                if (slice.nextPosition() == null) {
-                    return;
+                if (read.through() != null && (limit == null || KEY_ORDER.compare(Key.of(service, read.through()), limit) <= 0)) {
+                    after = read.through();
                 }
-                position.after.put(service, slice.nextPosition());
+                if (after != null) {
+                    position.after.put(service, after);
+                }
+            });
+            return batch;
+        }
+
+        /**
+         * Every service's new records in order up to {@code bound}, a page of each in turn, as far as the poll's budget
+         * reaches; a service the budget stopped is {@code cut}, known {@code through} the position it reached.
+         */
+        private Map<String, ServiceRead> readUpTo(long bound, ReadBudget budget) {
+            Map<String, String> after = new LinkedHashMap<>();
+            Map<String, List<LogRecord>> records = new LinkedHashMap<>();
+            Map<String, ServiceRead> reads = new LinkedHashMap<>();
+            for (String service : spec.services()) {
+                after.put(service, position.after.get(service));
+                records.put(service, new ArrayList<>());
             }
+            while (reads.size() < spec.services().size() && budget.left()) {
+                for (String service : spec.services()) {
+                    if (reads.containsKey(service) || !budget.left()) {
+                        continue;
+                    }
+                    LogRepository.Slice slice = repository.find(new LogQuery(service, PAGE, position.fromMillis, bound,
+                            Direction.FORWARD, spec.levels(), after.get(service)), budget);
+                    records.get(service).addAll(slice.records());
+                    if (slice.nextPosition() != null) {
+                        after.put(service, slice.nextPosition());
+                    }
+                    if (slice.cut()) {
+                        reads.put(service, new ServiceRead(records.get(service), true, after.get(service)));
+                    } else if (slice.nextPosition() == null) {
+                        reads.put(service, new ServiceRead(records.get(service), false, null));
+                    }
+                }
+            }
+            Map<String, ServiceRead> ordered = new LinkedHashMap<>();
+            for (String service : spec.services()) {
+                ordered.put(service, reads.getOrDefault(service,
+                        new ServiceRead(records.get(service), true, after.get(service))));
+            }
+            return ordered;
         }
 
         @Override

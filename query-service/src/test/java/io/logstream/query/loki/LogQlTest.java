@@ -75,4 +75,20 @@ class LogQlTest {
         assertThatThrownBy(() -> LogQl.parse(query)).as(query).isInstanceOf(LogQlException.class)
                 .hasMessageContaining(named);
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"(((a{1000}){1000}){1000}){1000}", "(a{1000}){11}",
+            "((x{100}|y{100}){100}){100}", "(?:[a-z]{1000}){20}", "(a{2,}){1000}{1000}", "\\d{1000}(\\w{1000}){10}"})
+    void regexesWhoseRepetitionsExplodeAreRefusedBeforeCompiling(String regex) {
+        org.assertj.core.api.Assertions.assertThat(RegexSize.of(regex, LogQl.MAX_REGEX_SIZE)).isGreaterThan(LogQl.MAX_REGEX_SIZE);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LogQl.parse("{service=~\"" + regex.replace("\\", "\\\\") + "\"}"))
+                .isInstanceOf(LogQlException.class).hasMessageContaining("too large");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"[0-9a-f]{32}", "(\\d{1,3}\\.){3}\\d{1,3}", "(?i)timeout|refused",
+            "a{1000}", "(ab){100}c{5,}", "[[:alpha:]]{1,50}", "\\Q{1000}\\E", "x{,5}"})
+    void ordinaryRegexesAreCountedSmall(String regex) {
+        org.assertj.core.api.Assertions.assertThat(RegexSize.of(regex, LogQl.MAX_REGEX_SIZE)).isLessThanOrEqualTo(2_000);
+    }
 }
