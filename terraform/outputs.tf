@@ -45,6 +45,8 @@ output "service_environment" {
     # query-service refuses to start without QUERY_AUTH; "none" only when no identity provider is configured
     QUERY_AUTH           = var.query_jwks_url == "" ? "none" : "jwt"
     QUERY_JWKS_URL       = var.query_jwks_url
+    QUERY_JWT_ISSUER     = var.query_jwt_issuer
+    QUERY_JWT_AUDIENCE   = var.query_jwt_audience
     QUERY_SERVICES_CLAIM = var.query_services_claim
   }
 }

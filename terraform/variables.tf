@@ -125,6 +125,18 @@ variable "query_jwks_url" {
   default     = ""
 }
 
+variable "query_jwt_issuer" {
+  description = "The iss a bearer token must carry (QUERY_JWT_ISSUER); required when query_jwks_url is set"
+  type        = string
+  default     = ""
+}
+
+variable "query_jwt_audience" {
+  description = "The aud a bearer token must name (QUERY_JWT_AUDIENCE); required when query_jwks_url is set"
+  type        = string
+  default     = "log-stream-query"
+}
+
 variable "query_services_claim" {
   description = "Token claim listing the services a caller may read (QUERY_SERVICES_CLAIM)"
   type        = string

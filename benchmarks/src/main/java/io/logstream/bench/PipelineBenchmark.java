@@ -203,7 +203,11 @@ public final class PipelineBenchmark {
                     "-Dlog-stream.auth.mode=jwt",
                     "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(),
                     "-Dmicronaut.security.token.jwt.claims-validators.issuer=" + LocalIdentity.ISSUER,
-                    "-Dmicronaut.security.token.jwt.claims-validators.audience=" + LocalIdentity.AUDIENCE, "-jar",
+                    "-Dmicronaut.security.token.jwt.claims-validators.audience=" + LocalIdentity.AUDIENCE,
+                    // a load benchmark is one token at thousands of requests a second: the limits are lifted
+                    "-Dlog-stream.limits.token-rate=10000000", "-Dlog-stream.limits.token-burst=10000000",
+                    "-Dlog-stream.limits.instance-rate=10000000", "-Dlog-stream.limits.token-concurrency=100000",
+                    "-Dlog-stream.limits.instance-concurrency=100000", "-jar",
                     root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
             processes.add(start(query, results.resolve("query.log")));
             String authorization = "Bearer " + identity.token("bench", LocalIdentity.ALL_SERVICES);

@@ -53,6 +53,9 @@ public class ServicesController {
     @Operation(summary = "The services with stored logs that the caller may read")
     @ApiResponse(responseCode = "200", description = "The catalogue, in name order",
             headers = @Header(name = CompletenessHeader.NAME, description = "The completeness watermark (RFC 3339)"))
+    @ApiResponse(responseCode = "429", description = "The token or this instance is past its rate or concurrency "
+            + "limit; retry after Retry-After seconds", headers = @Header(name = "Retry-After",
+            description = "Seconds to wait before retrying"))
     @Get(produces = MediaType.APPLICATION_JSON)
     public HttpResponse<ServiceList> services(@Nullable Authentication authentication) {
         Instant completeUntil = completeness.completeUntil();
