@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Fuzzes the query API from its own OpenAPI document with schemathesis (every check) against a local run of the whole
 # system (producer traffic included, so answers carry real items), authenticated with the local run's token, and
-# also with no token and a forged one. Exits non-zero on any failure. Needs the jars (mvn package) and `st`
-# (pip install -r infra-check/requirements-fuzz.txt).
+# also with no token and a forged one. Exits non-zero on any failure. Needs the jars (mvn package); schemathesis
+# comes into a virtual environment (scripts/python-venv.sh).
 # Environment: MAX_EXAMPLES (per operation and phase, default 300), QUERY_PORT (8080), CONSUMER_PORT (8081).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v st > /dev/null || { echo "schemathesis not installed (pip install -r infra-check/requirements-fuzz.txt)" >&2; exit 1; }
+. scripts/python-venv.sh infra-check/requirements-fuzz.txt
 QUERY_PORT=${QUERY_PORT:-8080}
 WORK=$(mktemp -d)
 pid=

@@ -8,8 +8,7 @@ cd "$(dirname "$0")/.."
 KUSTOMIZE_VERSION=v5.5.0
 export PATH="$PATH:$(go env GOPATH 2>/dev/null)/bin"
 
-command -v checkov > /dev/null && command -v yamllint > /dev/null && command -v kubernetes-validate > /dev/null \
-  || { pip install -q -r infra-check/requirements.txt; command -v pyenv > /dev/null && pyenv rehash || true; }
+. scripts/python-venv.sh infra-check/requirements.txt
 command -v kustomize > /dev/null || go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}"
 [ -d infra-check/node_modules/@cdktf/hcl2json ] || (cd infra-check && npm ci --no-audit --no-fund --silent)
 
