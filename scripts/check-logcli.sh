@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# The real Grafana Loki CLI (logcli v3.7.8, built from the Go module proxy by scripts/build-logcli.sh) against a local
-# run of the whole system: labels, label values, a LogQL query compared record by record with the REST API, series
+# Grafana Loki's own CLI, logcli v1.6.1 (its last Apache-2.0 release, built from the Go module proxy by
+# scripts/build-logcli.sh), against a local run of the whole system: labels, label values, a LogQL query compared record by record with the REST API, series
 # compared with the label sets the REST API shows, and a live tail that receives records put after it started.
-# Needs the jars (mvn package) and Go. Exits non-zero on any difference.
+# logcli 1.x cannot send a bearer token (it sends Basic auth), so it talks to a loopback proxy that sets the local
+# run's token on each request (scripts/bearer-proxy.py). Needs the jars (mvn package) and Go. Exits non-zero on any
+# difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUERY_PORT=${QUERY_PORT:-8080}
 LOGCLI=$(scripts/build-logcli.sh)
 WORK=$(mktemp -d)
 pid=
+proxy_pid=
 cleanup() {
+  if [ -n "$proxy_pid" ]; then kill -TERM "$proxy_pid" 2> /dev/null || true; wait "$proxy_pid" 2> /dev/null || true; fi
   if [ -n "$pid" ]; then kill -TERM "$pid" 2> /dev/null || true; wait "$pid" 2> /dev/null || true; fi
   rm -rf "$WORK"
 }
@@ -21,7 +25,11 @@ for _ in $(seq 1 180); do grep -q "Ctrl-C stops everything" "$WORK/run-local.log
 grep -q "Ctrl-C stops everything" "$WORK/run-local.log" || { cat "$WORK/run-local.log"; echo "local run did not start" >&2; exit 1; }
 TOKEN=$(cat .local-run/token)
 API=http://127.0.0.1:$QUERY_PORT
-export LOKI_ADDR=$API LOKI_BEARER_TOKEN=$TOKEN
+PROXY_PORT=${PROXY_PORT:-18080}
+python3 scripts/bearer-proxy.py "$PROXY_PORT" "$QUERY_PORT" .local-run/token &
+proxy_pid=$!
+for _ in $(seq 1 40); do curl -fs -o /dev/null "http://127.0.0.1:$PROXY_PORT/ready" && break; sleep 0.25; done
+export LOKI_ADDR=http://127.0.0.1:$PROXY_PORT
 
 failures=0
 check() { # name, command...

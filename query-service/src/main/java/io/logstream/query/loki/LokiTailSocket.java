@@ -37,7 +37,8 @@ import java.util.Map;
 
 /**
  * Loki's live tail, {@code /loki/api/v1/tail} over a WebSocket, as {@code logcli query --tail} and Grafana's live
- * mode use it. On open: up to {@code limit} (default 100) of the newest records from {@code start} (default one hour
+ * mode use it. On open: up to {@code limit} (default 100) of the newest records from {@code start} (or {@code from},
+ * as logcli 1.x sends it; default one hour
  * ago) up to the release bound, oldest first; then new records as they are released. {@code delay_for} (0-5 s) adds
  * to the tail delay. Frames are Loki's: {@code {"streams":[...],"dropped_entries":null}}. A bad query closes the
  * socket with status 1008 and the message; a full instance closes it with 1013 (try again later); the bearer token's
@@ -86,7 +87,10 @@ public class LokiTailSocket {
                     lines.filter(query),
                     settings.tailDelay().toMillis() + delayFor(request.getParameters().get("delay_for")) * 1000);
             int limit = LokiController.limit(request.getParameters().get("limit"), settings.lokiMaxEntries());
-            long start = LokiTime.fromMillis(LokiTime.nanos("start", request.getParameters().get("start"),
+            // logcli before 2.0 names the start "from"
+            String startParam = request.getParameters().get("start") != null ? request.getParameters().get("start")
+                    : request.getParameters().get("from");
+            long start = LokiTime.fromMillis(LokiTime.nanos("start", startParam,
                     (clock.millis() - 3_600_000L) * 1_000_000L));
             long bound = tails.releaseBound(spec.delayMillis());
             if (bound >= start) {
