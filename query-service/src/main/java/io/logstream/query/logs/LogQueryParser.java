@@ -1,5 +1,7 @@
 package io.logstream.query.logs;
 
+import io.logstream.query.problem.InvalidParameter;
+import io.logstream.query.problem.InvalidRequestException;
 import io.logstream.model.LogKeys;
 import io.logstream.model.LogLevel;
 import jakarta.inject.Singleton;

@@ -2,7 +2,6 @@ package io.logstream.query.problem;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.logstream.query.logs.InvalidParameter;
 import io.micronaut.serde.annotation.Serdeable;
 
 import java.util.List;

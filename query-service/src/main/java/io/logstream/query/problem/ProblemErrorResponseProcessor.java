@@ -1,6 +1,5 @@
 package io.logstream.query.problem;
 
-import io.logstream.query.logs.InvalidRequestException;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpStatus;

@@ -1,6 +1,5 @@
 package io.logstream.query.problem;
 
-import io.logstream.query.logs.InvalidRequestException;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MutableHttpResponse;

@@ -1,5 +1,7 @@
 package io.logstream.query.logs;
 
+import io.logstream.query.problem.InvalidParameter;
+import io.logstream.query.problem.InvalidRequestException;
 import io.logstream.model.LogLevel;
 import io.logstream.query.config.QuerySettings;
 import org.junit.jupiter.api.Test;

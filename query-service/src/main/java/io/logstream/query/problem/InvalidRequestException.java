@@ -1,6 +1,5 @@
-package io.logstream.query.logs;
+package io.logstream.query.problem;
 
-import io.logstream.query.problem.ClientSafeException;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.logstream.query.logs;
+package io.logstream.query.problem;
 
 import io.micronaut.serde.annotation.Serdeable;
 
