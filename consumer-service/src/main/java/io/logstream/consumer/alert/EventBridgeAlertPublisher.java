@@ -1,6 +1,7 @@
 package io.logstream.consumer.alert;
 
 import io.logstream.consumer.core.AlertPublisher;
+import io.logstream.consumer.core.CallSplitter;
 import io.logstream.consumer.core.PendingAlert;
 import io.logstream.consumer.config.AlertSettings;
 import io.logstream.consumer.metrics.PipelineMetrics;
@@ -11,7 +12,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsRequest;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
-import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsResultEntry;
 
 import java.nio.charset.StandardCharsets;
@@ -64,23 +64,7 @@ public class EventBridgeAlertPublisher implements AlertPublisher {
 
     /** Groups entries into calls within EventBridge's limits of 10 entries and 256 KB per call. */
     List<List<Entry>> calls(List<PendingAlert> alerts) {
-        List<List<Entry>> calls = new ArrayList<>();
-        List<Entry> current = new ArrayList<>();
-        int currentBytes = 0;
-        for (PendingAlert alert : alerts) {
-            Entry entry = entry(alert);
-            if (!current.isEmpty() && (current.size() == MAX_ENTRIES || currentBytes + entry.size() > MAX_REQUEST_BYTES)) {
-                calls.add(current);
-                current = new ArrayList<>();
-                currentBytes = 0;
-            }
-            current.add(entry);
-            currentBytes += entry.size();
-        }
-        if (!current.isEmpty()) {
-            calls.add(current);
-        }
-        return calls;
+        return CallSplitter.split(alerts.stream().map(this::entry).toList(), MAX_ENTRIES, MAX_REQUEST_BYTES, Entry::size);
     }
 
     private Entry entry(PendingAlert alert) {
@@ -94,42 +78,22 @@ public class EventBridgeAlertPublisher implements AlertPublisher {
         return new Entry(alert, entry, size);
     }
 
+    /** Sends one call, then only its failed entries; what is left after the attempts allowed is returned. */
     private List<PendingAlert> publishCall(List<Entry> call) {
-        List<Entry> pending = call;
-        Retrier.Loop loop = retrier.loop(DEPENDENCY);
-        while (true) {
-            try {
-                PutEventsResponse response = eventBridge.putEvents(PutEventsRequest.builder()
-                        .entries(pending.stream().map(Entry::entry).toList()).build());
-                loop.succeeded();
-                List<Entry> failed = new ArrayList<>();
-                List<PutEventsResultEntry> results = response.entries();
-                for (int i = 0; i < pending.size(); i++) {
-                    PutEventsResultEntry result = i < results.size() ? results.get(i) : null;
-                    if (result == null || result.errorCode() != null) {
-                        failed.add(pending.get(i));
-                    }
+        List<Entry> left = retrier.resend(DEPENDENCY, call, pending -> {
+            List<PutEventsResultEntry> results = eventBridge.putEvents(PutEventsRequest.builder()
+                    .entries(pending.stream().map(Entry::entry).toList()).build()).entries();
+            List<Entry> failed = new ArrayList<>();
+            for (int i = 0; i < pending.size(); i++) {
+                PutEventsResultEntry result = i < results.size() ? results.get(i) : null;
+                if (result == null || result.errorCode() != null) {
+                    failed.add(pending.get(i));
                 }
-                metrics.alertsPublished(pending.size() - failed.size());
-                if (failed.isEmpty()) {
-                    return List.of();
-                }
-                pending = failed;
-                if (givingUp(loop)) {
-                    return pending.stream().map(Entry::alert).toList();
-                }
-                loop.partlyDone();
-            } catch (SdkException e) {
-                if (givingUp(loop)) {
-                    return pending.stream().map(Entry::alert).toList();
-                }
-                loop.failed(e);
             }
-        }
-    }
-
-    private boolean givingUp(Retrier.Loop loop) {
-        return !required && loop.failures() + 1 >= maxAttempts;
+            metrics.alertsPublished(pending.size() - failed.size());
+            return failed;
+        }, SdkException.class::isInstance, required ? 0 : maxAttempts);
+        return left.stream().map(Entry::alert).toList();
     }
 
     private static int utf8(String text) {

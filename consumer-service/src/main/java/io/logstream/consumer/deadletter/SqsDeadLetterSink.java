@@ -1,5 +1,6 @@
 package io.logstream.consumer.deadletter;
 
+import io.logstream.consumer.core.CallSplitter;
 import io.logstream.consumer.core.DeadLetterSink;
 import io.logstream.consumer.config.DeadLetterSettings;
 import io.logstream.consumer.metrics.PipelineMetrics;
@@ -11,7 +12,6 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -45,45 +45,32 @@ public class SqsDeadLetterSink implements DeadLetterSink {
 
     @Override
     public void send(List<DeadLetter> deadLetters) {
-        List<SendMessageBatchRequestEntry> call = new ArrayList<>();
-        int callBytes = 0;
-        for (DeadLetter letter : deadLetters) {
-            String body = letter.toJson();
-            int size = body.getBytes(StandardCharsets.UTF_8).length + 64;
-            if (!call.isEmpty() && (call.size() == MAX_ENTRIES || callBytes + size > MAX_REQUEST_BYTES)) {
-                sendCall(call);
-                call = new ArrayList<>();
-                callBytes = 0;
+        List<Message> messages = deadLetters.stream().map(letter -> new Message(letter, letter.toJson())).toList();
+        for (List<Message> call : CallSplitter.split(messages, MAX_ENTRIES, MAX_REQUEST_BYTES, Message::size)) {
+            List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
+            for (Message message : call) {
+                entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(entries.size()))
+                        .messageBody(message.body()).messageAttributes(Map.of("reason", MessageAttributeValue.builder()
+                                .dataType("String").stringValue(message.letter().reason()).build())).build());
             }
-            call.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(call.size())).messageBody(body)
-                    .messageAttributes(Map.of("reason", MessageAttributeValue.builder().dataType("String")
-                            .stringValue(letter.reason()).build())).build());
-            callBytes += size;
-        }
-        if (!call.isEmpty()) {
-            sendCall(call);
+            sendCall(entries);
         }
         deadLetters.stream().collect(Collectors.groupingBy(DeadLetter::reason, LinkedHashMap::new, Collectors.counting()))
                 .forEach((reason, count) -> metrics.deadLettered(reason, count.intValue()));
     }
 
-    private void sendCall(List<SendMessageBatchRequestEntry> call) {
-        List<SendMessageBatchRequestEntry> pending = call;
-        Retrier.Loop loop = retrier.loop(DEPENDENCY);
-        while (true) {
-            try {
-                SendMessageBatchResponse response = sqs.sendMessageBatch(SendMessageBatchRequest.builder()
-                        .queueUrl(queueUrl).entries(pending).build());
-                loop.succeeded();
-                Set<String> failedIds = response.failed().stream().map(f -> f.id()).collect(Collectors.toSet());
-                if (failedIds.isEmpty()) {
-                    return;
-                }
-                pending = pending.stream().filter(entry -> failedIds.contains(entry.id())).toList();
-                loop.partlyDone();
-            } catch (SdkException e) {
-                loop.failed(e);
-            }
+    /** A dead letter and its body; its size counts the body and a margin for the attributes. */
+    private record Message(DeadLetter letter, String body) {
+        int size() {
+            return body.getBytes(StandardCharsets.UTF_8).length + 64;
         }
+    }
+
+    private void sendCall(List<SendMessageBatchRequestEntry> call) {
+        retrier.resend(DEPENDENCY, call, pending -> {
+            Set<String> failedIds = sqs.sendMessageBatch(SendMessageBatchRequest.builder().queueUrl(queueUrl)
+                    .entries(pending).build()).failed().stream().map(f -> f.id()).collect(Collectors.toSet());
+            return pending.stream().filter(entry -> failedIds.contains(entry.id())).toList();
+        }, SdkException.class::isInstance, 0);
     }
 }

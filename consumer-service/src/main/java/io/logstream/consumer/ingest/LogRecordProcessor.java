@@ -11,7 +11,7 @@ import io.logstream.model.RecordCoordinates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.kinesis.model.ChildShard;
-import software.amazon.kinesis.exceptions.InvalidStateException;
+import software.amazon.kinesis.exceptions.KinesisClientLibException;
 import software.amazon.kinesis.exceptions.KinesisClientLibDependencyException;
 import software.amazon.kinesis.exceptions.ShutdownException;
 import software.amazon.kinesis.exceptions.ThrottlingException;
@@ -140,20 +140,11 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     /** Unexpected failures are retried too: skipping the batch would lose it. One record's defect never gets here. */
     private void processInPlace(List<IncomingRecord> batch) {
-        Retrier.Loop loop = retrier.loop("pipeline");
-        while (true) {
-            try {
-                pipeline.process(batch);
-                loop.succeeded();
-                return;
-            } catch (RetryAbortedException e) {
-                throw e;
-            } catch (RuntimeException | Error e) {
-                // thrown out of processRecords, KCL would log it and move on: the batch would be lost
-                LOG.error("batch failed unexpectedly, retrying it", e);
-                loop.failed(e instanceof RuntimeException r ? r : new IllegalStateException(e));
-            }
-        }
+        // thrown out of processRecords, a failure would make KCL log it and move on: the batch would be lost
+        retrier.call("pipeline", () -> pipeline.process(batch), failure -> {
+            LOG.error("batch failed unexpectedly, retrying it", failure);
+            return true;
+        });
     }
 
     @Override
@@ -208,28 +199,40 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     /** Checkpoints at {@code record}, or at the shard's end when null; retries while the lease table is unavailable. */
     private void checkpoint(RecordProcessorCheckpointer checkpointer, KinesisClientRecord record) {
-        Retrier.Loop loop = retrier.loop("checkpoint");
-        while (true) {
-            try {
-                if (record == null) {
-                    checkpointer.checkpoint();
-                } else {
-                    checkpointer.checkpoint(record.sequenceNumber(), record.subSequenceNumber());
+        try {
+            retrier.call("checkpoint", () -> {
+                try {
+                    if (record == null) {
+                        checkpointer.checkpoint();
+                    } else {
+                        checkpointer.checkpoint(record.sequenceNumber(), record.subSequenceNumber());
+                    }
+                } catch (KinesisClientLibException e) {
+                    throw new CheckpointFailure(e);
                 }
-                metrics.checkpointed();
-                loop.succeeded();
-                return;
-            } catch (ThrottlingException | KinesisClientLibDependencyException e) {
-                metrics.checkpointFailed();
-                loop.failed(e);
-            } catch (ShutdownException e) {
+            }, failure -> {
+                boolean transient_ = failure.getCause() instanceof ThrottlingException
+                        || failure.getCause() instanceof KinesisClientLibDependencyException;
+                if (transient_) {
+                    metrics.checkpointFailed();
+                }
+                return transient_;
+            });
+            metrics.checkpointed();
+        } catch (CheckpointFailure e) {
+            if (e.getCause() instanceof ShutdownException) {
                 LOG.info("lease lost before checkpoint; the next owner resumes from the last checkpoint");
-                return;
-            } catch (InvalidStateException e) {
+            } else {
                 metrics.checkpointFailed();
-                LOG.error("checkpoint refused", e);
-                return;
+                LOG.error("checkpoint refused", e.getCause());
             }
+        }
+    }
+
+    /** A checked KCL checkpoint exception carried through the retry. */
+    private static final class CheckpointFailure extends RuntimeException {
+        private CheckpointFailure(KinesisClientLibException cause) {
+            super(cause);
         }
     }
 

@@ -3,13 +3,19 @@ package io.logstream.consumer.retry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import software.amazon.awssdk.core.exception.SdkException;
+
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
- * Retry in place: a loop for one operation on one dependency. Each failure waits per {@link Backoff} and is recorded
- * in {@link DependencyHealth}; success clears it. When the application aborts (stops while a dependency is still down)
- * every waiting loop throws {@link RetryAbortedException} instead of waiting again.
+ * Retry in place, the one way every adapter calls a dependency: {@link #resend} runs attempts until one leaves nothing
+ * to do. Each failure waits per {@link Backoff} and is recorded in {@link DependencyHealth}; success clears it. A part
+ * left undone (unprocessed items, failed entries) is resent alone after the same backoff. When the application aborts
+ * (stops while a dependency is still down) every waiting call throws {@link RetryAbortedException} instead of waiting
+ * again.
  */
 public final class Retrier {
     private static final Logger LOG = LoggerFactory.getLogger(Retrier.class);
@@ -30,20 +36,70 @@ public final class Retrier {
         this.onRetry = onRetry;
     }
 
-    public Loop loop(String dependency) {
-        return new Loop(dependency);
+    /** One attempt at {@code pending}: returns the part still to do (empty when all is done). */
+    @FunctionalInterface
+    public interface Attempt<T> {
+        List<T> run(List<T> pending);
     }
 
+    /**
+     * Runs {@code attempt} on {@code work}, then on what each attempt leaves, until nothing is left. A failure that
+     * {@code retryable} accepts is retried with the same pending part; any other propagates as it is (so a caller can
+     * handle, say, a validation error its own way). With {@code maxAttempts} > 0 it gives up after that many attempts
+     * and returns what is still left; 0 means until done.
+     */
+    public <T> List<T> resend(String dependency, List<T> work, Attempt<T> attempt, Predicate<Throwable> retryable,
+                              int maxAttempts) {
+        Loop loop = new Loop(dependency);
+        List<T> pending = work;
+        while (!pending.isEmpty()) {
+            try {
+                pending = attempt.run(pending);
+                loop.succeeded();
+                if (pending.isEmpty() || gaveUp(loop, maxAttempts)) {
+                    return pending;
+                }
+                loop.partlyDone();
+            } catch (RuntimeException | Error e) {
+                if (e instanceof RetryAbortedException || !retryable.test(e)) {
+                    throw e;
+                }
+                if (gaveUp(loop, maxAttempts)) {
+                    return pending;
+                }
+                loop.failed(e instanceof RuntimeException exception ? exception : new IllegalStateException(e));
+            }
+        }
+        return pending;
+    }
+
+    /** {@link #resend} of a single call, retried until it succeeds; a failure {@code retryable} refuses propagates. */
+    public void call(String dependency, Runnable call, Predicate<Throwable> retryable) {
+        resend(dependency, List.of(call), pending -> {
+            call.run();
+            return List.of();
+        }, retryable, 0);
+    }
+
+    /** {@link #call} of an SDK call, every {@link SdkException} of which is retried. */
+    public void callSdk(String dependency, Runnable call) {
+        call(dependency, call, SdkException.class::isInstance);
+    }
+
+    private static boolean gaveUp(Loop loop, int maxAttempts) {
+        return maxAttempts > 0 && loop.failures() + 1 >= maxAttempts;
+    }
+
+    Loop loop(String dependency) {
+        return new Loop(dependency);
+    }
     /** Makes every current and future wait throw {@link RetryAbortedException}. */
     public void abort() {
         aborted = true;
     }
 
-    public boolean aborted() {
-        return aborted;
-    }
-
-    public final class Loop {
+    /** The state of one {@link #resend}: attempts so far, and the waits between them. */
+    final class Loop {
         private final String dependency;
         private int attempts;
 

@@ -11,7 +11,6 @@ import org.slf4j.MDC;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
-import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
@@ -70,54 +69,35 @@ public class BatchLogWriter implements LogStore {
     }
 
     private List<Rejected> writeChunk(List<PendingItem> chunk) {
-        List<WriteRequest> pending = chunk.stream()
+        List<WriteRequest> requests = chunk.stream()
                 .map(item -> WriteRequest.builder().putRequest(PutRequest.builder().item(item.item()).build()).build())
                 .toList();
-        Retrier.Loop loop = retrier.loop(DEPENDENCY);
-        while (true) {
-            try {
-                BatchWriteItemResponse response = dynamoDb.batchWriteItem(
-                        BatchWriteItemRequest.builder().requestItems(Map.of(table, pending)).build());
-                loop.succeeded();
-                List<WriteRequest> unprocessed = response.unprocessedItems().getOrDefault(table, List.of());
-                if (unprocessed.isEmpty()) {
-                    return List.of();
-                }
-                pending = unprocessed;
-                loop.partlyDone();
-            } catch (DynamoDbException e) {
-                if (isItemValidation(e)) {
-                    loop.succeeded();
-                    return putOneByOne(chunk);
-                }
-                loop.failed(e);
-            } catch (SdkException e) {
-                loop.failed(e);
-            }
+        try {
+            retrier.resend(DEPENDENCY, requests, pending -> dynamoDb.batchWriteItem(BatchWriteItemRequest.builder()
+                    .requestItems(Map.of(table, pending)).build()).unprocessedItems().getOrDefault(table, List.of()),
+                    BatchLogWriter::retryable, 0);
+            return List.of();
+        } catch (DynamoDbException e) {
+            return putOneByOne(chunk); // a ValidationException: find the item DynamoDB refuses
         }
     }
 
     private List<Rejected> putOneByOne(List<PendingItem> chunk) {
         List<Rejected> rejected = new ArrayList<>();
         for (PendingItem item : chunk) {
-            Retrier.Loop loop = retrier.loop(DEPENDENCY);
-            while (true) {
-                try {
-                    dynamoDb.putItem(b -> b.tableName(table).item(item.item()));
-                    loop.succeeded();
-                    break;
-                } catch (DynamoDbException e) {
-                    if (isItemValidation(e)) {
-                        rejected.add(new Rejected(item, e.awsErrorDetails().errorMessage()));
-                        break;
-                    }
-                    loop.failed(e);
-                } catch (SdkException e) {
-                    loop.failed(e);
-                }
+            try {
+                retrier.call(DEPENDENCY, () -> dynamoDb.putItem(b -> b.tableName(table).item(item.item())),
+                        BatchLogWriter::retryable);
+            } catch (DynamoDbException e) {
+                rejected.add(new Rejected(item, e.awsErrorDetails().errorMessage()));
             }
         }
         return rejected;
+    }
+
+    /** Every SDK failure is retried, except a ValidationException about the items themselves. */
+    private static boolean retryable(Throwable e) {
+        return e instanceof SdkException && !(e instanceof DynamoDbException d && isItemValidation(d));
     }
 
     /** A 400 ValidationException is about the items; a missing table or bad credentials are not. */

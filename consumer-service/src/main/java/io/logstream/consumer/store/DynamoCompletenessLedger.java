@@ -112,16 +112,7 @@ public class DynamoCompletenessLedger implements CompletenessLedger {
     }
 
     private void retried(Runnable write) {
-        Retrier.Loop loop = retrier.loop("dynamodb");
-        while (true) {
-            try {
-                write.run();
-                loop.succeeded();
-                return;
-            } catch (SdkException e) {
-                loop.failed(e);
-            }
-        }
+        retrier.callSdk("dynamodb", write);
     }
 
     private void raise(String shardId, long value) {

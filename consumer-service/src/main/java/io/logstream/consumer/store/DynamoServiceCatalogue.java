@@ -90,8 +90,7 @@ public class DynamoServiceCatalogue implements ServiceCatalogue {
     }
 
     private void touch(String pk, String name, long now) {
-        Retrier.Loop loop = retrier.loop(DEPENDENCY);
-        while (true) {
+        retrier.callSdk(DEPENDENCY, () -> {
             try {
                 dynamoDb.updateItem(b -> b.tableName(table)
                         .key(Map.of(LogKeys.PK, AttributeValue.fromS(pk), LogKeys.SK, AttributeValue.fromS(name)))
@@ -101,14 +100,9 @@ public class DynamoServiceCatalogue implements ServiceCatalogue {
                         .expressionAttributeValues(Map.of(
                                 ":now", AttributeValue.fromN(Long.toString(now)),
                                 ":cutoff", AttributeValue.fromN(Long.toString(now - intervalMillis)))));
-                loop.succeeded();
-                return;
             } catch (ConditionalCheckFailedException e) {
-                loop.succeeded();
-                return; // another worker wrote it within the interval
-            } catch (SdkException e) {
-                loop.failed(e);
+                // another worker wrote it within the interval
             }
-        }
+        });
     }
 }

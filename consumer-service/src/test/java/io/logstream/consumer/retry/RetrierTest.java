@@ -49,4 +49,37 @@ class RetrierTest {
         assertThat(slept).hasSize(2);
         assertThat(health.failing()).isEmpty();
     }
+
+    @Test
+    void resendSendsOnlyWhatEachAttemptLeftUntilNothingIsLeft() {
+        List<List<String>> attempts = new ArrayList<>();
+        List<String> left = retrier.resend("sqs", List.of("a", "b", "c"), pending -> {
+            attempts.add(pending);
+            return pending.size() > 1 ? pending.subList(1, pending.size()) : List.of();
+        }, error -> true, 0);
+        assertThat(left).isEmpty();
+        assertThat(attempts).containsExactly(List.of("a", "b", "c"), List.of("b", "c"), List.of("c"));
+        assertThat(slept).hasSize(2);
+    }
+
+    @Test
+    void resendRetriesWhatTheCallerCallsRetryableAndGivesUpAfterTheAttemptsAllowed() {
+        int[] calls = {0};
+        List<String> left = retrier.resend("eventbridge", List.of("x"), pending -> {
+            calls[0]++;
+            throw new IllegalStateException("throttled");
+        }, IllegalStateException.class::isInstance, 3);
+        assertThat(left).containsExactly("x");
+        assertThat(calls[0]).isEqualTo(3);
+        assertThat(slept).hasSize(2);
+        assertThat(health.failing()).containsKey("eventbridge");
+    }
+
+    @Test
+    void aFailureTheCallerDoesNotRetryPropagatesAtOnce() {
+        assertThatThrownBy(() -> retrier.call("dynamodb", () -> {
+            throw new IllegalArgumentException("validation");
+        }, IllegalStateException.class::isInstance)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(slept).isEmpty();
+    }
 }
