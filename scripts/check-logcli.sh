@@ -19,10 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-SKIP_BUILD=1 RATE=200 ERROR_RATIO=0.3 scripts/run-local.sh > "$WORK/run-local.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 180); do grep -q "Ctrl-C stops everything" "$WORK/run-local.log" && break; sleep 0.5; done
-grep -q "Ctrl-C stops everything" "$WORK/run-local.log" || { cat "$WORK/run-local.log"; echo "local run did not start" >&2; exit 1; }
+. scripts/lib/local-run.sh
+start_local_run "$WORK/run-local.log" RATE=200 ERROR_RATIO=0.3
 TOKEN=$(cat .local-run/token)
 API=http://127.0.0.1:$QUERY_PORT
 PROXY_PORT=${PROXY_PORT:-18080}

@@ -15,10 +15,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-SKIP_BUILD=1 RATE=40 scripts/run-local.sh > "$WORK/run-local.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 180); do grep -q "Ctrl-C stops everything" "$WORK/run-local.log" && break; sleep 0.5; done
-grep -q "Ctrl-C stops everything" "$WORK/run-local.log" || { cat "$WORK/run-local.log"; echo "local run did not start" >&2; exit 1; }
+. scripts/lib/local-run.sh
+pid=
+start_local_run "$WORK/run-local.log" RATE=40 || { pids+=($pid); exit 1; }
+pids+=($pid)
 
 # the committed config, scraping every second so the check is quick
 sed 's/scrape_interval: 15s/scrape_interval: 1s/' monitoring/prometheus.yml > "$WORK/prometheus.yml"

@@ -20,11 +20,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # the fuzzer sends hundreds of requests a second with one token: the rate limits (tested on their own) are lifted
-LOG_STREAM_LIMITS_TOKEN_RATE=1000000 LOG_STREAM_LIMITS_TOKEN_BURST=1000000 LOG_STREAM_LIMITS_INSTANCE_RATE=1000000 \
-  SKIP_BUILD=1 RATE=40 scripts/run-local.sh > "$WORK/run-local.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 180); do grep -q "Ctrl-C stops everything" "$WORK/run-local.log" && break; sleep 0.5; done
-grep -q "Ctrl-C stops everything" "$WORK/run-local.log" || { cat "$WORK/run-local.log"; echo "local run did not start" >&2; exit 1; }
+. scripts/lib/local-run.sh
+start_local_run "$WORK/run-local.log" RATE=40 LOG_STREAM_LIMITS_TOKEN_RATE=1000000 LOG_STREAM_LIMITS_TOKEN_BURST=1000000 \
+  LOG_STREAM_LIMITS_INSTANCE_RATE=1000000
 sleep 5 # a few seconds of producer traffic, so pages have items
 
 SPEC=query-service/target/classes/META-INF/swagger/log-stream-query-api-1.yml

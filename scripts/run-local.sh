@@ -65,6 +65,7 @@ java -Xmx256m -jar "log-producer/target/log-producer-$VERSION-all.jar" --endpoin
   --stream "$KINESIS_STREAM" --rate "$RATE" --services 6 --error-ratio "$ERROR_RATIO" --poison-ratio 0.002 \
   > "$RUN/producer.log" 2>&1 &
 pids+=($!)
+touch "$RUN/ready" # both services answer /health: scripts that start this one wait for this file (scripts/lib/local-run.sh)
 
 cat <<INFO
 
