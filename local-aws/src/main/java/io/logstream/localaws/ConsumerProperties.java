@@ -9,10 +9,10 @@ import java.util.Map;
  * (config/*Settings in consumer-service; defaults in its application.yml) and the fast-KCL tuning every test uses.
  */
 public final class ConsumerProperties {
-    public static final String STREAM = "log-stream.kcl.stream";
+    public static final String STREAM = "log-stream.stream";
     public static final String APPLICATION = "log-stream.kcl.application-name";
     public static final String INITIAL_POSITION = "log-stream.kcl.initial-position";
-    public static final String TABLE = "log-stream.store.table";
+    public static final String TABLE = "log-stream.table";
     public static final String EVENT_BUS = "log-stream.alerts.event-bus";
     public static final String ALERTS_REQUIRED = "log-stream.alerts.required";
     public static final String ALERT_MAX_ATTEMPTS = "log-stream.alerts.max-attempts";

@@ -30,7 +30,7 @@ final class ReadsFixture {
         Map<String, String> properties = new HashMap<>();
         aws.serviceProperties().forEach((k, v) -> properties.put(k, v.toString()));
         properties.put("log-stream.table", table);
-        properties.put("log-stream.reads.stream", stream);
+        properties.put("log-stream.stream", stream);
         properties.putAll(TestAuth.properties());
         return properties;
     }

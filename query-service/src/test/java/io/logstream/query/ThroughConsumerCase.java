@@ -83,7 +83,7 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
         Map<String, String> queryProperties = new HashMap<>();
         aws.serviceProperties().forEach((key, value) -> queryProperties.put(key, value.toString()));
         queryProperties.put("log-stream.table", table);
-        queryProperties.put("log-stream.reads.stream", stream);
+        queryProperties.put("log-stream.stream", stream);
         queryProperties.put("micronaut.server.port", "-1");
         queryProperties.putAll(TestAuth.properties());
         return queryProperties;

@@ -13,8 +13,8 @@ import software.amazon.kinesis.leases.LeaseAssignmentStrategy;
 import java.time.Duration;
 
 /**
- * What KCL reads and how ({@code log-stream.kcl}). Defaults and environment names are in application.yml: the
- * stream (KINESIS_STREAM), the application (KCL_APP_NAME, also the lease table's name) and where a new lease starts
+ * How KCL reads the stream ({@link ResourceSettings#stream()}) ({@code log-stream.kcl}). Defaults and environment names
+ * are in application.yml: the application (KCL_APP_NAME, also the lease table's name) and where a new lease starts
  * (KCL_INITIAL_POSITION, KCL_INITIAL_TIMESTAMP for AT_TIMESTAMP). The tuning defaults make start-up and hand-off
  * take seconds at a small lease-table cost; each one, KCL's own default beside it and its cost are in the README
  * ("Health, start-up and hand-off"). Tests shorten them further.
@@ -28,7 +28,6 @@ import java.time.Duration;
  */
 @ConfigurationProperties("log-stream.kcl")
 public record KclSettings(
-        @NotBlank String stream,
         @NotBlank String applicationName,
         @NotBlank @Pattern(regexp = "LATEST|TRIM_HORIZON|AT_TIMESTAMP",
                 message = "must be LATEST, TRIM_HORIZON or AT_TIMESTAMP") String initialPosition,

@@ -2,7 +2,7 @@ package io.logstream.consumer.health;
 
 import io.logstream.consumer.config.DeadLetterSettings;
 import io.logstream.consumer.config.RetrySettings;
-import io.logstream.consumer.config.StoreSettings;
+import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.ingest.KclWorker;
 import io.logstream.consumer.ingest.ShardRegistry;
 import io.logstream.consumer.retry.DependencyHealth;
@@ -39,12 +39,12 @@ public class ConsumerHealthIndicator extends AbstractHealthIndicator<Map<String,
     private final String queueUrl;
 
     public ConsumerHealthIndicator(KclWorker worker, ShardRegistry shards, DependencyHealth dependencies,
-                                   StoreSettings store, DeadLetterSettings deadLetter, RetrySettings retry,
+                                   ResourceSettings resources, DeadLetterSettings deadLetter, RetrySettings retry,
                                    DynamoDbClient dynamoDb, SqsClient sqs) {
         this.worker = worker;
         this.dynamoDb = dynamoDb;
         this.sqs = sqs;
-        this.table = store.table();
+        this.table = resources.table();
         this.queueUrl = deadLetter.queueUrl();
         this.shards = shards;
         this.dependencies = dependencies;

@@ -31,11 +31,11 @@ public record KclConfigs(InitialPositionInStreamExtended position, CheckpointCon
                          CoordinatorConfig coordinator, LeaseManagementConfig leases, LifecycleConfig lifecycle,
                          MetricsConfig metrics, ProcessorConfig processor, RetrievalConfig retrieval) {
 
-    public static KclConfigs of(KclSettings kcl, String workerId, KinesisAsyncClient kinesis,
+    public static KclConfigs of(KclSettings kcl, String stream, String workerId, KinesisAsyncClient kinesis,
                                 DynamoDbAsyncClient dynamoDb, CloudWatchAsyncClient cloudWatch,
                                 ShardRecordProcessorFactory processors, MetricsFactory metricsFactory) {
         InitialPositionInStreamExtended position = initialPosition(kcl);
-        ConfigsBuilder configs = new ConfigsBuilder(new SingleStreamTracker(kcl.stream(), position),
+        ConfigsBuilder configs = new ConfigsBuilder(new SingleStreamTracker(stream, position),
                 kcl.applicationName(), kinesis, dynamoDb, cloudWatch, workerId, processors);
         LeaseManagementConfig leases = configs.leaseManagementConfig()
                 .failoverTimeMillis(kcl.failoverTime().toMillis())
@@ -52,7 +52,7 @@ public record KclConfigs(InitialPositionInStreamExtended position, CheckpointCon
                 configs.lifecycleConfig(),
                 configs.metricsConfig().metricsFactory(metricsFactory),
                 configs.processorConfig().callProcessRecordsEvenForEmptyRecordList(true),
-                configs.retrievalConfig().retrievalSpecificConfig(new PollingConfig(kcl.stream(), kinesis)
+                configs.retrievalConfig().retrievalSpecificConfig(new PollingConfig(stream, kinesis)
                         .maxRecords(kcl.maxRecords())
                         .idleTimeBetweenReadsInMillis(kcl.idleTimeBetweenReads().toMillis())));
     }

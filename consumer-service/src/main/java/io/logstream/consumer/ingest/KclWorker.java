@@ -2,6 +2,7 @@ package io.logstream.consumer.ingest;
 
 import io.logstream.consumer.core.LogContext;
 import io.logstream.consumer.config.KclSettings;
+import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.metrics.KclMetricsBridge;
 import io.logstream.consumer.retry.Retrier;
 import io.micronaut.context.annotation.Bean;
@@ -38,6 +39,7 @@ public class KclWorker implements ApplicationEventListener<StartupEvent> {
     private final DynamoDbAsyncClient dynamoDb;
     private final CloudWatchAsyncClient cloudWatch;
     private final KclSettings kcl;
+    private final String stream;
     private final WorkerId workerId;
     private final LogRecordProcessorFactory processors;
     private final KclMetricsBridge metrics;
@@ -48,8 +50,10 @@ public class KclWorker implements ApplicationEventListener<StartupEvent> {
     private volatile boolean stopping;
 
     public KclWorker(KinesisAsyncClient kinesis, DynamoDbAsyncClient dynamoDb, CloudWatchAsyncClient cloudWatch,
-                     KclSettings kcl, WorkerId workerId, LogRecordProcessorFactory processors,
-                     KclMetricsBridge metrics, SchedulerCreator creator, Retrier retrier) {
+                     KclSettings kcl, ResourceSettings resources, WorkerId workerId,
+                     LogRecordProcessorFactory processors, KclMetricsBridge metrics, SchedulerCreator creator,
+                     Retrier retrier) {
+        this.stream = resources.stream();
         this.kinesis = kinesis;
         this.dynamoDb = dynamoDb;
         this.cloudWatch = cloudWatch;
@@ -67,13 +71,13 @@ public class KclWorker implements ApplicationEventListener<StartupEvent> {
         if (thread != null || stopping) {
             return;
         }
-        KclConfigs configs = KclConfigs.of(kcl, workerId.value(), kinesis, dynamoDb, cloudWatch, processors, metrics);
+        KclConfigs configs = KclConfigs.of(kcl, stream, workerId.value(), kinesis, dynamoDb, cloudWatch, processors, metrics);
         Scheduler created = creator.create(configs.checkpoint(), configs.coordinator(), configs.leases(),
                 configs.lifecycle(), configs.metrics(), configs.processor(), configs.retrieval());
         LeaseRefresher leaseTable = created.leaseCoordinator().leaseRefresher();
         Thread started = new Thread(() -> {
             try (LogContext.Scope ignored = workerId.inMdc(null)) {
-                LeaseTableSeeder.seedIfEmpty(leaseTable, kinesis, kcl.stream(),
+                LeaseTableSeeder.seedIfEmpty(leaseTable, kinesis, stream,
                         configs.position().getInitialPositionInStream());
                 created.run();
             } finally {
@@ -87,7 +91,7 @@ public class KclWorker implements ApplicationEventListener<StartupEvent> {
         thread = started;
         started.start();
         try (LogContext.Scope ignored = workerId.inMdc(null)) {
-            LOG.info("KCL worker started on stream {} (application {}, initial position {})", kcl.stream(),
+            LOG.info("KCL worker started on stream {} (application {}, initial position {})", stream,
                     kcl.applicationName(), configs.position());
         }
     }

@@ -1,7 +1,7 @@
 package io.logstream.consumer.ingest;
 
 import io.logstream.consumer.core.BatchPipeline;
-import io.logstream.consumer.config.KclSettings;
+import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.config.LedgerSettings;
 import io.logstream.consumer.core.CompletenessLedger;
 import io.logstream.consumer.metrics.PipelineMetrics;
@@ -13,7 +13,7 @@ import software.amazon.kinesis.processor.ShardRecordProcessorFactory;
 /** Gives KCL one {@link LogRecordProcessor} per shard lease. */
 @Singleton
 public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
-    private final KclSettings settings;
+    private final ResourceSettings settings;
     private final BatchPipeline pipeline;
     private final Retrier retrier;
     private final PipelineMetrics metrics;
@@ -22,7 +22,7 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     private final CompletenessLedger ledger;
     private final LedgerSettings ledgerSettings;
 
-    public LogRecordProcessorFactory(KclSettings settings, BatchPipeline pipeline, Retrier retrier,
+    public LogRecordProcessorFactory(ResourceSettings settings, BatchPipeline pipeline, Retrier retrier,
                                      PipelineMetrics metrics, ShardRegistry shards, WorkerId workerId,
                                      CompletenessLedger ledger, LedgerSettings ledgerSettings) {
         this.settings = settings;

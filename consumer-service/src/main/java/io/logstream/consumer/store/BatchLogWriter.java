@@ -2,6 +2,7 @@ package io.logstream.consumer.store;
 
 import io.logstream.consumer.core.LogStore;
 import io.logstream.consumer.core.PendingItem;
+import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.config.StoreSettings;
 import io.logstream.consumer.core.LogContext;
 import io.logstream.consumer.retry.Retrier;
@@ -39,10 +40,10 @@ public class BatchLogWriter implements LogStore {
     private final Retrier retrier;
     private final ExecutorService writers;
 
-    public BatchLogWriter(DynamoDbClient dynamoDb, StoreSettings settings, Retrier retrier,
+    public BatchLogWriter(DynamoDbClient dynamoDb, ResourceSettings resources, StoreSettings settings, Retrier retrier,
                           @Named("store-writers") ExecutorService writers) {
         this.dynamoDb = dynamoDb;
-        this.table = settings.table();
+        this.table = resources.table();
         this.retrier = retrier;
         this.writers = writers;
     }

@@ -1,8 +1,7 @@
 package io.logstream.consumer.store;
 
-import io.logstream.consumer.config.KclSettings;
 import io.logstream.consumer.config.LedgerSettings;
-import io.logstream.consumer.config.StoreSettings;
+import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.core.CompletenessLedger;
 import io.logstream.consumer.retry.Retrier;
 import io.logstream.model.LedgerKeys;
@@ -54,9 +53,9 @@ public class DynamoCompletenessLedger implements CompletenessLedger {
     private final Map<String, Long> writtenAt = new ConcurrentHashMap<>();
 
     @Inject
-    public DynamoCompletenessLedger(DynamoDbClient dynamoDb, StoreSettings store, KclSettings kcl, LedgerSettings ledger,
+    public DynamoCompletenessLedger(DynamoDbClient dynamoDb, ResourceSettings resources, LedgerSettings ledger,
                                     Retrier retrier, Clock clock) {
-        this(dynamoDb, store.table(), kcl.stream(), ledger.watermarkInterval(), retrier, clock);
+        this(dynamoDb, resources.table(), resources.stream(), ledger.watermarkInterval(), retrier, clock);
     }
 
     DynamoCompletenessLedger(DynamoDbClient dynamoDb, String table, String stream, Duration interval, Retrier retrier,

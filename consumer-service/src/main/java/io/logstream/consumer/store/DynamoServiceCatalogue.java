@@ -1,7 +1,7 @@
 package io.logstream.consumer.store;
 
 import io.logstream.consumer.config.LedgerSettings;
-import io.logstream.consumer.config.StoreSettings;
+import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.core.ServiceCatalogue;
 import io.logstream.consumer.retry.Retrier;
 import io.logstream.model.LedgerKeys;
@@ -38,10 +38,10 @@ public class DynamoServiceCatalogue implements ServiceCatalogue {
     private final Map<String, Long> servicesWritten = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Long>> hostsWritten = new ConcurrentHashMap<>();
 
-    public DynamoServiceCatalogue(DynamoDbClient dynamoDb, StoreSettings store, LedgerSettings ledger, Retrier retrier,
+    public DynamoServiceCatalogue(DynamoDbClient dynamoDb, ResourceSettings resources, LedgerSettings ledger, Retrier retrier,
                                   Clock clock) {
         this.dynamoDb = dynamoDb;
-        this.table = store.table();
+        this.table = resources.table();
         this.intervalMillis = ledger.catalogueInterval().toMillis();
         this.retrier = retrier;
         this.clock = clock;

@@ -23,7 +23,7 @@ class KclConfigsTest {
     private static final URI NOWHERE = URI.create("http://127.0.0.1:9");
 
     private static KclSettings settings(String position, String timestamp) {
-        return new KclSettings("the-stream", "the-app", position, timestamp, null, 500, Duration.ofMillis(250),
+        return new KclSettings("the-app", position, timestamp, null, 500, Duration.ofMillis(250),
                 Duration.ofSeconds(11), Duration.ofSeconds(12), Duration.ofSeconds(3), Duration.ofMillis(260),
                 Duration.ofMillis(1100), Duration.ofSeconds(6), Duration.ofMillis(1200), Duration.ofSeconds(20),
                 LeaseAssignmentStrategy.LEASE_COUNT_BASED, true);
@@ -36,7 +36,7 @@ class KclConfigsTest {
                      .credentialsProvider(AnonymousCredentialsProvider.create()).build();
              CloudWatchAsyncClient cloudWatch = CloudWatchAsyncClient.builder().region(Region.US_EAST_2)
                      .endpointOverride(NOWHERE).credentialsProvider(AnonymousCredentialsProvider.create()).build()) {
-            return KclConfigs.of(settings, "worker-1", kinesis, dynamoDb, cloudWatch, () -> null, new NullMetricsFactory());
+            return KclConfigs.of(settings, "the-stream", "worker-1", kinesis, dynamoDb, cloudWatch, () -> null, new NullMetricsFactory());
         }
     }
 

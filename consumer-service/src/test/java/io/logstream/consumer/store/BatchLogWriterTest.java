@@ -2,6 +2,7 @@ package io.logstream.consumer.store;
 
 import io.logstream.consumer.core.LogStore;
 import io.logstream.consumer.core.PendingItem;
+import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.config.StoreSettings;
 import io.logstream.consumer.core.IncomingRecord;
 import io.logstream.consumer.retry.Backoff;
@@ -39,10 +40,10 @@ class BatchLogWriterTest {
 
     BatchLogWriterTest() {
         aws.createLogsTable(table);
-        StoreSettings settings = new StoreSettings(table, 4, 0);
+        StoreSettings settings = new StoreSettings(4, 0);
         Retrier retrier = new Retrier(new Backoff(Duration.ofMillis(10), Duration.ofMillis(100), Math::random),
                 Sleeper.REAL, new DependencyHealth(Clock.systemUTC()), dependency -> { });
-        writer = new BatchLogWriter(aws.dynamoDb(), settings, retrier, executor);
+        writer = new BatchLogWriter(aws.dynamoDb(), new ResourceSettings(table, "s"), settings, retrier, executor);
     }
 
     @AfterEach

@@ -1,7 +1,7 @@
 package io.logstream.consumer.store;
 
 import io.logstream.consumer.config.LedgerSettings;
-import io.logstream.consumer.config.StoreSettings;
+import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.retry.Backoff;
 import io.logstream.consumer.retry.DependencyHealth;
 import io.logstream.consumer.retry.Retrier;
@@ -56,7 +56,7 @@ class LedgerTest {
     }
 
     private DynamoServiceCatalogue catalogue() {
-        return new DynamoServiceCatalogue(aws.dynamoDb(), new StoreSettings(table, 1, 0),
+        return new DynamoServiceCatalogue(aws.dynamoDb(), new ResourceSettings(table, "s"),
                 new LedgerSettings(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(1)), retrier, clock);
     }
 

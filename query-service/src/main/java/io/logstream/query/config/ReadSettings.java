@@ -3,7 +3,6 @@ package io.logstream.query.config;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
 import java.time.Duration;
@@ -12,7 +11,6 @@ import java.time.Duration;
  * Reads beyond one service's page: the completeness watermark, the service catalogue, the Loki API and live tails
  * ({@code log-stream.reads}; defaults in application.yml, meaning in docs/query.md).
  *
- * @param stream            the Kinesis stream whose shards' watermarks bound completeness (KINESIS_STREAM)
  * @param watermarkCacheTtl how long one read of the watermark serves every request; a cached value only understates
  * @param catalogueCacheTtl how long one read of the catalogue serves every request
  * @param lokiLine          {@code message}: a Loki line is the record's message; {@code json}: the whole record
@@ -34,8 +32,7 @@ import java.time.Duration;
  * @param tailPollers       threads polling the tails, so that one slow tail does not hold up the others
  */
 @ConfigurationProperties("log-stream.reads")
-public record ReadSettings(@NotBlank String stream,
-                           @NotNull Duration watermarkCacheTtl,
+public record ReadSettings(@NotNull Duration watermarkCacheTtl,
                            @NotNull Duration catalogueCacheTtl,
                            @NotNull LokiLine lokiLine,
                            @Min(1) @Max(1000) int lokiFanOut,

@@ -29,7 +29,7 @@ public class Completeness {
     public Completeness(DynamoDbClient dynamoDb, QuerySettings query, ReadSettings reads, Clock clock) {
         this.dynamoDb = dynamoDb;
         this.table = query.table();
-        this.pk = LedgerKeys.watermarkPk(reads.stream());
+        this.pk = LedgerKeys.watermarkPk(query.stream());
         this.cached = new Cached<>(this::read, reads.watermarkCacheTtl(), clock);
     }
 

@@ -2,7 +2,6 @@ package io.logstream.query.security;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.core.bind.annotation.Bindable;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -31,9 +30,9 @@ import java.time.Duration;
  */
 @ConfigurationProperties("log-stream.auth")
 public record AuthSettings(@Nullable String mode,
-                           @Bindable(defaultValue = "services") @NotBlank String servicesClaim,
-                           @Bindable(defaultValue = "30s") @NotNull Duration tokenCacheTtl,
-                           @Bindable(defaultValue = "10000") @Min(1) int tokenCacheSize,
+                           @NotBlank String servicesClaim,
+                           @NotNull Duration tokenCacheTtl,
+                           @Min(1) int tokenCacheSize,
                            @NotNull MissingClaim missingServicesClaim,
                            @NotNull Duration jwksConnectTimeout,
                            @NotNull Duration jwksReadTimeout,

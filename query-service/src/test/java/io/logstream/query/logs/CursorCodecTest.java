@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Cursors are opaque, signed, bound to their query, and refuse anything altered or foreign. */
 class CursorCodecTest {
     private static final String POSITION = "1723050000000#rec-1";
-    private final CursorCodec codec = new CursorCodec(new QuerySettings("t", "a secret for the tests, 32 characters or more", 10));
+    private final CursorCodec codec = new CursorCodec(new QuerySettings("t", "s", "a secret for the tests, 32 characters or more", 10));
     private final LogQuery query = query("checkout", null, null, Direction.BACKWARD, EnumSet.noneOf(LogLevel.class));
 
     private static LogQuery query(String service, Long from, Long to, Direction direction, Set<LogLevel> levels) {
@@ -52,7 +52,7 @@ class CursorCodecTest {
         char last = cursor.charAt(cursor.length() - 1);
         assertThat(codec.decode(query, cursor.substring(0, cursor.length() - 1) + (last == 'A' ? 'B' : 'A')))
                 .as("signature changed").isEmpty();
-        CursorCodec otherKey = new CursorCodec(new QuerySettings("t", "another secret, also 32 characters or more", 10));
+        CursorCodec otherKey = new CursorCodec(new QuerySettings("t", "s", "another secret, also 32 characters or more", 10));
         assertThat(otherKey.decode(query, cursor)).as("signed with another key").isEmpty();
         for (String junk : new String[]{"", ".", "abc", "a.b.c", "!!!.???", cursor + ".x", "." + cursor}) {
             assertThat(codec.decode(query, junk)).as("'%s'", junk).isEmpty();
@@ -67,8 +67,8 @@ class CursorCodecTest {
 
     @Test
     void withoutAConfiguredSecretEachProcessHasItsOwnKey() {
-        CursorCodec first = new CursorCodec(new QuerySettings("t", null, 10));
-        CursorCodec second = new CursorCodec(new QuerySettings("t", "", 10));
+        CursorCodec first = new CursorCodec(new QuerySettings("t", "s", null, 10));
+        CursorCodec second = new CursorCodec(new QuerySettings("t", "s", "", 10));
         String cursor = first.encode(query, POSITION);
         assertThat(first.decode(query, cursor)).contains(POSITION);
         assertThat(second.decode(query, cursor)).isEmpty();

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The query parameters: defaults, every accepted form, and a 400 that names each bad parameter. */
 class LogQueryParserTest {
-    private final CursorCodec cursors = new CursorCodec(new QuerySettings("t", "a parser-test secret of 32+ characters", 10));
+    private final CursorCodec cursors = new CursorCodec(new QuerySettings("t", "s", "a parser-test secret of 32+ characters", 10));
     private final LogQueryParser parser = new LogQueryParser(cursors);
 
     private static Map<String, List<String>> params(String... nameValue) {
