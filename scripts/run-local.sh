@@ -58,7 +58,13 @@ QUERY_AUTH=jwt LOG_FORMAT=text SERVER_PORT=$QUERY_PORT CURSOR_SECRET="$(head -c 
 pids+=($!)
 
 for port in "$QUERY_PORT" "$CONSUMER_PORT"; do
-  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health" > /dev/null 2>&1 && break; sleep 0.5; done
+  healthy=
+  for _ in $(seq 1 360); do curl -fs "http://127.0.0.1:$port/health" > /dev/null 2>&1 && { healthy=1; break; }; sleep 0.5; done
+  if [ -z "$healthy" ]; then
+    echo "the service on port $port did not answer /health within 180 s; its log is in $RUN" >&2
+    tail -30 "$RUN/query-service.log" "$RUN/consumer-service.log" >&2
+    exit 1
+  fi
 done
 
 java -Xmx256m -jar "log-producer/target/log-producer-$VERSION-all.jar" --endpoint "$KINESIS_ENDPOINT" \
