@@ -32,13 +32,9 @@ final class ConsumerProcess implements AutoCloseable {
     /** Starts the jar with the AWS endpoints of {@code aws} and {@code properties} as -D options. */
     static ConsumerProcess start(Path root, LocalAws aws, List<String> properties, Path log) throws Exception {
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(java(), "-XX:+UseParallelGC", "-Xmx768m",
-                "-Daws.accessKeyId=local",
-                "-Daws.secretAccessKey=local", "-Daws.region=us-east-2",
-                "-Daws.services.kinesis.endpoint-override=" + aws.kinesisEndpoint(), "-Daws.services.dynamodb.endpoint-override=" + aws.dynamoDbEndpoint(),
-                "-Daws.services.sqs.endpoint-override=" + aws.sqsEndpoint(), "-Daws.services.eventbridge.endpoint-override=" + aws.eventBridgeEndpoint(),
-                "-Daws.services.cloudwatch.endpoint-override=" + aws.eventBridgeEndpoint(), "-Dmicronaut.server.port=" + port,
-                "-Dendpoints.health.details-visible=ANONYMOUS"));
+        List<String> command = new ArrayList<>(List.of(java(), "-XX:+UseParallelGC", "-Xmx768m"));
+        command.addAll(ServiceOptions.endpoints(aws));
+        command.addAll(List.of("-Dmicronaut.server.port=" + port, "-Dendpoints.health.details-visible=ANONYMOUS"));
         if (aws.kinesisKind() == io.logstream.localaws.KinesisEngine.Kind.KINESALITE) {
             command.addAll(List.of("-Daws.cborEnabled=false", "-Dlog-stream.kcl.http2=false"));
         }

@@ -103,11 +103,8 @@ public final class PipelineBenchmark {
 
             int consumerPort = ConsumerProcess.freePort();
             int queryPort = ConsumerProcess.freePort();
-            List<String> common = List.of("-Daws.accessKeyId=local", "-Daws.secretAccessKey=local",
-                    "-Daws.cborEnabled=false", "-Daws.region=us-east-2",
-                    "-Daws.services.kinesis.endpoint-override=" + aws.kinesisEndpoint(), "-Daws.services.dynamodb.endpoint-override=" + aws.dynamoDbEndpoint(),
-                    "-Daws.services.sqs.endpoint-override=" + aws.sqsEndpoint(), "-Daws.services.eventbridge.endpoint-override=" + aws.eventBridgeEndpoint(),
-                    "-Daws.services.cloudwatch.endpoint-override=" + aws.eventBridgeEndpoint());
+            List<String> common = new ArrayList<>(ServiceOptions.endpoints(aws));
+            common.add("-Daws.cborEnabled=false");
             List<String> consumer = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx1g"));
             consumer.addAll(ConsumerProcess.extraJavaOptions("bench.consumerJavaOpts"));
             consumer.addAll(common);
@@ -199,16 +196,8 @@ public final class PipelineBenchmark {
 
             List<String> query = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
             query.addAll(common);
-            query.addAll(List.of("-Dmicronaut.server.port=" + queryPort, "-Dlog-stream.table=bench-logs",
-                    "-Dlog-stream.auth.mode=jwt",
-                    "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(),
-                    "-Dmicronaut.security.token.jwt.claims-validators.issuer=" + LocalIdentity.ISSUER,
-                    "-Dmicronaut.security.token.jwt.claims-validators.audience=" + LocalIdentity.AUDIENCE,
-                    // a load benchmark is one token at thousands of requests a second: the limits are lifted
-                    "-Dlog-stream.limits.token-rate=10000000", "-Dlog-stream.limits.token-burst=10000000",
-                    "-Dlog-stream.limits.instance-rate=10000000", "-Dlog-stream.limits.token-concurrency=100000",
-                    "-Dlog-stream.limits.instance-concurrency=100000", "-jar",
-                    root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
+            query.addAll(ServiceOptions.queryService(identity, "bench-logs", queryPort));
+            query.addAll(List.of("-jar", root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
             processes.add(start(query, results.resolve("query.log")));
             String authorization = "Bearer " + identity.token("bench", LocalIdentity.ALL_SERVICES);
             ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + queryPort + "/health"));

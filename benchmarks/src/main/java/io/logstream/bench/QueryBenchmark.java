@@ -105,18 +105,9 @@ public final class QueryBenchmark {
             if (profile) {
                 command.add("-XX:StartFlightRecording=settings=profile,filename=" + recording.toAbsolutePath());
             }
-            command.addAll(List.of("-Daws.accessKeyId=local",
-                    "-Daws.secretAccessKey=local", "-Daws.region=" + LocalAws.REGION,
-                    "-Daws.services.dynamodb.endpoint-override=" + aws.dynamoDbEndpoint(),
-                    "-Dlog-stream.table=" + TABLE, "-Dmicronaut.server.port=" + port, "-Dlog-stream.auth.mode=jwt",
-                    "-Dmicronaut.security.token.jwt.signatures.jwks.idp.url=" + identity.jwksUrl(),
-                    "-Dmicronaut.security.token.jwt.claims-validators.issuer=" + LocalIdentity.ISSUER,
-                    "-Dmicronaut.security.token.jwt.claims-validators.audience=" + LocalIdentity.AUDIENCE,
-                    // a load benchmark is one token at thousands of requests a second: the limits are lifted
-                    "-Dlog-stream.limits.token-rate=10000000", "-Dlog-stream.limits.token-burst=10000000",
-                    "-Dlog-stream.limits.instance-rate=10000000", "-Dlog-stream.limits.token-concurrency=100000",
-                    "-Dlog-stream.limits.instance-concurrency=100000", "-jar",
-                    root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
+            command.addAll(ServiceOptions.endpoints(aws));
+            command.addAll(ServiceOptions.queryService(identity, TABLE, port));
+            command.addAll(List.of("-jar", root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
             query = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(results.resolve("query-bench-service.log").toFile())
                     .start();

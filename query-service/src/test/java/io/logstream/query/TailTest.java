@@ -224,26 +224,7 @@ class TailTest implements TestPropertyProvider {
                 record("pay", LogLevel.WARN, "earlier ok", t - 39_000)));
         BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
         String query = URLEncoder.encode("{service=\"pay\"} |= \"timeout\"", StandardCharsets.UTF_8);
-        WebSocket socket = http.newWebSocketBuilder().header("Authorization", "Bearer " + TestAuth.token())
-                .buildAsync(URI.create(server.getURI().toString().replace("http", "ws") + "/loki/api/v1/tail?query="
-                        + query + "&limit=10&start=" + (t - 60_000) * 1_000_000L), new WebSocket.Listener() {
-                    private final StringBuilder text = new StringBuilder();
-
-                    @Override
-                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                        text.append(data);
-                        if (last) {
-                            try {
-                                frames.add(json.readTree(text.toString()));
-                            } catch (Exception e) {
-                                throw new IllegalStateException(e);
-                            }
-                            text.setLength(0);
-                        }
-                        webSocket.request(1);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
+        WebSocket socket = lokiTail(query + "&limit=10&start=" + (t - 60_000) * 1_000_000L, frames, TestAuth.token());
         try {
             JsonNode initial = frames.poll(10, TimeUnit.SECONDS);
             assertThat(initial).isNotNull();

@@ -52,10 +52,6 @@ public final class LogQl {
     }
 
     public record Query(List<Matcher> matchers, List<LineFilter> filters) {
-        public List<Matcher> on(String label) {
-            return matchers.stream().filter(m -> m.label().equals(label)).toList();
-        }
-
         public boolean lineMatches(String line) {
             return filters.stream().allMatch(filter -> filter.test(line));
         }
