@@ -24,7 +24,6 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.authentication.Authentication;
-import io.micronaut.security.authentication.AuthorizationException;
 import io.micronaut.security.rules.SecurityRule;
 import io.swagger.v3.oas.annotations.Hidden;
 
@@ -114,7 +113,7 @@ public class LokiController {
         Instant watermark = completeness.completeUntil();
         String query = param(request, "query");
         if (query != null) {
-            requireReadsAnything(auth);
+            access.checkReadsAnything(auth);
         }
         Set<String> scope = query == null ? null : new TreeSet<>(reader.services(LogQl.parseSelector(query), auth));
         Set<String> values = new TreeSet<>();
@@ -157,7 +156,7 @@ public class LokiController {
             throw new LogQlException("at most " + settings.maxSelectors() + " match[] selectors per request, got "
                     + selectors.size());
         }
-        requireReadsAnything(auth);
+        access.checkReadsAnything(auth);
         List<List<LogQl.Matcher>> parsed = selectors.stream().map(LogQl::parseSelector).toList();
         Set<Map<String, String>> series = new LinkedHashSet<>();
         boolean capped = false;
@@ -208,7 +207,7 @@ public class LokiController {
         if (endNanos <= startNanos) {
             throw new LogQlException("end timestamp must not be before or equal to start time");
         }
-        requireReadsAnything(auth);
+        access.checkReadsAnything(auth);
         LogQl.Query query = LogQl.parse(param(request, "query"));
         Instant watermark = completeness.completeUntil(); // before the read: what it vouches for is in the read
         ReadBudget budget = budgets.start();
@@ -239,13 +238,6 @@ public class LokiController {
             body.put("warnings", List.of(budgetWarning(budget)));
         }
         return withWatermark(body, watermark);
-    }
-
-    /** A token that may read no service is refused before its query is parsed. */
-    private void requireReadsAnything(@Nullable Authentication auth) {
-        if (!access.readsAnything(auth)) {
-            throw new AuthorizationException(auth);
-        }
     }
 
     private static String budgetWarning(ReadBudget budget) {

@@ -27,7 +27,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -78,9 +77,7 @@ public class LokiTailSocket {
     public void open(WebSocketSession session, HttpRequest<?> request) {
         try {
             Authentication authentication = request.getUserPrincipal(Authentication.class).orElse(null);
-            if (!access.readsAnything(authentication)) {
-                throw new AuthorizationException(authentication);
-            }
+            access.checkReadsAnything(authentication);
             LogQl.Query query = LogQl.parse(request.getParameters().get("query"));
             List<String> services = reader.services(query.matchers(), authentication);
             TailService.Spec spec = new TailService.Spec(services, SelectorReader.levels(query.matchers()),
@@ -106,12 +103,9 @@ public class LokiTailSocket {
                 return;
             }
             session.put(TAIL, tail.get());
-            TokenExpiry.of(authentication).ifPresent(expires -> {
-                Duration left = Duration.between(clock.instant(), expires);
-                session.put(EXPIRY, Mono.delay(left.isNegative() ? Duration.ZERO : left, Schedulers.parallel())
-                        .subscribe(tick -> session.close(new CloseReason(CloseReason.POLICY_VIOLATION.getCode(),
-                                "token expired"))));
-            });
+            TokenExpiry.left(authentication, clock).ifPresent(left -> session.put(EXPIRY,
+                    Mono.delay(left, Schedulers.parallel()).subscribe(tick -> session.close(
+                            new CloseReason(CloseReason.POLICY_VIOLATION.getCode(), "token expired")))));
         } catch (LogQlException e) {
             session.close(new CloseReason(CloseReason.POLICY_VIOLATION.getCode(), e.getMessage()));
         } catch (AuthorizationException e) {

@@ -28,6 +28,13 @@ public class ServiceAccess {
         }
     }
 
+    /** @throws AuthorizationException (403) when the token may read no service at all: before any expensive parsing */
+    public void checkReadsAnything(@Nullable Authentication authentication) {
+        if (!readsAnything(authentication)) {
+            throw new AuthorizationException(authentication);
+        }
+    }
+
     /** Whether the token may read at least one service: checked before a request's expensive parsing. */
     public boolean readsAnything(@Nullable Authentication authentication) {
         if (authentication == null) {

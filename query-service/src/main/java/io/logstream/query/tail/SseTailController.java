@@ -36,7 +36,6 @@ import reactor.core.scheduler.Schedulers;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -118,11 +117,11 @@ public class SseTailController {
                 .map(tick -> Event.<Object>of(Map.of("completeUntil", completeness.completeUntil().toString()))
                         .name("heartbeat"));
         Flux<Event<Object>> events = Flux.merge(records, heartbeats);
-        Optional<Instant> expires = TokenExpiry.of(authentication);
-        if (expires.isPresent()) {
-            Duration left = Duration.between(clock.instant(), expires.get());
-            events = events.takeUntilOther(Mono.delay(left.isNegative() ? Duration.ZERO : left, Schedulers.parallel()))
-                    .concatWith(Mono.just(Event.<Object>of(Map.of("expiredAt", expires.get().toString())).name("expired")));
+        Optional<Duration> left = TokenExpiry.left(authentication, clock);
+        if (left.isPresent()) {
+            events = events.takeUntilOther(Mono.delay(left.get(), Schedulers.parallel()))
+                    .concatWith(Mono.just(Event.<Object>of(Map.of("expiredAt",
+                            TokenExpiry.of(authentication).orElseThrow().toString())).name("expired")));
         }
         return HttpResponse.<Publisher<Event<Object>>>ok(events).header(CompletenessHeader.NAME, watermark);
     }
