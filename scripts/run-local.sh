@@ -84,8 +84,8 @@ log-stream is running locally (producer: $RATE records/s, 6 services, ERROR/FATA
                    curl -s -H "Authorization: Bearer \$TOKEN" "http://localhost:$QUERY_PORT/v1/services/checkout/logs?from=\$(date -u -d '-1 min' +%FT%TZ)&direction=forward"
                    curl -s -H "Authorization: Bearer \$TOKEN" http://localhost:$QUERY_PORT/v1/services
                    curl -sN -H "Authorization: Bearer \$TOKEN" 'http://localhost:$QUERY_PORT/v1/services/checkout/logs/tail?level=ERROR,FATAL'
-  Loki API         python3 scripts/bearer-proxy.py 18080 $QUERY_PORT $RUN/token &   (logcli 1.x sends no bearer token)
-                   LOKI_ADDR=http://localhost:18080 "\$(scripts/build-logcli.sh)" query '{service="checkout",level=~"ERROR|FATAL"} |= "timeout"'
+  Loki API         (logcli 1.x speaks basic auth: the token is its password, as against hosted Loki)
+                   LOKI_ADDR=http://localhost:$QUERY_PORT LOKI_USERNAME=me LOKI_PASSWORD=\$TOKEN "\$(scripts/build-logcli.sh)" query '{service="checkout",level=~"ERROR|FATAL"} |= "timeout"'
                    (logcli v1.6.1, Apache-2.0: scripts/build-logcli.sh builds it; Grafana: monitoring/grafana/provisioning, docs/loki.md)
   OpenAPI          curl -s -H "Authorization: Bearer \$TOKEN" http://localhost:$QUERY_PORT/swagger/log-stream-query-api-1.yml
   Health           http://localhost:$CONSUMER_PORT/health   http://localhost:$QUERY_PORT/health   (details: HEALTH_DETAILS_VISIBLE=ANONYMOUS)

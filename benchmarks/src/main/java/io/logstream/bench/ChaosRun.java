@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logstream.localaws.KinesisEngine;
 import io.logstream.localaws.LocalAws;
+import io.logstream.localaws.LogPayload;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.SdkBytes;
 import io.logstream.model.LedgerKeys;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 import software.amazon.awssdk.services.kinesis.model.ScalingType;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -199,66 +199,59 @@ public final class ChaosRun {
         int errors;
     }
 
+    /** Records put at the plan's rate, in batches of a tenth of a second; 0.5 % are poison, 5 % of the rest ERROR. */
     private static Put produce(LocalAws aws, Plan plan, Random random) throws InterruptedException {
         Put put = new Put();
         long started = System.nanoTime();
         int batch = Math.max(1, plan.rate() / 10);
         for (long n = 0; n < plan.records(); ) {
             List<PutRecordsRequestEntry> entries = new ArrayList<>();
-            List<Long> numbers = new ArrayList<>();
+            List<Long> numbers = new ArrayList<>(); // the record number of each entry; -1 for poison
             for (int i = 0; i < batch && n < plan.records(); i++, n++) {
-                String payload;
-                if (random.nextDouble() < 0.005) {
-                    // four kinds of poison, each payload unique so that each can be found in the dead letters
-                    payload = switch (random.nextInt(4)) {
-                        case 0 -> "{\"service\":\"chaos\",\"message\":\"unterminated " + n;
-                        case 1 -> "{\"level\":\"INFO\",\"message\":\"no service " + n + "\"}";
-                        case 2 -> "{\"service\":\"chaos\",\"level\":\"LOUD\",\"message\":\"bad level " + n + "\"}";
-                        default -> "[" + n + "]";
-                    };
+                boolean poisoned = random.nextDouble() < 0.005;
+                String payload = poisoned ? poison(n, random) : valid(n, random, put);
+                numbers.add(poisoned ? -1L : n);
+                if (poisoned) {
                     put.poison.add(payload);
-                    numbers.add(-1L);
-                } else {
-                    boolean error = random.nextDouble() < 0.05;
-                    put.errors += error ? 1 : 0;
-                    payload = "{\"service\":\"chaos-" + n % 6 + "\",\"level\":\"" + (error ? "ERROR" : "INFO")
-                            + "\",\"message\":\"chaos record " + n + "\",\"n\":" + n + "}";
-                    numbers.add(n);
                 }
                 entries.add(PutRecordsRequestEntry.builder().partitionKey(Long.toString(random.nextLong()))
                         .data(SdkBytes.fromUtf8String(payload)).build());
             }
-            while (!entries.isEmpty()) {
-                List<PutRecordsRequestEntry> current = entries;
-                List<PutRecordsResultEntry> results;
-                try {
-                    results = aws.kinesis().putRecords(b -> b.streamName(STREAM).records(current)).records();
-                } catch (Exception e) {
-                    LOG.warn("put failed, retrying: {}", e.toString());
-                    Thread.sleep(500);
-                    continue;
+            Puts.putAll(aws.kinesis(), STREAM, entries, (index, result) -> {
+                if (numbers.get(index) >= 0) {
+                    put.shardOf.put(numbers.get(index), result.shardId());
+                    put.putAt.put(numbers.get(index), System.currentTimeMillis());
                 }
-                List<PutRecordsRequestEntry> failed = new ArrayList<>();
-                List<Long> failedNumbers = new ArrayList<>();
-                for (int i = 0; i < results.size(); i++) {
-                    if (results.get(i).errorCode() != null) {
-                        failed.add(current.get(i));
-                        failedNumbers.add(numbers.get(i));
-                    } else if (numbers.get(i) >= 0) {
-                        put.shardOf.put(numbers.get(i), results.get(i).shardId());
-                        put.putAt.put(numbers.get(i), System.currentTimeMillis());
-                    }
-                }
-                entries = failed;
-                numbers = failedNumbers;
-            }
-            long due = started + (long) (n * 1e9 / plan.rate());
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            }
+            });
+            pace(started, n, plan.rate());
         }
         return put;
+    }
+
+    /** A valid record numbered {@code n} ({@code attributes.n}), ERROR one time in twenty. */
+    private static String valid(long n, Random random, Put put) {
+        boolean error = random.nextDouble() < 0.05;
+        put.errors += error ? 1 : 0;
+        return LogPayload.of("chaos-" + n % 6).level(error ? "ERROR" : "INFO").message("chaos record " + n)
+                .field("n", n).json();
+    }
+
+    /** Four kinds of poison, each payload unique so that each can be found in the dead letters. */
+    private static String poison(long n, Random random) {
+        return switch (random.nextInt(4)) {
+            case 0 -> "{\"service\":\"chaos\",\"message\":\"unterminated " + n;
+            case 1 -> "{\"level\":\"INFO\",\"message\":\"no service " + n + "\"}";
+            case 2 -> "{\"service\":\"chaos\",\"level\":\"LOUD\",\"message\":\"bad level " + n + "\"}";
+            default -> "[" + n + "]";
+        };
+    }
+
+    /** Sleeps until {@code sent} records are due at {@code rate} records/s from {@code started}. */
+    private static void pace(long started, long sent, int rate) throws InterruptedException {
+        long wait = started + (long) (sent * 1e9 / rate) - System.nanoTime();
+        if (wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
     }
 
     /** Stored items by their record number {@code n}; a number stored twice shows up as a list of two. */

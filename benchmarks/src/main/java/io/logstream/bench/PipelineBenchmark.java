@@ -4,6 +4,7 @@ import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.KinesisEngine;
 import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LocalIdentity;
+import io.logstream.localaws.LogPayload;
 import io.logstream.model.LogItemMapper;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
@@ -63,6 +64,9 @@ public final class PipelineBenchmark {
     /** At most this many warm-up drains ({@code -Dbench.warmUpDrains}, WARM_UP_DRAINS in the script). */
     private static final int WARM_UP_DRAINS = Integer.getInteger("bench.warmUpDrains", 25);
     private static final int IDLE_SECONDS = 20;
+    private static final String STREAM = "bench";
+    private static final String TABLE = "bench-logs";
+    private static final String ENGINE_JVM = "DynamoDB Local + benchmark JVM";
 
     private PipelineBenchmark() {
     }
@@ -71,6 +75,27 @@ public final class PipelineBenchmark {
         run(args);
         // the in-process engines leave a non-daemon worker thread behind; the figures are written, so end here
         System.exit(0);
+    }
+
+    /** The raw BatchWriteItem ceiling by writer count, and DynamoDB Local's share of a core at 8 writers. */
+    private record Ceiling(Map<Integer, Double> byWriters, double cpuShareAt8) {
+        double best() {
+            return byWriters.get(8);
+        }
+    }
+
+    /** One drain of a pre-filled stream, with what the consumer's CPU, JIT and GC threads spent on it. */
+    private record Drain(double records, double seconds, double fillRate, double storedAtFillEnd, double backlogRate,
+                         Map<String, Double> cpu, double cpuPerRecordUs, double jitPerRecordUs, double gcPerRecordUs) {
+        double rate() {
+            return records / seconds;
+        }
+    }
+
+    private record Idle(double msPerSecond, double jitMsPerSecond) {
+    }
+
+    private record Load(double rate, double cpuPerRecordUs, List<Double> latencies) {
     }
 
     private static void run(String[] args) throws Exception {
@@ -84,211 +109,24 @@ public final class PipelineBenchmark {
         List<Process> processes = new ArrayList<>();
         try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESALITE); LocalIdentity identity = LocalIdentity.start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> processes.forEach(Process::destroyForcibly)));
-            double warmUp = rawCeiling(aws, "warm-up", 8, WARM_UP_ITEMS);
-            LOG.info("DynamoDB Local warmed up with {} items ({} items/s)", WARM_UP_ITEMS, Math.round(warmUp));
-            Map<Integer, Double> ceiling = new java.util.LinkedHashMap<>();
-            double ceilingCpuShare = 0;
-            for (int writers : new int[]{1, 4, 8}) {
-                CpuMeter engine = new CpuMeter().add("engine", ProcessHandle.current());
-                engine.start();
-                ceiling.put(writers, rawCeiling(aws, "ceiling-" + writers, writers, 16_000));
-                Map<String, Double> used = engine.since();
-                ceilingCpuShare = used.get("engine") / used.get("wall"); // the last one: 8 writers
-            }
-            LOG.info("raw BatchWriteItem ceiling (warm): {}", ceiling);
+            Ceiling ceiling = ceiling(aws);
+            aws.createStream(STREAM, 4);
+            aws.createLogsTable(TABLE);
+            Run run = new Run(aws, startConsumer(aws, root, results, processes), records, profiled, results);
+            Drain first = run.firstDrain();
+            int warmUpDrains = run.warmUp();
+            Idle idle = run.idle();
+            Drain drain = run.measuredDrain();
+            double lifetimeCpuPerRecordUs = CpuMeter.cpu(run.consumer.toHandle()).toNanos() / 1e3 / run.stored;
+            Load load = run.underLoad(startQuery(aws, identity, root, results, processes), identity, rate, seconds);
 
-            aws.createStream("bench", 4);
-            aws.createLogsTable("bench-logs");
-            String queue = aws.createQueue("bench-dlq");
-
-            int consumerPort = ConsumerProcess.freePort();
-            int queryPort = ConsumerProcess.freePort();
-            List<String> common = new ArrayList<>(ServiceOptions.endpoints(aws));
-            common.add("-Daws.cborEnabled=false");
-            List<String> consumer = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx1g"));
-            consumer.addAll(ConsumerProcess.extraJavaOptions("bench.consumerJavaOpts"));
-            consumer.addAll(common);
-            ConsumerProperties.asPairs(ConsumerProperties.wiring("bench", "bench-app", "bench-logs", queue))
-                    .forEach(pair -> consumer.add("-D" + pair));
-            consumer.addAll(List.of("-Dmicronaut.server.port=" + consumerPort, "-Dlog-stream.kcl.http2=false",
-                    "-Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
-                    "-Dlog-stream.kcl.shard-sync-interval=5s",
-                    "-jar", root.resolve("consumer-service/target/consumer-service-0.1.0-all.jar").toString()));
-            Process consumerProcess = start(consumer, results.resolve("consumer.log"));
-            processes.add(consumerProcess);
-            URI metrics = URI.create("http://127.0.0.1:" + consumerPort + "/prometheus");
-            CpuMeter cpu = new CpuMeter().add("consumer", consumerProcess.toHandle())
-                    .addSelfAndChildren("DynamoDB Local + benchmark JVM", "kinesalite");
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(25);
-
-            // a first drain from process start; its figures (start-up and JIT included) are printed apart
-            cpu.start();
-            prefill(aws, records / 2);
-            awaitStored(metrics, 0, records / 2, deadline);
-            Map<String, Double> coldCpu = cpu.since();
-            double coldRate = (records / 2) / coldCpu.get("wall");
-            double coldCpuPerRecordUs = coldCpu.get("consumer") * 1e6 / (records / 2);
-            LOG.info("first drain of {} records: {} records/s, {} us CPU per record", records / 2,
-                    Math.round(coldRate), Math.round(coldCpuPerRecordUs));
-
-            // then drains of records/2 until the consumer's JIT has settled, as DynamoDB Local's was: a drain in which
-            // the compiler threads used under 5 % of the consumer's CPU (at most WARM_UP_DRAINS of them). A consumer
-            // runs for days; what a record costs is the steady state, not the first minutes' compilation. A profiled
-            // run (PROFILE=1) recompiles much of the code when the recording starts, so its CPU figures are higher.
-            double firstStored = records / 2;
-            int warmUpDrains = 0;
-            while (warmUpDrains < WARM_UP_DRAINS) {
-                warmUpDrains++;
-                CpuMeter.JvmThreads threads = CpuMeter.JvmThreads.of(consumerProcess.toHandle());
-                cpu.start();
-                prefill(aws, records / 2);
-                awaitStored(metrics, firstStored, firstStored + records / 2, deadline);
-                firstStored += records / 2;
-                double consumerCpu = cpu.since().get("consumer");
-                double jit = threads.since("jit");
-                LOG.info("warm-up drain {}: {} us CPU per record, of which JIT compilation {} us", warmUpDrains,
-                        Math.round(consumerCpu * 1e6 / (records / 2)), Math.round(jit * 1e6 / (records / 2)));
-                if (jit < 0.05 * consumerCpu) {
-                    break;
-                }
-            }
-
-            // idle: nothing to read, but KCL still polls every shard, renews its leases and syncs shards, and the
-            // completeness watermark still moves; what that costs is paid whatever the traffic
-            startProfile(consumerProcess, "idle", profiled);
-            CpuMeter.JvmThreads idleThreads = CpuMeter.JvmThreads.of(consumerProcess.toHandle());
-            cpu.start();
-            Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
-            double idleMsPerSecond = cpu.since().get("consumer") * 1000 / IDLE_SECONDS;
-            double idleJitMsPerSecond = idleThreads.since("jit") * 1000 / IDLE_SECONDS;
-            stopProfile(consumerProcess, "idle", profiled, results, "consumer-idle-profile.txt");
-
-            // the measured drain: the stream is filled as fast as kinesalite takes it while the consumer drains it
-            startProfile(consumerProcess, "drain", profiled);
-            CpuMeter.JvmThreads drainThreads = CpuMeter.JvmThreads.of(consumerProcess.toHandle());
-            cpu.start();
-            long fillStart = System.nanoTime();
-            prefill(aws, records);
-            // how fast kinesalite took the records with the consumer reading, and how far the consumer had kept up
-            double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
-            double fillRate = records / fillSeconds;
-            double storedAtFillEnd = ConsumerProcess.storedAt(metrics) - firstStored;
-            double stored = awaitStored(metrics, firstStored, firstStored + records, deadline);
-            Map<String, Double> drainCpu = cpu.since();
-            double drainJit = drainThreads.since("jit");
-            double drainGc = drainThreads.since("gc");
-            stopProfile(consumerProcess, "drain", profiled, results, "consumer-profile.txt");
-            double drained = stored - firstStored;
-            // everything the consumer has cost so far (start-up, every drain's JIT, the idle phase) per record stored
-            double lifetimeCpuPerRecordUs = CpuMeter.cpu(consumerProcess.toHandle()).toNanos() / 1e3 / stored;
-            double drainSeconds = drainCpu.get("wall");
-            double drainRate = drained / drainSeconds;
-            // kinesalite is one Node.js thread: while it takes the fill at full speed it serves the consumer's reads
-            // late, so the backlog drain is what the consumer stores once the records are all in the stream (the
-            // catch-up after an outage). Its end is the first scrape that sees every record: at most 100 ms late
-            // past 90 % stored, up to 1 s before, so the rate errs low.
-            double backlogRate = (drained - storedAtFillEnd) / (drainSeconds - fillSeconds);
-            double cpuPerRecordUs = drainCpu.get("consumer") * 1e6 / drained;
-            double jitPerRecordUs = drainJit * 1e6 / drained;
-            double gcPerRecordUs = drainGc * 1e6 / drained;
-            LOG.info("drained {} records in {} s (put and drained concurrently)", (long) drained,
-                    String.format("%.1f", drainSeconds));
-
-            List<String> query = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
-            query.addAll(common);
-            query.addAll(ServiceOptions.queryService(identity, "bench-logs", queryPort));
-            query.addAll(List.of("-jar", root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
-            processes.add(start(query, results.resolve("query.log")));
-            String authorization = "Bearer " + identity.token("bench", LocalIdentity.ALL_SERVICES);
-            ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + queryPort + "/health"));
-            putToQueryable(aws, queryPort, 20, authorization, null); // warm the query path
-
-            double before = ConsumerProcess.storedAt(metrics);
-            cpu.start();
-            Load load = Load.start(aws, rate, seconds);
-            List<Double> latencies = putToQueryable(aws, queryPort, Integer.MAX_VALUE, authorization, load);
-            long loaded = load.await();
-            double expected = before + loaded + latencies.size();
-            awaitStored(metrics, before, expected, deadline);
-            Map<String, Double> loadCpu = cpu.since();
-            double loadStored = ConsumerProcess.storedAt(metrics) - before;
-            double loadCpuPerRecordUs = loadCpu.get("consumer") * 1e6 / loadStored;
-
-            double best = ceiling.get(8);
-            double p50 = percentile(latencies, 0.5);
-            double p99 = percentile(latencies, 0.99);
-            int cores = CpuMeter.cores();
-            StringBuilder table = new StringBuilder(String.format("%n%-62s %12s%n",
-                    "measure (kinesalite + DynamoDB Local, " + cores + " cores)", "value"));
-            ceiling.forEach((writers, value) -> table.append(String.format("%-62s %12.0f%n",
-                    "raw BatchWriteItem ceiling, warm, " + writers + " writers (items/s)", value)));
-            table.append(String.format("%-62s %12.0f%n", "first " + records / 2
-                    + " records from process start (records/s)", coldRate));
-            table.append(String.format("%-62s %12.1f%n", "  consumer CPU per record, start-up and JIT included (us)",
-                    coldCpuPerRecordUs));
-            table.append(String.format("%-62s %12.0f%n", "consumer drain of " + (long) drained + " records (records/s)",
-                    drainRate));
-            table.append(String.format("%-62s %11.0f%%%n", "drain / warm 8-writer ceiling, the fill included",
-                    100 * drainRate / best));
-            table.append(String.format("%-62s %12.0f%n", "  the fill: PutRecords into kinesalite meanwhile (records/s)",
-                    fillRate));
-            table.append(String.format("%-62s %11.0f%%%n", "  stored when the fill ended", 100 * storedAtFillEnd / drained));
-            table.append(String.format("%-62s %12.0f%n", "backlog drain, after the fill ended (records/s)", backlogRate));
-            table.append(String.format("%-62s %11.0f%%%n", "backlog drain / warm 8-writer ceiling (goal >= 80 %)",
-                    100 * backlogRate / best));
-            table.append(String.format("%-62s %12.1f%n", "consumer CPU per stored record, drain (us, goal <= 60)",
-                    cpuPerRecordUs));
-            table.append(String.format("%-62s %12.1f%n", "  of which JIT compiler threads (us)", jitPerRecordUs));
-            table.append(String.format("%-62s %12.1f%n", "  of which garbage collector threads (us)", gcPerRecordUs));
-            table.append(String.format("%-62s %12d%n", "  warm-up drains of " + records / 2 + " before it", warmUpDrains));
-            table.append(String.format("%-62s %12.1f%n", "consumer CPU per record since process start, all included (us)",
-                    lifetimeCpuPerRecordUs));
-            table.append(String.format("%-62s %12.1f%n", "consumer CPU while idle, 4 shards (ms per s)",
-                    idleMsPerSecond));
-            table.append(String.format("%-62s %12.1f%n", "  of which JIT compiler threads (ms per s)",
-                    idleJitMsPerSecond));
-            double engineCoresDrain = drainCpu.get("DynamoDB Local + benchmark JVM") / drainSeconds;
-            table.append(String.format("%-62s %12.0f%n", "DynamoDB Local items per CPU-second, 8-writer ceiling",
-                    best / ceilingCpuShare));
-            table.append(String.format("%-62s %12.0f%n", "DynamoDB Local items per CPU-second, consumer drain",
-                    drainRate / engineCoresDrain));
-            drainCpu.forEach((name, secondsUsed) -> {
-                if (!name.equals("wall")) {
-                    table.append(String.format("%-62s %11.0f%%%n", "share of " + cores + " cores during the drain: "
-                            + name, 100 * secondsUsed / (drainSeconds * cores)));
-                }
-            });
-            table.append(String.format("%-62s %12.0f%n", "load: records/s put for " + seconds + " s", loaded / (double) seconds));
-            table.append(String.format("%-62s %12.1f%n", "consumer CPU per stored record under load (us)",
-                    loadCpuPerRecordUs));
-            table.append(String.format("%-62s %12.0f%n", "put -> queryable under load, p50 (ms)", p50));
-            table.append(String.format("%-62s %12.0f%n", "put -> queryable under load, p99 (ms, goal <= 300)", p99));
-            table.append(String.format("%-62s %12d%n", "probes", latencies.size()));
-            LOG.info(table.toString());
-            StringBuilder csv = new StringBuilder("measure,value\n");
-            ceiling.forEach((w, v) -> csv.append("raw_ceiling_warm_").append(w).append("_writers_items_per_s,")
-                    .append(String.format("%.0f", v)).append('\n'));
-            csv.append(String.format("drain_records_per_s,%.0f%ndrain_to_warm_8_writer_ceiling,%.3f%n"
-                            + "fill_records_per_s,%.0f%nstored_at_fill_end,%.3f%n"
-                            + "backlog_drain_records_per_s,%.0f%nbacklog_drain_to_warm_8_writer_ceiling,%.3f%n"
-                            + "consumer_cpu_us_per_record_drain,%.1f%nconsumer_jit_us_per_record_drain,%.1f%n"
-                            + "consumer_gc_us_per_record_drain,%.1f%nconsumer_idle_cpu_ms_per_s,%.1f%n"
-                            + "consumer_idle_jit_ms_per_s,%.1f%nconsumer_cpu_us_per_record_since_start,%.1f%n"
-                            + "warm_up_drains,%d%n"
-                            + "consumer_core_share_drain,%.3f%n"
-                            + "engines_core_share_drain,%.3f%nload_records_per_s,%.0f%n"
-                            + "consumer_cpu_us_per_record_load,%.1f%nput_to_queryable_p50_ms,%.0f%n"
-                            + "put_to_queryable_p99_ms,%.0f%nrecords,%d%nprobes,%d%n",
-                    drainRate, drainRate / best, fillRate, storedAtFillEnd / drained, backlogRate, backlogRate / best,
-                    cpuPerRecordUs, jitPerRecordUs, gcPerRecordUs, idleMsPerSecond,
-                    idleJitMsPerSecond, lifetimeCpuPerRecordUs, warmUpDrains,
-                    drainCpu.get("consumer") / (drainSeconds * cores),
-                    (drainCpu.values().stream().mapToDouble(Double::doubleValue).sum() - drainCpu.get("consumer")
-                            - drainSeconds) / (drainSeconds * cores),
-                    loaded / (double) seconds, loadCpuPerRecordUs, p50, p99, (long) drained, latencies.size()));
-            Files.writeString(results.resolve("pipeline.csv"), csv.toString());
-            Files.writeString(results.resolve("pipeline.txt"), table.toString());
-            chart(ceiling, drainRate, p50, p99, results.resolve("pipeline.png").toFile());
+            Measures measures = measures(ceiling, records, first, warmUpDrains, drain, lifetimeCpuPerRecordUs, idle,
+                    load, seconds);
+            LOG.info(measures.table());
+            Files.writeString(results.resolve("pipeline.csv"), measures.csv());
+            Files.writeString(results.resolve("pipeline.txt"), measures.table());
+            chart(ceiling.byWriters(), drain.rate(), percentile(load.latencies(), 0.5),
+                    percentile(load.latencies(), 0.99), results.resolve("pipeline.png").toFile());
         } finally {
             for (Process process : processes) {
                 process.destroy();
@@ -296,6 +134,231 @@ public final class PipelineBenchmark {
                     process.destroyForcibly();
                 }
             }
+        }
+    }
+
+    /** Every figure of the run, each named once for both the printed table and the CSV. */
+    private static Measures measures(Ceiling ceiling, int records, Drain first, int warmUpDrains, Drain drain,
+                                     double lifetimeCpuPerRecordUs, Idle idle, Load load, int seconds) {
+        int cores = CpuMeter.cores();
+        double best = ceiling.best();
+        Measures m = new Measures("measure (kinesalite + DynamoDB Local, " + cores + " cores)");
+        ceiling.byWriters().forEach((writers, value) -> m.add("raw BatchWriteItem ceiling, warm, " + writers
+                + " writers (items/s)", "raw_ceiling_warm_" + writers + "_writers_items_per_s", value, 0));
+        m.add("first " + records / 2 + " records from process start (records/s)", "first_drain_records_per_s",
+                first.rate(), 0);
+        m.add("  consumer CPU per record, start-up and JIT included (us)", "consumer_cpu_us_per_record_first_drain",
+                first.cpuPerRecordUs(), 1);
+        m.add("consumer drain of " + (long) drain.records() + " records (records/s)", "drain_records_per_s",
+                drain.rate(), 0);
+        m.share("drain / warm 8-writer ceiling, the fill included", "drain_to_warm_8_writer_ceiling",
+                drain.rate() / best);
+        m.add("  the fill: PutRecords into kinesalite meanwhile (records/s)", "fill_records_per_s", drain.fillRate(), 0);
+        m.share("  stored when the fill ended", "stored_at_fill_end", drain.storedAtFillEnd() / drain.records());
+        m.add("backlog drain, after the fill ended (records/s)", "backlog_drain_records_per_s", drain.backlogRate(), 0);
+        m.share("backlog drain / warm 8-writer ceiling (goal >= 80 %)", "backlog_drain_to_warm_8_writer_ceiling",
+                drain.backlogRate() / best);
+        m.add("consumer CPU per stored record, drain (us, goal <= 60)", "consumer_cpu_us_per_record_drain",
+                drain.cpuPerRecordUs(), 1);
+        m.add("  of which JIT compiler threads (us)", "consumer_jit_us_per_record_drain", drain.jitPerRecordUs(), 1);
+        m.add("  of which garbage collector threads (us)", "consumer_gc_us_per_record_drain", drain.gcPerRecordUs(), 1);
+        m.add("  warm-up drains of " + records / 2 + " before it", "warm_up_drains", warmUpDrains, 0);
+        m.add("consumer CPU per record since process start, all included (us)", "consumer_cpu_us_per_record_since_start",
+                lifetimeCpuPerRecordUs, 1);
+        m.add("consumer CPU while idle, 4 shards (ms per s)", "consumer_idle_cpu_ms_per_s", idle.msPerSecond(), 1);
+        m.add("  of which JIT compiler threads (ms per s)", "consumer_idle_jit_ms_per_s", idle.jitMsPerSecond(), 1);
+        m.add("DynamoDB Local items per CPU-second, 8-writer ceiling", "engine_items_per_cpu_s_ceiling",
+                best / ceiling.cpuShareAt8(), 0);
+        m.add("DynamoDB Local items per CPU-second, consumer drain", "engine_items_per_cpu_s_drain",
+                drain.rate() / (drain.cpu().get(ENGINE_JVM) / drain.seconds()), 0);
+        drain.cpu().forEach((name, secondsUsed) -> {
+            if (!name.equals("wall")) {
+                m.share("share of " + cores + " cores during the drain: " + name,
+                        "core_share_drain_" + name.replaceAll("[^A-Za-z]+", "_").toLowerCase(java.util.Locale.ROOT),
+                        secondsUsed / (drain.seconds() * cores));
+            }
+        });
+        m.add("load: records/s put for " + seconds + " s", "load_records_per_s", load.rate(), 0);
+        m.add("consumer CPU per stored record under load (us)", "consumer_cpu_us_per_record_load",
+                load.cpuPerRecordUs(), 1);
+        m.add("put -> queryable under load, p50 (ms)", "put_to_queryable_p50_ms", percentile(load.latencies(), 0.5), 0);
+        m.add("put -> queryable under load, p99 (ms, goal <= 300)", "put_to_queryable_p99_ms",
+                percentile(load.latencies(), 0.99), 0);
+        m.add("records", "records", drain.records(), 0);
+        m.add("probes", "probes", load.latencies().size(), 0);
+        return m;
+    }
+
+    /** DynamoDB Local warmed up (its JIT roughly doubles its speed), then its ceiling with 1, 4 and 8 writers. */
+    private static Ceiling ceiling(LocalAws aws) throws Exception {
+        double warmUp = rawCeiling(aws, "warm-up", 8, WARM_UP_ITEMS);
+        LOG.info("DynamoDB Local warmed up with {} items ({} items/s)", WARM_UP_ITEMS, Math.round(warmUp));
+        Map<Integer, Double> byWriters = new java.util.LinkedHashMap<>();
+        double cpuShare = 0;
+        for (int writers : new int[]{1, 4, 8}) {
+            CpuMeter engine = new CpuMeter().add("engine", ProcessHandle.current());
+            engine.start();
+            byWriters.put(writers, rawCeiling(aws, "ceiling-" + writers, writers, 16_000));
+            Map<String, Double> used = engine.since();
+            cpuShare = used.get("engine") / used.get("wall"); // the last one: 8 writers
+        }
+        LOG.info("raw BatchWriteItem ceiling (warm): {}", byWriters);
+        return new Ceiling(byWriters, cpuShare);
+    }
+
+    /** The consumer's jar in a JVM of its own, and where it serves its metrics. */
+    private record Consumer(Process process, URI metrics) {
+    }
+
+    private static Consumer startConsumer(LocalAws aws, Path root, Path results, List<Process> processes)
+            throws Exception {
+        int port = ConsumerProcess.freePort();
+        String queue = aws.createQueue("bench-dlq");
+        List<String> consumer = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx1g"));
+        consumer.addAll(ConsumerProcess.extraJavaOptions("bench.consumerJavaOpts"));
+        consumer.addAll(ServiceOptions.endpoints(aws));
+        consumer.add("-Daws.cborEnabled=false");
+        ConsumerProperties.asPairs(ConsumerProperties.wiring(STREAM, "bench-app", TABLE, queue))
+                .forEach(pair -> consumer.add("-D" + pair));
+        consumer.addAll(List.of("-Dmicronaut.server.port=" + port, "-Dlog-stream.kcl.http2=false",
+                "-Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
+                "-Dlog-stream.kcl.shard-sync-interval=5s",
+                "-jar", root.resolve("consumer-service/target/consumer-service-0.1.0-all.jar").toString()));
+        Process process = start(consumer, results.resolve("consumer.log"));
+        processes.add(process);
+        return new Consumer(process, URI.create("http://127.0.0.1:" + port + "/prometheus"));
+    }
+
+    /** query-service's port, once it answers /health. */
+    private static int startQuery(LocalAws aws, LocalIdentity identity, Path root, Path results,
+                                  List<Process> processes) throws Exception {
+        int port = ConsumerProcess.freePort();
+        List<String> query = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
+        query.addAll(ServiceOptions.endpoints(aws));
+        query.add("-Daws.cborEnabled=false");
+        query.addAll(ServiceOptions.queryService(identity, TABLE, port));
+        query.addAll(List.of("-jar", root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
+        processes.add(start(query, results.resolve("query.log")));
+        ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + port + "/health"));
+        return port;
+    }
+
+    /** The consumer's phases, in the order they run; {@code stored} is what it has stored so far. */
+    private static final class Run {
+        private final LocalAws aws;
+        private final Process consumer;
+        private final int records;
+        private final String profiled;
+        private final Path results;
+        private final URI metrics;
+        private final CpuMeter cpu;
+        private final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(25);
+        private double stored;
+
+        Run(LocalAws aws, Consumer consumer, int records, String profiled, Path results) {
+            this.aws = aws;
+            this.consumer = consumer.process();
+            this.records = records;
+            this.profiled = profiled;
+            this.results = results;
+            this.metrics = consumer.metrics();
+            this.cpu = new CpuMeter().add("consumer", this.consumer.toHandle()).addSelfAndChildren(ENGINE_JVM, "kinesalite");
+        }
+
+        /** A first drain of records/2 from process start; its figures (start-up and JIT included) are apart. */
+        Drain firstDrain() throws Exception {
+            cpu.start();
+            prefill(aws, records / 2);
+            stored = awaitStored(metrics, 0, records / 2, deadline);
+            Map<String, Double> used = cpu.since();
+            LOG.info("first drain of {} records: {} records/s", records / 2, Math.round(records / 2 / used.get("wall")));
+            return new Drain(records / 2, used.get("wall"), 0, 0, 0, used,
+                    used.get("consumer") * 1e6 / (records / 2), 0, 0);
+        }
+
+        /**
+         * Drains of records/2 until the consumer's JIT has settled, as DynamoDB Local's was: a drain in which the
+         * compiler threads used under 5 % of the consumer's CPU (at most WARM_UP_DRAINS of them). A consumer runs for
+         * days; what a record costs is the steady state, not the first minutes' compilation. A profiled run
+         * recompiles much of the code when the recording starts, so its CPU figures are higher.
+         */
+        int warmUp() throws Exception {
+            int drains = 0;
+            while (drains < WARM_UP_DRAINS) {
+                drains++;
+                CpuMeter.JvmThreads threads = CpuMeter.JvmThreads.of(consumer.toHandle());
+                cpu.start();
+                prefill(aws, records / 2);
+                awaitStored(metrics, stored, stored + records / 2, deadline);
+                stored += records / 2;
+                double consumerCpu = cpu.since().get("consumer");
+                double jit = threads.since("jit");
+                LOG.info("warm-up drain {}: {} us CPU per record, of which JIT compilation {} us", drains,
+                        Math.round(consumerCpu * 1e6 / (records / 2)), Math.round(jit * 1e6 / (records / 2)));
+                if (jit < 0.05 * consumerCpu) {
+                    break;
+                }
+            }
+            return drains;
+        }
+
+        /**
+         * Nothing to read, but KCL still polls every shard, renews its leases and syncs shards, and the completeness
+         * watermark still moves; what that costs is paid whatever the traffic.
+         */
+        Idle idle() throws Exception {
+            startProfile(consumer, "idle", profiled);
+            CpuMeter.JvmThreads threads = CpuMeter.JvmThreads.of(consumer.toHandle());
+            cpu.start();
+            Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
+            Idle idle = new Idle(cpu.since().get("consumer") * 1000 / IDLE_SECONDS,
+                    threads.since("jit") * 1000 / IDLE_SECONDS);
+            stopProfile(consumer, "idle", profiled, results, "consumer-idle-profile.txt");
+            return idle;
+        }
+
+        /** The stream filled as fast as kinesalite takes it while the consumer drains it. */
+        Drain measuredDrain() throws Exception {
+            startProfile(consumer, "drain", profiled);
+            CpuMeter.JvmThreads threads = CpuMeter.JvmThreads.of(consumer.toHandle());
+            cpu.start();
+            long fillStart = System.nanoTime();
+            prefill(aws, records);
+            // how fast kinesalite took the records with the consumer reading, and how far the consumer had kept up
+            double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
+            double storedAtFillEnd = ConsumerProcess.storedAt(metrics) - stored;
+            double now = awaitStored(metrics, stored, stored + records, deadline);
+            Map<String, Double> used = cpu.since();
+            double jit = threads.since("jit");
+            double gc = threads.since("gc");
+            stopProfile(consumer, "drain", profiled, results, "consumer-profile.txt");
+            double drained = now - stored;
+            stored = now;
+            double seconds = used.get("wall");
+            LOG.info("drained {} records in {} s (put and drained concurrently)", (long) drained,
+                    String.format("%.1f", seconds));
+            // kinesalite is one Node.js thread: while it takes the fill at full speed it serves the consumer's reads
+            // late, so the backlog drain is what the consumer stores once the records are all in the stream (the
+            // catch-up after an outage). Its end is the first scrape that sees every record: at most 100 ms late
+            // past 90 % stored, up to 1 s before, so the rate errs low.
+            double backlogRate = (drained - storedAtFillEnd) / (seconds - fillSeconds);
+            return new Drain(drained, seconds, records / fillSeconds, storedAtFillEnd, backlogRate, used,
+                    used.get("consumer") * 1e6 / drained, jit * 1e6 / drained, gc * 1e6 / drained);
+        }
+
+        /** {@code rate} records/s for {@code seconds} s while probes measure put to queryable. */
+        Load underLoad(int queryPort, LocalIdentity identity, int rate, int seconds) throws Exception {
+            String authorization = "Bearer " + identity.token("bench", LocalIdentity.ALL_SERVICES);
+            putToQueryable(aws, queryPort, 20, authorization, null); // warm the query path
+            double before = ConsumerProcess.storedAt(metrics);
+            cpu.start();
+            Traffic traffic = Traffic.start(aws, rate, seconds);
+            List<Double> latencies = putToQueryable(aws, queryPort, Integer.MAX_VALUE, authorization, traffic);
+            long loaded = traffic.await();
+            awaitStored(metrics, before, before + loaded + latencies.size(), deadline);
+            Map<String, Double> used = cpu.since();
+            double loadStored = ConsumerProcess.storedAt(metrics) - before;
+            return new Load(loaded / (double) seconds, used.get("consumer") * 1e6 / loadStored, latencies);
         }
     }
 
@@ -314,12 +377,12 @@ public final class PipelineBenchmark {
     }
 
     /** Records put at a steady rate (batches every 50 ms, 5 % ERROR) on a thread of its own. */
-    private static final class Load {
+    private static final class Traffic {
         private final Thread thread;
         private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
         private volatile boolean done;
 
-        private Load(LocalAws aws, int rate, int seconds) {
+        private Traffic(LocalAws aws, int rate, int seconds) {
             thread = new Thread(() -> {
                 LogGenerator generator = new LogGenerator(11, 6, 0.05, 0, 150);
                 int perTick = Math.max(1, rate / 20);
@@ -335,7 +398,7 @@ public final class PipelineBenchmark {
                         entries.add(PutRecordsRequestEntry.builder().data(SdkBytes.fromByteArray(generator.next()))
                                 .partitionKey(Long.toString(tick * perTick + i)).build());
                     }
-                    putAll(aws, entries);
+                    Puts.putAll(aws.kinesis(), STREAM, entries);
                     sent.addAndGet(perTick);
                 }
                 done = true;
@@ -343,8 +406,8 @@ public final class PipelineBenchmark {
             thread.start();
         }
 
-        static Load start(LocalAws aws, int rate, int seconds) {
-            return new Load(aws, rate, seconds);
+        static Traffic start(LocalAws aws, int rate, int seconds) {
+            return new Traffic(aws, rate, seconds);
         }
 
         boolean running() {
@@ -435,7 +498,7 @@ public final class PipelineBenchmark {
                         .partitionKey(Integer.toString(i)).build());
             }
             futures.add(pool.submit(() -> {
-                putAll(aws, entries);
+                Puts.putAll(aws.kinesis(), STREAM, entries);
                 return null;
             }));
         }
@@ -445,32 +508,16 @@ public final class PipelineBenchmark {
         pool.shutdownNow();
     }
 
-    /** PutRecords, resending the entries the stream refused until every one is in. */
-    private static void putAll(LocalAws aws, List<PutRecordsRequestEntry> entries) {
-        List<PutRecordsRequestEntry> pending = entries;
-        while (!pending.isEmpty()) {
-            List<PutRecordsRequestEntry> current = pending;
-            var response = aws.kinesis().putRecords(b -> b.streamName("bench").records(current));
-            List<PutRecordsRequestEntry> failed = new ArrayList<>();
-            for (int i = 0; i < current.size(); i++) {
-                if (response.records().get(i).errorCode() != null) {
-                    failed.add(current.get(i));
-                }
-            }
-            pending = failed;
-        }
-    }
-
     /** Probes put one at a time ({@code probes} of them, or while {@code load} runs), each polled until queryable. */
-    private static List<Double> putToQueryable(LocalAws aws, int queryPort, int probes, String authorization, Load load)
+    private static List<Double> putToQueryable(LocalAws aws, int queryPort, int probes, String authorization, Traffic load)
             throws Exception {
         List<Double> latencies = new ArrayList<>();
         for (int i = 0; i < probes && (load == null || load.running()); i++) {
             String id = "probe-" + i + "-" + UUID.randomUUID().toString().substring(0, 8);
-            String json = "{\"service\":\"latency-probe\",\"level\":\"INFO\",\"message\":\"probe\",\"id\":\"" + id + "\"}";
+            String json = LogPayload.of("latency-probe").level("INFO").message("probe").id(id).json();
             URI uri = URI.create("http://127.0.0.1:" + queryPort + "/v1/services/latency-probe/logs?limit=1");
             long start = System.nanoTime();
-            aws.kinesis().putRecord(b -> b.streamName("bench").partitionKey(id).data(SdkBytes.fromUtf8String(json)));
+            aws.kinesis().putRecord(b -> b.streamName(STREAM).partitionKey(id).data(SdkBytes.fromUtf8String(json)));
             while (true) {
                 String body = HTTP.send(HttpRequest.newBuilder(uri).header("Authorization", authorization).build(),
                         HttpResponse.BodyHandlers.ofString()).body();

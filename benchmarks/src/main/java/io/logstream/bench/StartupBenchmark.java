@@ -3,6 +3,7 @@ package io.logstream.bench;
 import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.KinesisEngine;
 import io.logstream.localaws.LocalAws;
+import io.logstream.localaws.LogPayload;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.SdkBytes;
@@ -123,7 +124,7 @@ public final class StartupBenchmark {
     private static void putOnePerShard(LocalAws aws, List<String> shardKeys) {
         List<PutRecordsRequestEntry> entries = shardKeys.stream().map(key -> PutRecordsRequestEntry.builder()
                 .partitionKey("p").explicitHashKey(key).data(SdkBytes.fromUtf8String(
-                        "{\"service\":\"startup\",\"message\":\"m\",\"id\":\"" + UUID.randomUUID() + "\"}")).build())
+                        LogPayload.of("startup").message("m").id(UUID.randomUUID().toString()).json())).build())
                 .toList();
         aws.kinesis().putRecords(b -> b.streamName(STREAM).records(entries));
     }

@@ -1,5 +1,6 @@
 package io.logstream.consumer;
 
+import io.logstream.localaws.LogPayload;
 import io.logstream.consumer.ingest.ShardRegistry;
 import io.logstream.localaws.AwsEngines;
 import io.logstream.localaws.ConsumerProperties;
@@ -122,8 +123,8 @@ public final class ConsumerHarness<E extends AwsEngines> implements AutoCloseabl
     public static List<String> validRecords(String prefix, int count, String level) {
         List<String> records = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            records.add("{\"service\":\"" + prefix + "-" + (i % 5) + "\",\"level\":\"" + level
-                    + "\",\"message\":\"" + prefix + " message " + i + " " + UUID.randomUUID() + "\"}");
+            records.add(LogPayload.of(prefix + "-" + (i % 5)).level(level)
+                    .message(prefix + " message " + i + " " + UUID.randomUUID()).json());
         }
         return records;
     }

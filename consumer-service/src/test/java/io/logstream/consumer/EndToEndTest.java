@@ -1,5 +1,6 @@
 package io.logstream.consumer;
 
+import io.logstream.localaws.LogPayload;
 import io.logstream.localaws.LocalAws;
 
 import io.logstream.localaws.EventBridgeStub;
@@ -66,9 +67,8 @@ class EndToEndTest {
             long ts = BASE_TS + i * 997L;
             String id = i % 2 == 0 ? "rec-" + i : null;
             String message = "message " + i + " from " + service;
-            payloads.add("{\"service\":\"" + service + "\",\"level\":\"" + level + "\",\"message\":\"" + message
-                    + "\",\"ts\":" + ts + (id != null ? ",\"id\":\"" + id + "\"" : "")
-                    + ",\"host\":\"host-" + (i % 3) + "\",\"attributes\":{\"i\":" + i + "}}");
+            payloads.add(LogPayload.of(service).level(level).message(message).ts(ts).id(id).host("host-" + (i % 3))
+                    .attribute("i", i).json());
             sent.add(new Sent(service, LogLevel.parse(level).orElseThrow().name(), message, ts, id, null));
         }
         List<PutRecordsResultEntry> results = harness.putJson(payloads);
@@ -188,10 +188,10 @@ class EndToEndTest {
         List<byte[]> batch = new ArrayList<>();
         int valid = 0;
         for (byte[] bad : poison.values()) {
-            batch.add(utf8("{\"service\":\"poison-ok\",\"message\":\"neighbour " + valid++ + "\",\"level\":\"INFO\"}"));
+            batch.add(LogPayload.of("poison-ok").message("neighbour " + valid++).level("INFO").bytes());
             batch.add(bad);
         }
-        batch.add(utf8("{\"service\":\"poison-ok\",\"message\":\"neighbour " + valid++ + "\",\"level\":\"INFO\"}"));
+        batch.add(LogPayload.of("poison-ok").message("neighbour " + valid++).level("INFO").bytes());
         List<String> sequences = harness.put(batch, "one-shard").stream()
                 .map(PutRecordsResultEntry::sequenceNumber).toList();
         int expectedValid = valid;
@@ -228,7 +228,7 @@ class EndToEndTest {
 
         // the shard keeps moving: a later record is stored and the checkpoint passes the poison
         List<PutRecordsResultEntry> later =
-                harness.put(List.of(utf8("{\"service\":\"poison-ok\",\"message\":\"after\"}")), "one-shard");
+                harness.put(List.of(LogPayload.of("poison-ok").message("after").bytes()), "one-shard");
         await().atMost(Duration.ofSeconds(30)).until(() -> harness.itemsOf("poison").size() == expectedValid + 1);
         await().atMost(Duration.ofSeconds(30)).until(() ->
                 harness.checkpointedThrough(harness.applicationName, ConsumerHarness.lastSequencePerShard(later)));

@@ -1,5 +1,6 @@
 package io.logstream.consumer;
 
+import io.logstream.localaws.LogPayload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logstream.localaws.LocalStack;
@@ -86,8 +87,7 @@ class LocalStackPipelineTest implements TestPropertyProvider {
             String level = LEVELS[i % LEVELS.length];
             long ts = BASE_TS + i * 1000L;
             String message = service + " message " + i + " " + UUID.randomUUID();
-            payloads.add("{\"service\":\"" + service + "\",\"level\":\"" + level + "\",\"message\":\"" + message
-                    + "\",\"ts\":" + ts + ",\"host\":\"host-" + (i % 3) + "\"}");
+            payloads.add(LogPayload.of(service).level(level).message(message).ts(ts).host("host-" + (i % 3)).json());
             sent.add(new Sent(service, level, message, ts, null));
         }
         List<PutRecordsResultEntry> results = harness.putJson(payloads);
@@ -192,7 +192,7 @@ class LocalStackPipelineTest implements TestPropertyProvider {
         poison.put("missing-service", utf8("{\"message\":\"no service\",\"level\":\"INFO\"}"));
         poison.put("invalid-level", utf8("{\"service\":\"ls-poison\",\"message\":\"m\",\"level\":\"LOUD\"}"));
         List<byte[]> batch = new ArrayList<>(poison.values());
-        batch.add(utf8("{\"service\":\"ls-poison\",\"message\":\"the neighbour\",\"level\":\"INFO\"}"));
+        batch.add(LogPayload.of("ls-poison").message("the neighbour").level("INFO").bytes());
         List<String> sequences = harness.put(batch, "one-shard").stream().map(PutRecordsResultEntry::sequenceNumber)
                 .toList();
 

@@ -2,7 +2,6 @@ package io.logstream.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.logstream.localaws.LocalAws;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import net.jqwik.api.Arbitraries;
@@ -24,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,13 +37,8 @@ class LogsApiFuzzTest {
 
     @BeforeContainer
     static void start() {
-        LocalAws aws = LocalAws.shared();
-        String table = "fuzz-" + UUID.randomUUID();
-        aws.createLogsTable(table);
-        Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
-        properties.put("log-stream.table", table);
+        Map<String, Object> properties = new HashMap<>(ReadsFixture.create("fuzz").queryProperties());
         properties.put("micronaut.server.port", -1);
-        properties.putAll(TestAuth.properties());
         context = ApplicationContext.run(properties);
         EmbeddedServer server = context.getBean(EmbeddedServer.class).start();
         base = server.getURI();

@@ -1,7 +1,5 @@
 package io.logstream.query;
 
-import io.logstream.localaws.LocalAws;
-import io.logstream.model.LogItemMapper;
 import io.logstream.model.LogKeys;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
@@ -16,20 +14,17 @@ import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.PutRequest;
-import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,8 +37,7 @@ class LogsApiTest implements TestPropertyProvider {
     static final long BASE = 1723050000000L;
     private static final LogLevel[] LEVELS = LogLevel.values();
 
-    private final LocalAws aws = LocalAws.shared();
-    private final String table = "api-" + UUID.randomUUID();
+    private final ReadsFixture fixture = ReadsFixture.create("api");
     private final List<LogRecord> records = new ArrayList<>();
     private final String token = TestAuth.token();
 
@@ -53,7 +47,6 @@ class LogsApiTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        aws.createLogsTable(table);
         for (int i = 0; i < 300; i++) {
             String service = i % 3 == 0 ? "other" : "api";
             records.add(new LogRecord(service, LEVELS[i % LEVELS.length], "message " + i, BASE + i * 1000L,
@@ -61,15 +54,8 @@ class LogsApiTest implements TestPropertyProvider {
         }
         // two records in the same millisecond: the id breaks the tie
         records.add(new LogRecord("api", LogLevel.ERROR, "twin a", BASE + 1000L, "twin-a", null, null, Map.of(), null));
-        List<WriteRequest> writes = records.stream().map(r -> WriteRequest.builder()
-                .putRequest(PutRequest.builder().item(LogItemMapper.toItem(r, null)).build()).build()).toList();
-        for (int i = 0; i < writes.size(); i += 25) {
-            List<WriteRequest> chunk = writes.subList(i, Math.min(i + 25, writes.size()));
-            aws.dynamoDb().batchWriteItem(b -> b.requestItems(Map.of(table, chunk)));
-        }
-        Map<String, String> properties = new HashMap<>();
-        aws.serviceProperties().forEach((k, v) -> properties.put(k, v.toString()));
-        properties.put("log-stream.table", table);
+        fixture.store(records);
+        Map<String, String> properties = fixture.queryProperties();
         properties.put("log-stream.cursor-secret", "a test secret of at least 32 characters");
         properties.putAll(TestAuth.properties());
         return properties;
@@ -118,10 +104,9 @@ class LogsApiTest implements TestPropertyProvider {
     @Test
     void recentIsTheLatestRecordsNewestFirstAsTheSeedQueryReturnsThem() {
         Map<String, Object> page = get("/v1/services/api/logs");
-        List<String> seed = aws.dynamoDb().query(b -> b.tableName(table).keyConditionExpression("pk = :svc")
-                        .expressionAttributeValues(Map.of(":svc", AttributeValue.fromS("api")))
-                        .scanIndexForward(false).limit(50)).items().stream()
-                .map(i -> LogKeys.idOf(i.get("sk").s())).toList();
+        List<String> stored = new ArrayList<>(fixture.itemsOf("api").stream().map(i -> LogKeys.idOf(i.get("sk").s())).toList());
+        Collections.reverse(stored);
+        List<String> seed = stored.subList(0, 50);
         assertThat(page.get("service")).isEqualTo("api");
         assertThat(ids(page)).hasSize(50).isEqualTo(seed).isEqualTo(expected("api", null, null, Set.of(), true).subList(0, 50));
         assertThat(page.get("nextCursor")).isNotNull();
@@ -271,7 +256,7 @@ class LogsApiTest implements TestPropertyProvider {
         assertThat(client.toBlocking().retrieve(HttpRequest.GET("/swagger-ui/index.html").bearerAuth(token)))
                 .containsIgnoringCase("swagger");
         String health = client.toBlocking().retrieve(HttpRequest.GET("/health").bearerAuth(token));
-        assertThat(health).contains("\"status\":\"UP\"").contains("dynamodb").contains(table);
+        assertThat(health).contains("\"status\":\"UP\"").contains("dynamodb").contains(fixture.table());
         get("/v1/services/api/logs?limit=1");
         problem("/v1/services/api/logs?limit=0");
         String metrics = client.toBlocking().retrieve("/prometheus");

@@ -2,7 +2,6 @@ package io.logstream.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.logstream.localaws.LocalAws;
 import io.logstream.model.LedgerKeys;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
@@ -24,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,10 +37,7 @@ class LokiApiTest implements TestPropertyProvider {
     static final long BASE = 1723050000000L;
     private static final long NS = 1_000_000L;
 
-    private final LocalAws aws = LocalAws.shared();
-    private final String table = "loki-" + UUID.randomUUID();
-    private final String stream = "loki-stream-" + UUID.randomUUID();
-    private final ReadsFixture fixture = new ReadsFixture(aws, table, stream);
+    private final ReadsFixture fixture = ReadsFixture.create("loki");
     private final List<LogRecord> records = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
@@ -52,7 +47,6 @@ class LokiApiTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        aws.createLogsTable(table);
         LogLevel[] levels = LogLevel.values();
         for (int i = 0; i < 400; i++) {
             String service = i % 4 == 0 ? "web" : "api";

@@ -12,27 +12,56 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
-/** Writes what the consumer would: records, catalogue entries and shard watermarks, in the shared formats. */
+/**
+ * The one way query tests seed what they read: a fresh logs table on the shared local engines, and records,
+ * catalogue entries and shard watermarks written in the shared formats, as the consumer would write them.
+ */
 final class ReadsFixture {
     private final LocalAws aws;
     private final String table;
     private final String stream;
 
-    ReadsFixture(LocalAws aws, String table, String stream) {
+    private ReadsFixture(LocalAws aws, String table, String stream) {
         this.aws = aws;
         this.table = table;
         this.stream = stream;
     }
 
-    /** query-service's properties for reading this fixture's table and stream as a test identity's tokens allow. */
-    Map<String, String> queryProperties() {
+    /** A fixture over a new logs table and stream name, both starting with {@code prefix}. */
+    static ReadsFixture create(String prefix) {
+        LocalAws aws = LocalAws.shared();
+        ReadsFixture fixture = new ReadsFixture(aws, prefix + "-" + UUID.randomUUID(),
+                prefix + "-stream-" + UUID.randomUUID());
+        aws.createLogsTable(fixture.table);
+        return fixture;
+    }
+
+    String table() {
+        return table;
+    }
+
+    /** query-service's properties for this fixture's table and stream, with no identity provider. */
+    Map<String, String> storageProperties() {
         Map<String, String> properties = new HashMap<>();
         aws.serviceProperties().forEach((k, v) -> properties.put(k, v.toString()));
         properties.put("log-stream.table", table);
         properties.put("log-stream.stream", stream);
+        return properties;
+    }
+
+    /** query-service's properties for reading this fixture's table and stream as a test identity's tokens allow. */
+    Map<String, String> queryProperties() {
+        Map<String, String> properties = storageProperties();
         properties.putAll(TestAuth.properties());
         return properties;
+    }
+
+    /** Each item as stored under {@code pk}, in key order. */
+    List<Map<String, AttributeValue>> itemsOf(String pk) {
+        return aws.dynamoDb().queryPaginator(b -> b.tableName(table).keyConditionExpression("pk = :pk")
+                .expressionAttributeValues(Map.of(":pk", s(pk)))).items().stream().toList();
     }
 
     void store(List<LogRecord> records) {

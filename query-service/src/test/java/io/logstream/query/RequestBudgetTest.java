@@ -2,7 +2,6 @@ package io.logstream.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.logstream.localaws.LocalAws;
 import io.logstream.model.LedgerKeys;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
@@ -23,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,9 +38,7 @@ class RequestBudgetTest {
     private static final int BUDGET_PAGES = 14;
     private static final int PAGE = 500;
 
-    private final LocalAws aws = LocalAws.shared();
-    private final String table = "budget-" + UUID.randomUUID();
-    private final ReadsFixture fixture = new ReadsFixture(aws, table, "budget-stream-" + UUID.randomUUID());
+    private final ReadsFixture fixture = ReadsFixture.create("budget");
     private final List<LogRecord> records = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
@@ -51,7 +47,6 @@ class RequestBudgetTest {
 
     @BeforeAll
     void start() {
-        aws.createLogsTable(table);
         LogLevel[] levels = LogLevel.values();
         for (int s = 0; s < SERVICES; s++) {
             for (int i = 0; i < PER_SERVICE; i++) {

@@ -2,7 +2,6 @@ package io.logstream.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.logstream.localaws.LocalAws;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.junit.jupiter.api.AfterAll;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,8 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RequestLimitsTest {
-    private final LocalAws aws = LocalAws.shared();
-    private final String table = "limits-" + UUID.randomUUID();
+    private final ReadsFixture fixture = ReadsFixture.create("limits");
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
     private ApplicationContext context;
@@ -38,8 +35,7 @@ class RequestLimitsTest {
 
     @BeforeAll
     void start() {
-        aws.createLogsTable(table);
-        Map<String, Object> properties = new HashMap<>(new ReadsFixture(aws, table, "limits-stream").queryProperties());
+        Map<String, Object> properties = new HashMap<>(fixture.queryProperties());
         properties.put("micronaut.server.port", -1);
         properties.put("log-stream.limits.token-rate", "1");
         properties.put("log-stream.limits.token-burst", "3");
@@ -96,7 +92,7 @@ class RequestLimitsTest {
 
     @Test
     void aTokenPastItsConcurrencyGets429() throws Exception {
-        Map<String, Object> properties = new HashMap<>(new ReadsFixture(aws, table, "limits-stream").queryProperties());
+        Map<String, Object> properties = new HashMap<>(fixture.queryProperties());
         properties.put("micronaut.server.port", -1);
         properties.put("log-stream.limits.token-concurrency", "2");
         properties.put("log-stream.limits.token-rate", "1000");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LocalIdentity;
 import io.logstream.query.security.ValidatedTokens;
 import io.micronaut.context.ApplicationContext;
@@ -25,7 +24,6 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -39,14 +37,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SecurityTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final LocalAws aws = LocalAws.shared();
-    private final String table = "security-" + UUID.randomUUID();
+    private final ReadsFixture fixture = ReadsFixture.create("security");
     private ApplicationContext context;
     private URI base;
 
     @BeforeAll
     void start() {
-        aws.createLogsTable(table);
         context = ApplicationContext.run(properties(TestAuth.properties()));
         base = context.getBean(EmbeddedServer.class).start().getURI();
     }
@@ -57,8 +53,7 @@ class SecurityTest {
     }
 
     private Map<String, Object> properties(Map<String, String> auth) {
-        Map<String, Object> properties = new HashMap<>(aws.serviceProperties());
-        properties.put("log-stream.table", table);
+        Map<String, Object> properties = new HashMap<>(fixture.storageProperties());
         properties.put("micronaut.server.port", -1);
         properties.put("log-stream.test.boom", "true");
         properties.putAll(auth);
@@ -97,10 +92,10 @@ class SecurityTest {
             HttpResponse<String> health = send("GET", path, null);
             assertThat(health.statusCode()).as(path).isEqualTo(200);
             assertThat(JSON.readTree(health.body()).path("status").asText()).isEqualTo("UP");
-            assertThat(health.body()).as(path).doesNotContain("dynamodb").doesNotContain(table);
+            assertThat(health.body()).as(path).doesNotContain("dynamodb").doesNotContain(fixture.table());
         }
         assertThat(send("GET", "/prometheus", null).statusCode()).isEqualTo(200);
-        assertThat(send("GET", "/health", TestAuth.token()).body()).contains("dynamodb").contains(table);
+        assertThat(send("GET", "/health", TestAuth.token()).body()).contains("dynamodb").contains(fixture.table());
 
         problem(send("GET", "/v1/services/api/logs", null), 401);
         problem(send("GET", "/swagger/log-stream-query-api-1.yml", null), 401);
@@ -134,6 +129,37 @@ class SecurityTest {
                 .expirationTime(Date.from(Instant.now().minusSeconds(600))).build());
         problem(send("GET", "/v1/services/api/logs", expired), 401);
         problem(send("GET", "/v1/services/api/logs", "not.a.jwt"), 401);
+    }
+
+    /** The Loki API takes the token as a basic-auth password too, as hosted Loki does, with the same checks. */
+    @Test
+    void theLokiApiTakesTheTokenAsBasicAuthPasswordWithTheSameChecks() throws Exception {
+        String path = "/loki/api/v1/query_range?query=" + java.net.URLEncoder.encode("{service=\"api\"}",
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(send("GET", path, TestAuth.token()).statusCode()).isEqualTo(200);
+        assertThat(basic("GET", path, "anyone:" + TestAuth.token()).statusCode()).isEqualTo(200);
+        assertThat(basic("GET", path, ":" + TestAuth.token()).statusCode()).isEqualTo(200);
+
+        problem(basic("GET", path, ":"), 401); // what logcli sends without a password
+        problem(basic("GET", path, "no colon at all"), 401);
+        problem(basic("GET", path, "u:not.a.jwt"), 401);
+        String expired = TestAuth.IDENTITY.sign(new JWTClaimsSet.Builder().subject("late").issuer(LocalIdentity.ISSUER)
+                .audience(LocalIdentity.AUDIENCE).expirationTime(Date.from(Instant.now().minusSeconds(600))).build());
+        problem(basic("GET", path, "u:" + expired), 401);
+        try (LocalIdentity stranger = LocalIdentity.start()) {
+            problem(basic("GET", path, "u:" + stranger.token("mallory", null)), 401);
+        }
+        HttpResponse<String> garbled = send("GET", path, null, "Authorization", "Basic %%%not-base64");
+        problem(garbled, 401);
+        // the services claim applies as with the bearer header: a token for checkout may not name api
+        problem(basic("GET", path, "u:" + TestAuth.tokenFor("checkout")), 403);
+        // the REST API takes the bearer header only
+        problem(basic("GET", "/v1/services/api/logs", "u:" + TestAuth.token()), 401);
+    }
+
+    private HttpResponse<String> basic(String method, String path, String credentials) throws Exception {
+        return send(method, path, null, "Authorization", "Basic " + java.util.Base64.getEncoder()
+                .encodeToString(credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     @Test

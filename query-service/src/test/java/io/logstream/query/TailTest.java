@@ -2,7 +2,6 @@ package io.logstream.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.logstream.localaws.LocalAws;
 import io.logstream.model.LogKeys;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
@@ -43,10 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TailTest implements TestPropertyProvider {
-    private final LocalAws aws = LocalAws.shared();
-    private final String table = "tail-" + UUID.randomUUID();
-    private final String stream = "tail-stream-" + UUID.randomUUID();
-    private final ReadsFixture fixture = new ReadsFixture(aws, table, stream);
+    private final ReadsFixture fixture = ReadsFixture.create("tail");
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
@@ -55,7 +51,6 @@ class TailTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        aws.createLogsTable(table);
         Map<String, String> properties = fixture.queryProperties();
         properties.put("log-stream.reads.watermark-cache-ttl", "50ms");
         properties.put("log-stream.reads.tail-poll", "100ms");

@@ -1,5 +1,6 @@
 package io.logstream.query;
 
+import io.logstream.localaws.LogPayload;
 import io.logstream.localaws.AwsEngines;
 import io.logstream.localaws.ConsumerProperties;
 import io.logstream.model.LogKeys;
@@ -102,8 +103,8 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
         List<String> payloads = new ArrayList<>();
         for (int i = 0; i < 150; i++) {
             String service = i % 5 == 0 ? "payments" : "checkout";
-            payloads.add("{\"service\":\"" + service + "\",\"level\":\"" + (i % 7 == 0 ? "ERROR" : "INFO")
-                    + "\",\"message\":\"order " + i + "\",\"ts\":" + (BASE + i * 1000L) + "}");
+            payloads.add(LogPayload.of(service).level(i % 7 == 0 ? "ERROR" : "INFO").message("order " + i)
+                    .ts(BASE + i * 1000L).json());
         }
         List<PutRecordsRequestEntry> entries = payloads.stream().map(p -> PutRecordsRequestEntry.builder()
                 .data(SdkBytes.fromUtf8String(p)).partitionKey(UUID.randomUUID().toString()).build()).toList();
@@ -188,7 +189,7 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
         Thread.sleep(1000); // past the query service's watermark cache
         Instant stopped = watermark();
         aws.kinesis().putRecord(b -> b.streamName(stream).partitionKey("late")
-                .data(SdkBytes.fromUtf8String("{\"service\":\"late\",\"message\":\"while stopped\"}")));
+                .data(SdkBytes.fromUtf8String(LogPayload.of("late").message("while stopped").json())));
         Instant put = Instant.now();
         Thread.sleep(3000);
         assertThat(watermark()).as("no consumer, no progress").isEqualTo(stopped).isBefore(put);

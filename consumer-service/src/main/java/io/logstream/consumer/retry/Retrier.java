@@ -93,6 +93,7 @@ public final class Retrier {
     Loop loop(String dependency) {
         return new Loop(dependency);
     }
+
     /** Makes every current and future wait throw {@link RetryAbortedException}. */
     public void abort() {
         aborted = true;

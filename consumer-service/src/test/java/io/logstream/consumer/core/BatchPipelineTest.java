@@ -1,5 +1,6 @@
 package io.logstream.consumer.core;
 
+import io.logstream.localaws.LogPayload;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.model.DeadLetter;
 import io.logstream.model.LogRecordParser;
@@ -71,8 +72,8 @@ class BatchPipelineTest {
     @Test
     void storesThenAlertsThenDeadLetters() {
         pipeline(0).process(List.of(
-                record(1, "{\"service\":\"a\",\"message\":\"m\",\"level\":\"ERROR\",\"ts\":1}"),
-                record(2, "{\"service\":\"a\",\"message\":\"m\",\"level\":\"INFO\",\"ts\":2}"),
+                record(1, LogPayload.of("a").message("m").level("ERROR").ts(1).json()),
+                record(2, LogPayload.of("a").message("m").level("INFO").ts(2).json()),
                 record(3, "not json")));
         assertThat(calls).containsExactly("store", "catalogue", "alerts", "dead-letters");
         assertThat(stored).hasSize(2);
@@ -88,14 +89,14 @@ class BatchPipelineTest {
 
     @Test
     void aBatchWithoutPoisonOrAlertsOnlyStores() {
-        pipeline(0).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"m\"}")));
+        pipeline(0).process(List.of(record(1, LogPayload.of("a").message("m").json())));
         assertThat(calls).containsExactly("store", "catalogue");
     }
 
     @Test
     void itemsDynamoDbRefusesAreDeadLetteredAndRaiseNoAlert() {
         rejectEverythingFromBadService = true;
-        pipeline(0).process(List.of(record(1, "{\"service\":\"bad\",\"message\":\"m\",\"level\":\"FATAL\"}")));
+        pipeline(0).process(List.of(record(1, LogPayload.of("bad").message("m").level("FATAL").json())));
         assertThat(published).isEmpty();
         assertThat(catalogued).as("a refused record does not enter the catalogue").isEmpty();
         assertThat(deadLetters).singleElement().satisfies(letter -> {
@@ -107,7 +108,7 @@ class BatchPipelineTest {
     @Test
     void undeliveredAlertsAreDeadLetteredAndTheRecordStaysStored() {
         alertsUndeliverable = true;
-        pipeline(0).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"m\",\"level\":\"FATAL\"}")));
+        pipeline(0).process(List.of(record(1, LogPayload.of("a").message("m").level("FATAL").json())));
         assertThat(stored).hasSize(1);
         assertThat(deadLetters).singleElement().satisfies(letter -> {
             assertThat(letter.reason()).isEqualTo("alert-undelivered");
@@ -117,7 +118,7 @@ class BatchPipelineTest {
 
     @Test
     void retentionSetsTheTtlFromTheRecordsOwnTime() {
-        pipeline(7).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"m\",\"ts\":1723050000000}")));
+        pipeline(7).process(List.of(record(1, LogPayload.of("a").message("m").ts(1723050000000L).json())));
         assertThat(stored.get(0).item().get("expiresAt").n()).isEqualTo(Long.toString(1723050000L + 7 * 86_400));
     }
 
@@ -143,10 +144,10 @@ class BatchPipelineTest {
         };
         new BatchPipeline(defective, store, catalogue, alerts, sink, new PipelineMetrics(new SimpleMeterRegistry()),
                 Clock.fixed(NOW, ZoneOffset.UTC), 0, 3).process(List.of(
-                record(1, "{\"service\":\"a\",\"message\":\"before\"}"),
-                record(2, "{\"service\":\"a\",\"message\":\"defect-error\"}"),
-                record(3, "{\"service\":\"a\",\"message\":\"defect-runtime\"}"),
-                record(4, "{\"service\":\"a\",\"message\":\"after\"}")));
+                record(1, LogPayload.of("a").message("before").json()),
+                record(2, LogPayload.of("a").message("defect-error").json()),
+                record(3, LogPayload.of("a").message("defect-runtime").json()),
+                record(4, LogPayload.of("a").message("after").json())));
         assertThat(stored).extracting(item -> item.record().message()).containsExactly("before", "after");
         assertThat(deadLetters).hasSize(2).allSatisfy(letter -> {
             assertThat(letter.reason()).isEqualTo("unprocessable");

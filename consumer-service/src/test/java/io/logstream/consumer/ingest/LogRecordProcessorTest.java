@@ -1,5 +1,6 @@
 package io.logstream.consumer.ingest;
 
+import io.logstream.localaws.LogPayload;
 import io.logstream.consumer.core.AlertPublisher;
 import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.core.CompletenessLedger;
@@ -134,9 +135,9 @@ class LogRecordProcessorTest {
     void theCheckpointComesAfterEverySideEffectOfTheBatchAtItsLastRecord() {
         initialize();
         process(checkpointer(false),
-                record("101", "{\"service\":\"s\",\"level\":\"INFO\",\"message\":\"first\"}"),
+                record("101", LogPayload.of("s").level("INFO").message("first").json()),
                 record("102", "not json"),
-                record("103", "{\"service\":\"s\",\"level\":\"ERROR\",\"message\":\"second\"}"));
+                record("103", LogPayload.of("s").level("ERROR").message("second").json()));
         assertThat(events).containsExactly("stored first", "stored second", "alerted second",
                 "dead-lettered invalid-json", "checkpoint at 103/0", "watermark 2026-11-22T09:59:59Z");
         assertThat(opened).containsExactly(SHARD);
@@ -148,7 +149,7 @@ class LogRecordProcessorTest {
     void aFailingStoreIsRetriedInPlaceAndTheCheckpointWaitsForIt() {
         initialize();
         storeFailuresLeft.set(3);
-        process(checkpointer(false), record("201", "{\"service\":\"s\",\"level\":\"INFO\",\"message\":\"m\"}"));
+        process(checkpointer(false), record("201", LogPayload.of("s").level("INFO").message("m").json()));
         assertThat(events).containsExactly("store failed", "store failed", "store failed", "stored m",
                 "checkpoint at 201/0", "watermark 2026-11-22T09:59:59Z");
     }
@@ -164,7 +165,7 @@ class LogRecordProcessorTest {
     void anEmptyBatchAtTheTipMovesTheWatermarkToTheFetchLessTheMarginAndABatchToItsLastArrivalLessTheMargin() {
         initialize();
         Instant fetched = Instant.parse("2026-11-22T10:00:05Z");
-        processAtTip(fetched, record("701", "{\"service\":\"s\",\"message\":\"a\"}"));
+        processAtTip(fetched, record("701", LogPayload.of("s").message("a").json()));
         assertThat(events).as("records: the last arrival less the margin, even at the tip")
                 .containsExactly("stored a", "checkpoint at 701/0", "watermark 2026-11-22T09:59:59Z");
         events.clear();
@@ -187,7 +188,7 @@ class LogRecordProcessorTest {
         initialize();
         storeFailuresLeft.set(Integer.MAX_VALUE);
         retrier.abort();
-        process(checkpointer(false), record("801", "{\"service\":\"s\",\"message\":\"a\"}"));
+        process(checkpointer(false), record("801", LogPayload.of("s").message("a").json()));
         assertThat(events).noneMatch(event -> event.startsWith("watermark") || event.startsWith("checkpoint"));
     }
 
@@ -197,8 +198,8 @@ class LogRecordProcessorTest {
         processor.shutdownRequested(ShutdownRequestedInput.builder().checkpointer(checkpointer(false)).build());
         assertThat(events).as("nothing finished yet, nothing to checkpoint").isEmpty();
 
-        process(checkpointer(false), record("301", "{\"service\":\"s\",\"message\":\"a\"}"),
-                record("302", "{\"service\":\"s\",\"message\":\"b\"}"));
+        process(checkpointer(false), record("301", LogPayload.of("s").message("a").json()),
+                record("302", LogPayload.of("s").message("b").json()));
         events.clear();
         processor.shutdownRequested(ShutdownRequestedInput.builder().checkpointer(checkpointer(false)).build());
         assertThat(events).containsExactly("checkpoint at 302/0");
@@ -209,7 +210,7 @@ class LogRecordProcessorTest {
     @Test
     void aLostLeaseReleasesTheShardWithoutCheckpointing() {
         initialize();
-        process(checkpointer(false), record("401", "{\"service\":\"s\",\"message\":\"a\"}"));
+        process(checkpointer(false), record("401", LogPayload.of("s").message("a").json()));
         events.clear();
         processor.leaseLost(LeaseLostInput.builder().build());
         assertThat(events).isEmpty();
@@ -220,7 +221,7 @@ class LogRecordProcessorTest {
     @Test
     void aCheckpointRefusedBecauseTheLeaseIsGoneLeavesTheBatchToTheNextOwner() {
         initialize();
-        process(checkpointer(true), record("501", "{\"service\":\"s\",\"message\":\"a\"}"));
+        process(checkpointer(true), record("501", LogPayload.of("s").message("a").json()));
         assertThat(events).as("the records are processed, so the watermark still holds; the next owner redoes them")
                 .containsExactly("stored a", "watermark 2026-11-22T09:59:59Z");
         assertThat(meters.get("logstream.checkpoints").counter().count()).isZero();
@@ -230,7 +231,7 @@ class LogRecordProcessorTest {
     void shardEndedCheckpointsTheEndOfTheShardThenHandsItsWatermarkToItsChildren() {
         initialize();
         processor.processRecords(ProcessRecordsInput.builder().records(List.of(
-                        record("901", "{\"service\":\"s\",\"message\":\"last\"}"))).checkpointer(checkpointer(false))
+                        record("901", LogPayload.of("s").message("last").json()))).checkpointer(checkpointer(false))
                 .millisBehindLatest(0L).cacheEntryTime(Instant.parse("2026-11-22T10:00:05Z")).isAtShardEnd(true)
                 .childShards(List.of(ChildShard.builder().shardId("shardId-000000000008").build(),
                         ChildShard.builder().shardId("shardId-000000000009").build())).build());
@@ -252,7 +253,7 @@ class LogRecordProcessorTest {
     @Test
     void theWorkerAndTheShardAreInTheMdcWhileABatchRunsAndGoneAfter() {
         initialize();
-        process(checkpointer(false), record("601", "{\"service\":\"s\",\"message\":\"a\"}"));
+        process(checkpointer(false), record("601", LogPayload.of("s").message("a").json()));
         assertThat(mdcDuringWrites).containsExactly("worker-1/" + SHARD);
         assertThat(MDC.get("workerId")).isNull();
         assertThat(MDC.get("shardId")).isNull();
