@@ -203,7 +203,7 @@ class LokiApiTest implements TestPropertyProvider {
     void unsupportedQueriesAndBadParametersAre400InLokisShapeNamingTheProblem() throws Exception {
         Map<String, String> cases = Map.of(
                 "{service=\"api\"} | json", "| json",
-                "rate({service=\"api\"}[1m])", "rate",
+                "quantile_over_time(0.99, {service=\"api\"} | unwrap n [1m])", "quantile_over_time",
                 "{app=\"api\"}", "label app is not supported",
                 "{service=\"api\"} |~ \"(\"", "invalid regular expression",
                 "{service=\"api\"", "expected , or }");

@@ -134,6 +134,28 @@ class RequestBudgetTest {
         assertThat(refused.body()).contains("at most 16 match[] selectors");
     }
 
+    /** Counts are exact or not given: a metric query that would read past the budget is refused, not cut short. */
+    @Test
+    void aMetricQueryPastTheBudgetIsRefusedRatherThanUndercounted() throws Exception {
+        double before = exhaustedCount();
+        String window = "&start=" + BASE * 1_000_000L + "&end=" + (BASE + 100_000) * 1_000_000L + "&step=10s";
+        HttpResponse<String> response = get("/loki/api/v1/query_range?query=" + java.net.URLEncoder.encode(
+                "sum by (service) (count_over_time({service=~\"svc-0|svc-1|svc-2|svc-3\"}[10s]))",
+                StandardCharsets.UTF_8) + window, TestAuth.token());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(response.body()).contains("budget").contains(BUDGET_PAGES + " DynamoDB pages")
+                .contains("counts are exact or not given");
+        assertThat(exhaustedCount()).isGreaterThan(before);
+        // one service's TRACE records fit in the budget, and are counted exactly
+        HttpResponse<String> small = get("/loki/api/v1/query?query=" + java.net.URLEncoder.encode(
+                "count_over_time({service=\"svc-0\",level=\"TRACE\"}[1h])", StandardCharsets.UTF_8) + "&time="
+                + (BASE + 100_000) * 1_000_000L, TestAuth.token());
+        assertThat(small.statusCode()).as(small.body()).isEqualTo(200);
+        long trace = records.stream().filter(r -> r.service().equals("svc-0") && r.level() == LogLevel.TRACE).count();
+        assertThat(json.readTree(small.body()).path("data").path("result").get(0).path("value").get(1).asLong())
+                .isEqualTo(trace);
+    }
+
     @Test
     void aRestPageWithinTheBudgetIsComplete() throws Exception {
         HttpResponse<String> response = get("/v1/services/svc-0/logs?limit=1000&level=TRACE", TestAuth.token());

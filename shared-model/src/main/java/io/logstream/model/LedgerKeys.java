@@ -36,6 +36,19 @@ public final class LedgerKeys {
         return service + '#' + host;
     }
 
+    /** A host catalogue key split back into its service and host. */
+    public record HostKey(String service, String host) {
+    }
+
+    /** The service and host of a {@link #hostKey}. */
+    public static HostKey splitHostKey(String key) {
+        int split = key.indexOf('#');
+        if (split <= 0) {
+            throw new IllegalArgumentException("not a host catalogue key: " + key);
+        }
+        return new HostKey(key.substring(0, split), key.substring(split + 1));
+    }
+
     /** True for a bookkeeping item's partition key, never for a service's. */
     public static boolean isBookkeeping(String pk) {
         return pk.startsWith("#");

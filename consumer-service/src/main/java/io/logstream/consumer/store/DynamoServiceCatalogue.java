@@ -72,8 +72,8 @@ public class DynamoServiceCatalogue implements ServiceCatalogue {
         if (dueHosts != null) {
             for (String hostKey : dueHosts) {
                 touch(LedgerKeys.HOSTS_PK, hostKey, now);
-                int split = hostKey.indexOf('#');
-                hostsWritten.get(hostKey.substring(0, split)).put(hostKey.substring(split + 1), now);
+                LedgerKeys.HostKey key = LedgerKeys.splitHostKey(hostKey);
+                hostsWritten.get(key.service()).put(key.host(), now);
             }
         }
     }

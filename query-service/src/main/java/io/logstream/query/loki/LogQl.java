@@ -77,7 +77,9 @@ public final class LogQl {
         List<LineFilter> filters = new ArrayList<>();
         parser.skipSpace();
         while (!parser.atEnd()) {
-            filters.add(parser.lineFilter());
+            if (!parser.dropErrorLabels()) {
+                filters.add(parser.lineFilter());
+            }
             parser.skipSpace();
         }
         return new Query(List.copyOf(matchers), List.copyOf(filters));
@@ -98,8 +100,8 @@ public final class LogQl {
             String word = text.substring(pos).split("[^A-Za-z_]", 2)[0];
             throw new LogQlException(word.isEmpty()
                     ? "parse error at col " + (pos + 1) + ": a log query starts with a stream selector {...}"
-                    : "metric queries and functions such as " + word + "(...) are not supported; this API answers log "
-                    + "queries: a stream selector and line filters");
+                    : "function " + word + "(...) is not supported here; a log query is a stream selector and line "
+                    + "filters, a metric query one of the forms in docs/loki.md");
         }
         List<Matcher> matchers = new ArrayList<>();
         skipSpace();
@@ -148,6 +150,36 @@ public final class LogQl {
         String value = string();
         Pattern pattern = op == Op.RE || op == Op.NRE ? regex(value) : null;
         return new Matcher(label, op, value, pattern);
+    }
+
+    /**
+     * {@code | drop __error__[, __error_details__]}, which Grafana adds to its queries: log-stream never sets those
+     * labels, so dropping them changes nothing. Dropping any other label is refused.
+     */
+    private boolean dropErrorLabels() {
+        int start = pos;
+        if (!consume("|")) {
+            return false;
+        }
+        skipSpace();
+        if (!consume("drop") || pos >= text.length() || !Character.isWhitespace(text.charAt(pos))) {
+            pos = start;
+            return false;
+        }
+        do {
+            skipSpace();
+            int from = pos;
+            while (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) {
+                pos++;
+            }
+            String label = text.substring(from, pos);
+            if (!label.equals("__error__") && !label.equals("__error_details__")) {
+                throw new LogQlException("unsupported at col " + (from + 1) + ": drop " + abbreviate(label)
+                        + "; only | drop __error__, __error_details__ is supported (log-stream sets no such labels)");
+            }
+            skipSpace();
+        } while (consume(","));
+        return true;
     }
 
     private LineFilter lineFilter() {

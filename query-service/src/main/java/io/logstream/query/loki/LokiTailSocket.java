@@ -8,7 +8,6 @@ import io.logstream.query.security.ServiceAccess;
 import io.logstream.query.security.TokenExpiry;
 import io.logstream.query.tail.TailService;
 import io.micronaut.http.HttpRequest;
-import io.micronaut.json.JsonMapper;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
@@ -26,13 +25,10 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Loki's live tail, {@code /loki/api/v1/tail} over a WebSocket, as {@code logcli query --tail} and Grafana's live
@@ -50,27 +46,24 @@ import java.util.Map;
 public class LokiTailSocket {
     private static final String TAIL = "tail";
     private static final String EXPIRY = "expiry";
-    private static final long MAX_DELAY_FOR_SECONDS = 5;
 
     private final TailService tails;
     private final SelectorReader reader;
-    private final LokiController lines;
-    private final JsonMapper json;
+    private final LokiEncoder encoder;
     private final Clock clock;
     private final ReadSettings settings;
     private final ServiceAccess access;
     private final ReadBudgets budgets;
 
-    public LokiTailSocket(TailService tails, SelectorReader reader, LokiController lines, JsonMapper json, Clock clock,
+    public LokiTailSocket(TailService tails, SelectorReader reader, LokiEncoder encoder, Clock clock,
                           ReadSettings settings, ServiceAccess access, ReadBudgets budgets) {
-        this.access = access;
-        this.budgets = budgets;
         this.tails = tails;
         this.reader = reader;
-        this.lines = lines;
-        this.json = json;
+        this.encoder = encoder;
         this.clock = clock;
         this.settings = settings;
+        this.access = access;
+        this.budgets = budgets;
     }
 
     @OnOpen
@@ -78,25 +71,16 @@ public class LokiTailSocket {
         try {
             Authentication authentication = request.getUserPrincipal(Authentication.class).orElse(null);
             access.checkReadsAnything(authentication);
-            LogQl.Query query = LogQl.parse(request.getParameters().get("query"));
+            LokiParams.Tail params = LokiParams.tail(request.getParameters(), clock.millis(), settings.lokiMaxEntries());
+            LogQl.Query query = LogQl.parse(params.query());
             List<String> services = reader.services(query.matchers(), authentication);
             TailService.Spec spec = new TailService.Spec(services, SelectorReader.levels(query.matchers()),
-                    lines.filter(query),
-                    settings.tailDelay().toMillis() + delayFor(request.getParameters().get("delay_for")) * 1000);
-            int limit = LokiController.limit(request.getParameters().get("limit"), settings.lokiMaxEntries());
-            // logcli before 2.0 names the start "from"
-            String startParam = request.getParameters().get("start") != null ? request.getParameters().get("start")
-                    : request.getParameters().get("from");
-            long start = LokiTime.fromMillis(LokiTime.nanos("start", startParam,
-                    (clock.millis() - 3_600_000L) * 1_000_000L));
+                    encoder.filter(query), settings.tailDelay().toMillis() + params.delayForMillis());
             long bound = tails.releaseBound(spec.delayMillis());
-            if (bound >= start) {
-                List<LogRecord> initial = new ArrayList<>(reader.read(services, spec.levels(), start, bound,
-                        Direction.BACKWARD, limit, spec.filter(), budgets.start()).records());
-                Collections.reverse(initial);
-                send(session, initial);
+            if (bound >= params.startMillis()) {
+                send(session, initial(services, spec, params, bound));
             }
-            var tail = tails.start(spec, TailService.Position.from(Math.max(start, bound + 1)),
+            var tail = tails.start(spec, TailService.Position.from(Math.max(params.startMillis(), bound + 1)),
                     batch -> send(session, batch), error -> session.close(CloseReason.INTERNAL_ERROR));
             if (tail.isEmpty()) {
                 session.close(CloseReason.TRY_AGAIN_LATER);
@@ -111,6 +95,14 @@ public class LokiTailSocket {
         } catch (AuthorizationException e) {
             session.close(new CloseReason(CloseReason.POLICY_VIOLATION.getCode(), "forbidden"));
         }
+    }
+
+    /** Up to {@code limit} of the newest records from the start up to the release bound, oldest first. */
+    private List<LogRecord> initial(List<String> services, TailService.Spec spec, LokiParams.Tail params, long bound) {
+        List<LogRecord> initial = new ArrayList<>(reader.read(services, spec.levels(), params.startMillis(), bound,
+                Direction.BACKWARD, params.limit(), spec.filter(), budgets.start()).records());
+        Collections.reverse(initial);
+        return initial;
     }
 
     @OnMessage
@@ -128,28 +120,6 @@ public class LokiTailSocket {
         if (records.isEmpty() || !session.isOpen()) {
             return;
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("streams", lines.streams(records));
-        body.put("dropped_entries", null);
-        try {
-            session.sendSync(json.writeValueAsString(body));
-        } catch (IOException e) {
-            session.close(CloseReason.INTERNAL_ERROR);
-        }
-    }
-
-    private static long delayFor(String value) {
-        if (value == null || value.isBlank()) {
-            return 0;
-        }
-        try {
-            long seconds = Long.parseLong(value.trim());
-            if (seconds < 0 || seconds > MAX_DELAY_FOR_SECONDS) {
-                throw new LogQlException("delay_for must be 0 to " + MAX_DELAY_FOR_SECONDS + " seconds");
-            }
-            return seconds;
-        } catch (NumberFormatException e) {
-            throw new LogQlException("invalid delay_for: not an integer");
-        }
+        session.sendSync(encoder.tailFrame(records));
     }
 }

@@ -122,13 +122,13 @@ public class SelectorReader {
         if (direction == Direction.BACKWARD) {
             order = order.reversed();
         }
+        Merge merge = new Merge(levelFilter, from, to, direction, filter, budget);
         List<LogRecord> out = new ArrayList<>();
-        int[] read = {0};
         while (out.size() < limit) {
             Cursor next = null;
             for (Cursor cursor : cursors) {
-                if (!cursor.fill(levelFilter, from, to, direction, filter, budget, read)) {
-                    return new Result(out, true, read[0]);
+                if (!merge.fill(cursor)) {
+                    return new Result(out, true, merge.read);
                 }
                 if (!cursor.buffer.isEmpty() && (next == null || order.compare(cursor.buffer.peek(), next.buffer.peek()) < 0)) {
                     next = cursor;
@@ -139,7 +139,46 @@ public class SelectorReader {
             }
             out.add(next.buffer.poll());
         }
-        return new Result(out, false, read[0]);
+        return new Result(out, false, merge.read);
+    }
+
+    /** What a {@link #scan} read: records passed to the visitor, and whether the budget stopped it. */
+    public record Scanned(long records, boolean truncated) {
+    }
+
+    /**
+     * Every record of {@code services} in [{@code from}, {@code to}] with one of {@code levels} that passes
+     * {@code filter}, handed to {@code visitor} page by page in no particular order across services, within the
+     * budget. For counting: nothing is held but one page.
+     */
+    public Scanned scan(List<String> services, Set<LogLevel> levels, long from, long to, Predicate<LogRecord> filter,
+                        ReadBudget budget, java.util.function.Consumer<LogRecord> visitor) {
+        if (levels.isEmpty() || services.isEmpty()) {
+            return new Scanned(0, false);
+        }
+        Set<LogLevel> levelFilter = levels.size() == LogLevel.values().length ? Set.of() : levels;
+        long passed = 0;
+        for (String service : services) {
+            String after = null;
+            do {
+                if (!budget.left()) {
+                    return new Scanned(passed, true);
+                }
+                LogRepository.Slice slice = repository.find(new LogQuery(service, PAGE, from, to, Direction.FORWARD,
+                        levelFilter, after), budget);
+                for (LogRecord record : slice.records()) {
+                    if (filter.test(record)) {
+                        visitor.accept(record);
+                        passed++;
+                    }
+                }
+                if (slice.cut()) {
+                    return new Scanned(passed, true);
+                }
+                after = slice.nextPosition();
+            } while (after != null);
+        }
+        return new Scanned(passed, false);
     }
 
     /** Name sets a selector spells out; null when the catalogue must supply them. */
@@ -183,7 +222,7 @@ public class SelectorReader {
     }
 
     /** One service's records, a page at a time. */
-    private final class Cursor {
+    private static final class Cursor {
         private final String service;
         private final ArrayDeque<LogRecord> buffer = new ArrayDeque<>();
         private String after;
@@ -194,25 +233,45 @@ public class SelectorReader {
         private Cursor(String service) {
             this.service = service;
         }
+    }
 
-        /** Makes the head known (or the cursor exhausted); false when that needs a page over the budget. */
-        private boolean fill(Set<LogLevel> levels, long from, long to, Direction direction, Predicate<LogRecord> filter,
-                             ReadBudget budget, int[] read) {
-            while (buffer.isEmpty() && !exhausted) {
-                if (blocked || !budget.left()) {
-                    blocked = true;
+    /** One merged read over several cursors: its bounds, its budget and how many records it has read. */
+    private final class Merge {
+        private final Set<LogLevel> levels;
+        private final long from;
+        private final long to;
+        private final Direction direction;
+        private final Predicate<LogRecord> filter;
+        private final ReadBudget budget;
+        private int read;
+
+        private Merge(Set<LogLevel> levels, long from, long to, Direction direction,
+                      Predicate<LogRecord> filter, ReadBudget budget) {
+            this.levels = levels;
+            this.from = from;
+            this.to = to;
+            this.direction = direction;
+            this.filter = filter;
+            this.budget = budget;
+        }
+
+        /** Makes the cursor's head known (or the cursor exhausted); false when that needs a page over the budget. */
+        private boolean fill(Cursor cursor) {
+            while (cursor.buffer.isEmpty() && !cursor.exhausted) {
+                if (cursor.blocked || !budget.left()) {
+                    cursor.blocked = true;
                     return false;
                 }
-                LogRepository.Slice slice = repository.find(new LogQuery(service, PAGE, from, to, direction, levels, after),
-                        budget);
-                read[0] += slice.records().size();
-                slice.records().stream().filter(filter).forEach(buffer::add);
+                LogRepository.Slice slice = repository.find(new LogQuery(cursor.service, PAGE, from, to, direction,
+                        levels, cursor.after), budget);
+                read += slice.records().size();
+                slice.records().stream().filter(filter).forEach(cursor.buffer::add);
                 if (slice.cut()) {
-                    blocked = true;
-                    after = slice.nextPosition() != null ? slice.nextPosition() : after;
+                    cursor.blocked = true;
+                    cursor.after = slice.nextPosition() != null ? slice.nextPosition() : cursor.after;
                 } else {
-                    after = slice.nextPosition();
-                    exhausted = after == null;
+                    cursor.after = slice.nextPosition();
+                    cursor.exhausted = cursor.after == null;
                 }
             }
             return true;
