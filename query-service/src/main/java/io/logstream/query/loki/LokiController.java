@@ -140,16 +140,13 @@ public class LokiController {
     /** What Grafana's Logs Drilldown may ask for: no patterns, volumes on, the entry limit. */
     @Get(value = "/drilldown-limits", produces = MediaType.APPLICATION_JSON)
     public LokiResponses.DrilldownLimits drilldownLimits() {
-        return new LokiResponses.DrilldownLimits(Map.of("discover_log_levels", true, "log_level_fields",
-                List.of("level"), "max_entries_limit_per_query", settings.lokiMaxEntries(), "volume_enabled", true,
-                "pattern_persistence_enabled", false, "query_timeout", settings.deadline().toSeconds() + "s"),
-                false, version());
+        return new LokiResponses.DrilldownLimits(new LokiResponses.Limits(true, List.of("level"),
+                settings.lokiMaxEntries(), true, false, settings.deadline().toSeconds() + "s"), false, version());
     }
 
     @Get(value = "/status/buildinfo", produces = MediaType.APPLICATION_JSON)
-    public Map<String, String> buildInfo() {
-        return Map.of("version", version(), "revision", "", "branch", "log-stream", "buildUser", "", "buildDate", "",
-                "goVersion", "");
+    public LokiResponses.BuildInfo buildInfo() {
+        return new LokiResponses.BuildInfo(version(), "", "log-stream", "", "", "");
     }
 
     private static String version() {

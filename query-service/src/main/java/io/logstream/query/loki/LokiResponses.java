@@ -144,9 +144,27 @@ public final class LokiResponses {
     /** What Grafana's Logs Drilldown may ask of this API. */
     @Serdeable
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record DrilldownLimits(Map<String, Object> limits,
+    public record DrilldownLimits(Limits limits,
                                   @JsonProperty("pattern_ingester_enabled") boolean patternIngesterEnabled,
                                   String version) {
+    }
+
+    /** The limits Logs Drilldown reads, under Loki's names. */
+    @Serdeable
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Limits(@JsonProperty("discover_log_levels") boolean discoverLogLevels,
+                         @JsonProperty("log_level_fields") List<String> logLevelFields,
+                         @JsonProperty("max_entries_limit_per_query") int maxEntriesLimitPerQuery,
+                         @JsonProperty("volume_enabled") boolean volumeEnabled,
+                         @JsonProperty("pattern_persistence_enabled") boolean patternPersistenceEnabled,
+                         @JsonProperty("query_timeout") String queryTimeout) {
+    }
+
+    /** {@code status/buildinfo}. */
+    @Serdeable
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record BuildInfo(String version, String revision, String branch, String buildUser, String buildDate,
+                            String goVersion) {
     }
 
     /** Loki's time in results: seconds with up to nine decimals, never in exponent notation. */

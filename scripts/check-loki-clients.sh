@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Grafana Loki's own CLI, logcli v1.6.1 (its last Apache-2.0 release, built from the Go module proxy by
-# scripts/build-logcli.sh), against a local run of the whole system: labels, label values, a LogQL query compared record by record with the REST API, series
-# compared with the label sets the REST API shows, and a live tail that receives records put after it started.
-# logcli 1.x speaks only basic auth, so it sends the local run's token as the basic-auth password, as against hosted
-# Loki; authentication is on, as it is by default. Needs the jars (mvn package) and Go. Exits non-zero on any
-# difference.
+# Clients no one here wrote, against one local run of the whole system with authentication on (docs/loki.md):
+# - Grafana Loki's own CLI, logcli v1.6.1 (its last Apache-2.0 release, built from the Go module proxy by
+#   scripts/build-logcli.sh): labels, label values, LogQL queries forward and backward compared record by record with
+#   the REST API, series compared with the label sets the REST API shows, and a live tail that receives records put
+#   after it started. It speaks only basic auth, so it sends the run's token as the basic-auth password, as against
+#   hosted Loki.
+# - loki-reader-core (PyPI, MIT): query_range, labels, label values and series, compared with the REST API.
+# - a replay of the requests Grafana's Loki data source sends (scripts/loki-clients/grafana_replay.py), each answer's
+#   status and shape asserted, the logs volume counted exactly.
+# Needs the jars (mvn package) and Go. Exits non-zero on any difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUERY_PORT=${QUERY_PORT:-8080}
@@ -23,15 +27,15 @@ TOKEN=$(cat .local-run/token)
 API=http://127.0.0.1:$QUERY_PORT
 export LOKI_ADDR=$API LOKI_USERNAME=logcli LOKI_PASSWORD=$TOKEN
 
-# Without the token, and with a wrong one, logcli is refused as the bearer header would be.
-check "logcli without a password is refused (401)" bash -c "! LOKI_PASSWORD= '$LOGCLI' labels --quiet 2>&1 | grep -q service"
-check "logcli with a wrong token is refused (401)" bash -c "! LOKI_PASSWORD=not.a.token '$LOGCLI' labels --quiet 2>&1 | grep -q service"
-
 failures=0
 check() { # name, command...
   local name=$1; shift
   if "$@"; then echo "ok    $name"; else echo "FAIL  $name"; failures=$((failures + 1)); fi
 }
+
+# Without the token, and with a wrong one, logcli is refused as the bearer header would be (it exits non-zero).
+check "logcli without a password is refused" bash -c "! LOKI_PASSWORD= '$LOGCLI' labels --quiet > /dev/null 2>&1"
+check "logcli with a wrong token is refused" bash -c "! LOKI_PASSWORD=not.a.token '$LOGCLI' labels --quiet > /dev/null 2>&1"
 
 # The live tail first, so that the records it must receive are put while it runs.
 tail_started_ms=$(date +%s%3N)
@@ -97,6 +101,17 @@ for line in open(sys.argv[1]):
 ' "$WORK/query.jsonl" > "$WORK/logcli.txt"
 check "logcli query {service=checkout,level=~ERROR|FATAL} |= timeout --forward = REST, record by record ($(wc -l < "$WORK/rest.txt") records)" \
   bash -c "[ -s '$WORK/rest.txt' ] && diff '$WORK/rest.txt' '$WORK/logcli.txt'"
+"$LOGCLI" query --quiet -o jsonl --from="$FROM" --to="$TO" --limit=5000 \
+  '{service="checkout",level=~"ERROR|FATAL"} |= "timeout"' > "$WORK/query-backward.jsonl"
+python3 -c '
+import json, sys, datetime
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    t = datetime.datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00"))
+    print("%d000000 %s" % (round(t.timestamp() * 1000), e["line"]))
+' "$WORK/query-backward.jsonl" > "$WORK/logcli-backward.txt"
+check "logcli query ... backward = REST newest first, record by record" \
+  bash -c "[ -s '$WORK/rest.txt' ] && diff <(tac '$WORK/rest.txt') '$WORK/logcli-backward.txt'"
 
 "$LOGCLI" series --quiet --from="$FROM" --to="$TO" '{service="checkout"}' > "$WORK/series.txt"
 python3 -c '
@@ -122,7 +137,12 @@ print(n)
 ' "$WORK/tail.jsonl" "$tail_started_ms")
 check "logcli query --tail received $newer records put after it started" test "$newer" -gt 0
 
+# The Python client and the Grafana replay, in a virtual environment under the project's cache.
+. scripts/python-venv.sh scripts/loki-clients/requirements.txt
+check "loki-reader-core = REST" python scripts/loki-clients/reader_check.py "$API" "$TOKEN" "$from_ms" "$to_ms"
+check "Grafana's call sequence" python scripts/loki-clients/grafana_replay.py "$API" "$TOKEN" "$from_ms" "$to_ms"
+
 if [ "$failures" -gt 0 ]; then
-  echo "logcli check: $failures failed"; cat "$WORK/tail.err" >&2; exit 1
+  echo "Loki clients check: $failures failed"; cat "$WORK/tail.err" >&2; exit 1
 fi
-echo "logcli check: all passed"
+echo "Loki clients check: all passed"
