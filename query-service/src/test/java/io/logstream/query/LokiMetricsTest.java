@@ -231,6 +231,9 @@ class LokiMetricsTest implements TestPropertyProvider {
             assertThat(response.statusCode()).as(c.getKey()).isEqualTo(400);
             assertThat(response.body()).as(c.getKey()).contains(c.getValue());
         }
+        HttpResponse<String> deep = get("/loki/api/v1/query?query=" + q("(".repeat(2000) + "1" + ")".repeat(2000)));
+        assertThat(deep.statusCode()).isEqualTo(400);
+        assertThat(deep.body()).contains("nests deeper than 64");
         HttpResponse<String> tooFine = get("/loki/api/v1/query_range?query=" + q("count_over_time({service=\"api\"}[1m])")
                 + "&start=0&end=" + BASE * NS + "&step=1s");
         assertThat(tooFine.statusCode()).isEqualTo(400);

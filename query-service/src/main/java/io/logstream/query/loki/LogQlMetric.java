@@ -45,8 +45,12 @@ public final class LogQlMetric {
     public record Binary(char op, Expr left, Expr right) implements Expr {
     }
 
+    /** Deepest nesting of parentheses and aggregations: ample for any real query, far from the stack's limit. */
+    static final int MAX_DEPTH = 64;
+
     private final String text;
     private int pos;
+    private int depth;
 
     private LogQlMetric(String text) {
         this.text = text;
@@ -100,6 +104,17 @@ public final class LogQlMetric {
     }
 
     private Expr operand() {
+        if (++depth > MAX_DEPTH) {
+            throw new LogQlException("the query nests deeper than " + MAX_DEPTH + " levels");
+        }
+        try {
+            return nestedOperand();
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr nestedOperand() {
         skipSpace();
         if (consume("(")) {
             Expr inner = sum();
