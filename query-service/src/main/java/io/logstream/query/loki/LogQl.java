@@ -272,7 +272,7 @@ public final class LogQl {
         return pos >= text.length();
     }
 
-    private static String abbreviate(String value) {
+    static String abbreviate(String value) {
         return value.length() <= 40 ? value : value.substring(0, 40) + "...";
     }
 }

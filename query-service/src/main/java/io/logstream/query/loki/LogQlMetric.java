@@ -70,7 +70,7 @@ public final class LogQlMetric {
         parser.skipSpace();
         if (parser.pos < text.length()) {
             throw new LogQlException("parse error at col " + (parser.pos + 1) + ": unexpected "
-                    + abbreviate(text.substring(parser.pos)));
+                    + LogQl.abbreviate(text.substring(parser.pos)));
         }
         return expr;
     }
@@ -166,9 +166,9 @@ public final class LogQlMetric {
         try {
             nanos = PromDuration.nanos(range);
         } catch (IllegalArgumentException e) {
-            throw new LogQlException("invalid range [" + abbreviate(range) + "]: " + e.getMessage());
+            throw new LogQlException("invalid range [" + LogQl.abbreviate(range) + "]: " + e.getMessage());
         } catch (ArithmeticException e) {
-            throw new LogQlException("invalid range [" + abbreviate(range) + "]: out of range");
+            throw new LogQlException("invalid range [" + LogQl.abbreviate(range) + "]: out of range");
         }
         if (nanos <= 0) {
             throw new LogQlException("invalid range [" + range + "]: must be positive");
@@ -288,9 +288,5 @@ public final class LogQlMetric {
         while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
             pos++;
         }
-    }
-
-    private static String abbreviate(String value) {
-        return value.length() <= 40 ? value : value.substring(0, 40) + "...";
     }
 }
