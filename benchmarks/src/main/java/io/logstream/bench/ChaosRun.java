@@ -4,6 +4,7 @@ import io.logstream.localaws.ConsumerProperties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logstream.localaws.KinesisEngine;
+import io.logstream.localaws.DynamoDbLimitProxy;
 import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LogPayload;
 import org.slf4j.Logger;
@@ -64,13 +65,13 @@ public final class ChaosRun {
         Files.createDirectories(logs);
         boolean held;
         try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESIS_MOCK);
-             ThrottlingProxy dynamo = new ThrottlingProxy(aws.dynamoDbEndpoint())) {
+             DynamoDbLimitProxy dynamo = new DynamoDbLimitProxy(aws, DynamoDbLimitProxy.UNLIMITED)) {
             held = run(plan, root, logs, aws, dynamo);
         }
         System.exit(held ? 0 : 1);
     }
 
-    private static boolean run(Plan plan, Path root, Path logs, LocalAws aws, ThrottlingProxy dynamo) throws Exception {
+    private static boolean run(Plan plan, Path root, Path logs, LocalAws aws, DynamoDbLimitProxy dynamo) throws Exception {
         aws.createStream(STREAM, 4);
         aws.createLogsTable(TABLE);
         aws.createLeaseTable(APP);
@@ -282,7 +283,7 @@ public final class ChaosRun {
     }
 
     private static boolean report(Plan plan, Put put, Map<Long, List<Map<String, AttributeValue>>> stored,
-                                  List<JsonNode> deadLetters, LocalAws aws, ThrottlingProxy dynamo, double maxLag,
+                                  List<JsonNode> deadLetters, LocalAws aws, DynamoDbLimitProxy dynamo, double maxLag,
                                   List<String> events, List<long[]> watermarks) throws Exception {
         long lost = put.shardOf.keySet().stream().filter(n -> !stored.containsKey(n)).count();
         long duplicatedRecords = stored.values().stream().filter(items -> items.size() > 1).count();
@@ -334,7 +335,7 @@ public final class ChaosRun {
                 .append(String.format("%-52s %10d%n", "ERROR records put", put.errors))
                 .append(String.format("%-52s %10d%n", "LogError events accepted (at least once)", alerts))
                 .append(String.format("%-52s %10d%n", "distinct records alerted", alertedIds.size()))
-                .append(String.format("%-52s %10d%n", "BatchWriteItem calls throttled", dynamo.throttled.get()))
+                .append(String.format("%-52s %10d%n", "BatchWriteItem calls throttled", dynamo.throttledCalls.get()))
                 .append(String.format("%-52s %10.1f%n", "max lag exported by a worker (s)", maxLag))
                 .append(String.format("%-52s %10.1f%n", "put -> stored, p99 (s)", p99Delay / 1000.0))
                 .append(String.format("%-52s %10.1f%n", "put -> stored, max (s)", maxDelay / 1000.0))
