@@ -539,10 +539,13 @@ public final class PipelineBenchmark {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private static double percentile(List<Double> values, double p) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(Double::compare);
-        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
+    /** The nearest-rank {@code p} percentile of {@code values} (in any order); NaN for none. */
+    static double percentile(List<? extends Number> values, double p) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] sorted = values.stream().mapToDouble(Number::doubleValue).sorted().toArray();
+        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
     }
 
     private static void chart(Map<Integer, Double> ceiling, double drain, double p50, double p99, File png)

@@ -88,7 +88,6 @@ public final class ScaleBenchmark {
                 delays.add(ingested - at);
             }
         });
-        delays.sort(Long::compare);
         long hotStoredInWindow = hotStoredBy(aws, ended);
         consumer.stopGracefully();
         Measures m = new Measures("measure (per-key limit " + limit + " units/s, 4 shards, " + seconds + " s)");
@@ -99,8 +98,8 @@ public final class ScaleBenchmark {
         m.add("quiet services, " + QUIET_RATE + " records/s each", "quiet_services", QUIET_SERVICES, 0);
         m.add("BatchWriteItem/PutItem calls throttled", "throttled_calls", dynamo.throttledCalls.get(), 0);
         m.add("items throttled (unprocessed or refused)", "throttled_items", dynamo.throttledItems.get(), 0);
-        m.add("quiet put -> stored p50 (s)", "quiet_p50_s", percentile(delays, 0.5) / 1000.0, 1);
-        m.add("quiet put -> stored p99 (s)", "quiet_p99_s", percentile(delays, 0.99) / 1000.0, 1);
+        m.add("quiet put -> stored p50 (s)", "quiet_p50_s", PipelineBenchmark.percentile(delays, 0.5) / 1000.0, 1);
+        m.add("quiet put -> stored p99 (s)", "quiet_p99_s", PipelineBenchmark.percentile(delays, 0.99) / 1000.0, 1);
         m.share("quiet records missing 2 min after the puts", "quiet_missing",
                 1 - (double) delays.size() / quietPutAt.size());
         return m;
@@ -163,10 +162,5 @@ public final class ScaleBenchmark {
                         .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS("hot"),
                                 ":at", AttributeValue.fromN(Long.toString(at)))))
                 .stream().mapToLong(page -> page.count()).sum();
-    }
-
-    private static double percentile(List<Long> sorted, double p) {
-        return sorted.isEmpty() ? Double.NaN : sorted.get((int) Math.min(sorted.size() - 1,
-                Math.ceil(p * sorted.size()) - 1));
     }
 }

@@ -76,6 +76,10 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
     /** Items returned unprocessed or refused because their key was over the limit. */
     public final AtomicLong throttledItems = new AtomicLong();
 
+    /** Why a write was throttled, as DynamoDB's {@code ThrottlingReason} says it: the reason and the resource's ARN. */
+    private record Reason(String reason, String resource) {
+    }
+
     /** The table's partition key and each GSI's, by index name. */
     private record Schema(String tableKey, Map<String, String> indexKeys) {
     }
@@ -163,14 +167,14 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
         ObjectNode request = (ObjectNode) JSON.readTree(body);
         ObjectNode admitted = JSON.createObjectNode();
         ObjectNode unprocessed = JSON.createObjectNode();
-        Set<String> reasons = new LinkedHashSet<>();
+        Set<Reason> reasons = new LinkedHashSet<>();
         Iterator<Map.Entry<String, JsonNode>> tables = request.path("RequestItems").fields();
         while (tables.hasNext()) {
             Map.Entry<String, JsonNode> table = tables.next();
             for (JsonNode write : table.getValue()) {
                 JsonNode item = write.has("PutRequest") ? write.path("PutRequest").path("Item")
                         : write.path("DeleteRequest").path("Key");
-                String reason = admit(table.getKey(), item, write.has("PutRequest") ? units(item) : 1);
+                Reason reason = admit(table.getKey(), item, write.has("PutRequest") ? units(item) : 1);
                 (reason == null ? admitted : unprocessed).withArray(table.getKey()).add(write);
                 if (reason != null) {
                     reasons.add(reason);
@@ -204,7 +208,7 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
     private void putItem(HttpExchange exchange, byte[] body) throws IOException {
         JsonNode request = JSON.readTree(body);
         JsonNode item = request.path("Item");
-        String reason = admit(request.path("TableName").asText(), item, units(item));
+        Reason reason = admit(request.path("TableName").asText(), item, units(item));
         if (reason != null) {
             throttledCalls.incrementAndGet();
             refuse(exchange, "Throughput exceeds the current capacity for one or more partition keys.",
@@ -215,18 +219,17 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
     }
 
     /** Takes the item's units from its table key and every index key it projects into; null, or why not. */
-    private String admit(String table, JsonNode item, long itemUnits) {
+    private Reason admit(String table, JsonNode item, long itemUnits) {
         Schema schema = schemas.computeIfAbsent(table, this::schema);
+        String arn = "arn:aws:dynamodb:" + LocalAws.REGION + ":000000000000:table/" + table;
         List<String> keys = new ArrayList<>();
-        List<String> reasons = new ArrayList<>();
+        List<Reason> reasons = new ArrayList<>();
         keys.add(table + "\u0000" + keyValue(item.path(schema.tableKey())));
-        reasons.add("TableWriteKeyRangeThroughputExceeded arn:aws:dynamodb:" + LocalAws.REGION
-                + ":000000000000:table/" + table);
+        reasons.add(new Reason("TableWriteKeyRangeThroughputExceeded", arn));
         schema.indexKeys().forEach((index, attribute) -> {
             if (item.has(attribute)) {
                 keys.add(table + "/" + index + "\u0000" + keyValue(item.path(attribute)));
-                reasons.add("IndexWriteKeyRangeThroughputExceeded arn:aws:dynamodb:" + LocalAws.REGION
-                        + ":000000000000:table/" + table + "/index/" + index);
+                reasons.add(new Reason("IndexWriteKeyRangeThroughputExceeded", arn + "/index/" + index));
             }
         });
         for (int i = 0; i < keys.size(); i++) {
@@ -308,12 +311,9 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
         return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
-    private static ArrayNode reasonNodes(Set<String> reasons) {
+    private static ArrayNode reasonNodes(Set<Reason> reasons) {
         ArrayNode nodes = JSON.createArrayNode();
-        for (String reason : reasons) {
-            String[] parts = reason.split(" ", 2);
-            nodes.addObject().put("reason", parts[0]).put("resource", parts[1]);
-        }
+        reasons.forEach(r -> nodes.addObject().put("reason", r.reason()).put("resource", r.resource()));
         return nodes;
     }
 

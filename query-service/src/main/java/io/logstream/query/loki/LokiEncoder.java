@@ -37,6 +37,11 @@ public class LokiEncoder {
         return encode(LogView.of(record));
     }
 
+    /** The line's size in UTF-8 bytes, as Loki's byte counts and volumes measure it. */
+    public long lineBytes(LogRecord record) {
+        return line(record).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
     /** The query's host matchers and line filters; a line is rendered only when there are line filters. */
     public Predicate<LogRecord> filter(LogQl.Query query) {
         Predicate<LogRecord> hosts = SelectorReader.hostFilter(query.matchers());

@@ -34,14 +34,11 @@ public final class LokiParams {
 
     /** {@code query_range}: start and end default to the last {@code since} (1 h) up to now. */
     public static Range range(HttpParameters p, long nowNanos, int maxEntries) {
-        long end = LokiTime.nanos("end", p.get("end"), nowNanos);
-        long start = LokiTime.nanos("start", p.get("start"), end - since(p.get("since")));
+        Window times = bounds(p, nowNanos);
         int limit = limit(p.get("limit"), maxEntries);
         Direction direction = direction(p.get("direction"));
-        if (end <= start) {
-            throw new LogQlException("end timestamp must not be before or equal to start time");
-        }
-        return new Range(p.get("query"), start, end, limit, direction, step(p.get("step"), start, end));
+        Window w = times.nonEmpty();
+        return new Range(p.get("query"), w.start(), w.end(), limit, direction, step(p.get("step"), w.start(), w.end()));
     }
 
     /**
@@ -57,18 +54,14 @@ public final class LokiParams {
 
     /** A window for the index and drilldown calls: {@code start}/{@code end}, default the last hour. */
     public static Range window(HttpParameters p, long nowNanos) {
-        long end = LokiTime.nanos("end", p.get("end"), nowNanos);
-        long start = LokiTime.nanos("start", p.get("start"), end - since(p.get("since")));
-        if (end <= start) {
-            throw new LogQlException("end timestamp must not be before or equal to start time");
-        }
-        return new Range(p.get("query"), start, end, 0, Direction.BACKWARD, step(p.get("step"), start, end));
+        Window w = bounds(p, nowNanos).nonEmpty();
+        return new Range(p.get("query"), w.start(), w.end(), 0, Direction.BACKWARD,
+                step(p.get("step"), w.start(), w.end()));
     }
 
     /** {@code series}: {@code match[]} (or {@code match}, as logcli 1.x sends it), at most {@code maxSelectors}. */
     public static SeriesRange series(HttpParameters p, long nowNanos, int maxSelectors) {
-        long end = LokiTime.nanos("end", p.get("end"), nowNanos);
-        long start = LokiTime.nanos("start", p.get("start"), end - since(p.get("since")));
+        Window w = bounds(p, nowNanos);
         List<String> selectors = p.getAll("match[]");
         if (selectors.isEmpty()) {
             selectors = p.getAll("match");
@@ -80,7 +73,22 @@ public final class LokiParams {
             throw new LogQlException("at most " + maxSelectors + " match[] selectors per request, got "
                     + selectors.size());
         }
-        return new SeriesRange(selectors, start, end);
+        return new SeriesRange(selectors, w.start(), w.end());
+    }
+
+    private record Window(long start, long end) {
+        Window nonEmpty() {
+            if (end <= start) {
+                throw new LogQlException("end timestamp must not be before or equal to start time");
+            }
+            return this;
+        }
+    }
+
+    /** {@code end} (default now) and {@code start} (default {@code since}, 1 h, before it). */
+    private static Window bounds(HttpParameters p, long nowNanos) {
+        long end = LokiTime.nanos("end", p.get("end"), nowNanos);
+        return new Window(LokiTime.nanos("start", p.get("start"), end - since(p.get("since"))), end);
     }
 
     /** The tail's {@code start} (or {@code from}, as logcli 1.x names it; default an hour ago), {@code limit}, {@code delay_for}. */

@@ -58,10 +58,7 @@ public class LokiReads {
     /** A log query's streams, or a metric query's vector (instant) or matrix (range). */
     public LokiResponses.Success<?> query(LokiParams.Range range, boolean instant, @Nullable Authentication auth) {
         access.checkReadsAnything(auth);
-        if (range.query() == null || range.query().isBlank()) {
-            throw new LogQlException("query is required: a stream selector such as {service=\"checkout\"}");
-        }
-        if (!LogQlMetric.isMetric(range.query())) {
+        if (!LogQlMetric.isMetric(range.query())) { // a missing query is refused by LogQl.parse
             return logs(range, LogQl.parse(range.query()), auth);
         }
         LogQlMetric.Expr expr = LogQlMetric.parse(range.query());
@@ -76,9 +73,8 @@ public class LokiReads {
                                                                  @Nullable Authentication auth) {
         long began = System.nanoTime();
         ReadBudget budget = budgets.start();
-        SelectorReader.Result result = reader.read(reader.services(query.matchers(), auth),
-                SelectorReader.levels(query.matchers()), LokiTime.fromMillis(range.start()),
-                LokiTime.toMillis(range.end()), range.direction(), range.limit(), encoder.filter(query), budget);
+        SelectorReader.Result result = read(query, range.start(), range.end(), range.direction(), range.limit(), auth,
+                budget);
         List<LokiResponses.Stream> streams = encoder.streams(result.records());
         long bytes = 0;
         for (LokiResponses.Stream stream : streams) {
@@ -96,14 +92,14 @@ public class LokiReads {
     public LokiResponses.Success<List<Map<String, String>>> series(LokiParams.SeriesRange range,
                                                                   @Nullable Authentication auth) {
         access.checkReadsAnything(auth);
-        List<List<LogQl.Matcher>> parsed = range.selectors().stream().map(LogQl::parseSelector).toList();
+        List<LogQl.Query> parsed = range.selectors().stream()
+                .map(selector -> new LogQl.Query(LogQl.parseSelector(selector), List.of())).toList();
         Set<Map<String, String>> series = new LinkedHashSet<>();
         boolean capped = false;
         ReadBudget budget = budgets.start();
-        for (List<LogQl.Matcher> matchers : parsed) {
-            SelectorReader.Result result = reader.read(reader.services(matchers, auth), SelectorReader.levels(matchers),
-                    LokiTime.fromMillis(range.start()), LokiTime.toMillis(range.end()), Direction.BACKWARD,
-                    settings.lokiMaxEntries(), SelectorReader.hostFilter(matchers), budget);
+        for (LogQl.Query selector : parsed) {
+            SelectorReader.Result result = read(selector, range.start(), range.end(), Direction.BACKWARD,
+                    settings.lokiMaxEntries(), auth, budget);
             capped |= result.records().size() == settings.lokiMaxEntries();
             result.records().forEach(record -> series.add(LokiEncoder.labelsOf(record)));
             if (result.truncated()) {
@@ -169,7 +165,7 @@ public class LokiReads {
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(range.start()),
                 LokiTime.toMillis(range.end()), encoder.filter(query), budget, record -> {
                     streams.add(LokiEncoder.labelsOf(record));
-                    bytes.add(encoder.line(record).getBytes(StandardCharsets.UTF_8).length);
+                    bytes.add(encoder.lineBytes(record));
                 });
         if (scanned.truncated()) {
             throw new LogQlException("index/stats would read more than this request's budget; narrow the window");
@@ -234,10 +230,8 @@ public class LokiReads {
     private Map<String, Set<Object>> sampleAttributes(LokiParams.Range range, @Nullable Authentication auth) {
         access.checkReadsAnything(auth);
         LogQl.Query query = LogQl.parse(range.query());
-        SelectorReader.Result result = reader.read(reader.services(query.matchers(), auth),
-                SelectorReader.levels(query.matchers()), LokiTime.fromMillis(range.start()),
-                LokiTime.toMillis(range.end()), Direction.BACKWARD, DETECTION_RECORDS, encoder.filter(query),
-                budgets.start());
+        SelectorReader.Result result = read(query, range.start(), range.end(), Direction.BACKWARD, DETECTION_RECORDS,
+                auth, budgets.start());
         Map<String, Set<Object>> values = new TreeMap<>();
         for (LogRecord record : result.records()) {
             record.attributes().forEach((name, value) -> {
@@ -247,6 +241,13 @@ public class LokiReads {
             });
         }
         return values;
+    }
+
+    /** The first {@code limit} records of a log query over [{@code start}, {@code end}) (epoch nanoseconds). */
+    private SelectorReader.Result read(LogQl.Query query, long start, long end, Direction direction, int limit,
+                                       @Nullable Authentication auth, ReadBudget budget) {
+        return reader.read(reader.services(query.matchers(), auth), SelectorReader.levels(query.matchers()),
+                LokiTime.fromMillis(start), LokiTime.toMillis(end), direction, limit, encoder.filter(query), budget);
     }
 
     private static String type(Set<Object> values) {

@@ -6,7 +6,6 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.security.authentication.Authentication;
 import jakarta.inject.Singleton;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -72,7 +71,7 @@ public class MetricEvaluator {
         SelectorReader.Scanned scanned = reader.scan(reader.services(query.matchers(), auth),
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(first + 1), LokiTime.toMillis(last + 1),
                 encoder.filter(query), budget, record -> bySeries.computeIfAbsent(LokiEncoder.labelsOf(record),
-                        labels -> new Samples()).add(record, bytes ? lineBytes(record) : 0));
+                        labels -> new Samples()).add(record, bytes ? encoder.lineBytes(record) : 0));
         if (scanned.truncated()) {
             throw new LogQlException("the metric query would read more than this request's budget ("
                     + (budget.exhausted() == ReadBudget.Cause.DEADLINE ? "its deadline" : budget.maxPages()
@@ -91,10 +90,6 @@ public class MetricEvaluator {
             series.put(labels, values);
         });
         return new Result(false, series);
-    }
-
-    private long lineBytes(LogRecord record) {
-        return encoder.line(record).getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** One series' record times (epoch nanoseconds) and line sizes, in the order read. */
