@@ -1,6 +1,7 @@
 package io.logstream.query;
 
 import io.logstream.localaws.LocalAws;
+import io.logstream.model.Buckets;
 import io.logstream.model.LedgerKeys;
 import io.logstream.model.LogItemMapper;
 import io.logstream.model.LogKeys;
@@ -65,12 +66,28 @@ final class ReadsFixture {
     }
 
     void store(List<LogRecord> records) {
+        storeSharded(records, Buckets.Table.SINGLE);
+    }
+
+    /**
+     * Each record in its bucket under {@code buckets}, as the consumer puts it, arrived at its own time; the epochs
+     * themselves go in with {@link #epoch}.
+     */
+    void storeSharded(List<LogRecord> records, Buckets.Table buckets) {
         List<WriteRequest> writes = records.stream().map(r -> WriteRequest.builder()
-                .putRequest(PutRequest.builder().item(LogItemMapper.toItem(r, null)).build()).build()).toList();
+                .putRequest(PutRequest.builder().item(LogItemMapper.toItem(r, null,
+                        Buckets.bucketOf(buckets, r.ts(), r.id(), r.ts()))).build()).build()).toList();
         for (int i = 0; i < writes.size(); i += 25) {
             List<WriteRequest> chunk = writes.subList(i, Math.min(i + 25, writes.size()));
             aws.dynamoDb().batchWriteItem(b -> b.requestItems(Map.of(table, chunk)));
         }
+    }
+
+    /** A bucket-table epoch, as the consumer appends it. */
+    void epoch(String service, Buckets.Epoch epoch) {
+        aws.dynamoDb().putItem(b -> b.tableName(table).item(Map.of(LogKeys.PK, s(LedgerKeys.BUCKETS_PK),
+                LogKeys.SK, s(LedgerKeys.epochKey(service, epoch.fromMillis())),
+                LedgerKeys.BUCKETS, n(epoch.count()))));
     }
 
     void catalogue(String pk, String name, long seen) {

@@ -2,6 +2,7 @@ package io.logstream.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logstream.model.Buckets;
 import io.logstream.model.LogKeys;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
@@ -265,6 +266,34 @@ class TailTest implements TestPropertyProvider {
             String before = LogKeys.sortKey(t - 300_001, "0");
             BlockingQueue<Event> events = sse("/v1/services/backlog/logs/tail", before, open);
             List<Event> got = records(events, 1300, Duration.ofSeconds(30));
+            assertThat(got).extracting(e -> json.readTree(e.data()).path("message").asText())
+                    .containsExactlyElementsOf(backlog.stream().map(LogRecord::message).toList());
+        } finally {
+            for (InputStream stream : open) {
+                stream.close();
+            }
+        }
+    }
+
+    @Test
+    void aTailOfAWriteShardedServiceReleasesEveryBucketInOrderAcrossBucketChanges() throws Exception {
+        long t = System.currentTimeMillis();
+        long start = t - 300_000;
+        Buckets.Table epochs = Buckets.Table.of(List.of(new Buckets.Epoch(start + 3_000, 4),
+                new Buckets.Epoch(start + 6_000, 16), new Buckets.Epoch(start + 9_000, 2)));
+        List<LogRecord> backlog = new ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            backlog.add(record("shardedtail", LogLevel.INFO, "s" + i, start + i * 10L));
+        }
+        fixture.storeSharded(backlog, epochs);
+        epochs.epochs().forEach(epoch -> fixture.epoch("shardedtail", epoch));
+        assertThat(fixture.itemsOf(Buckets.partitionKey("shardedtail", 15))).isNotEmpty();
+        fixture.watermark("shardId-000000000000", t - 60_000, false);
+        List<InputStream> open = new ArrayList<>();
+        try {
+            String before = LogKeys.sortKey(start - 1, "0");
+            BlockingQueue<Event> events = sse("/v1/services/shardedtail/logs/tail", before, open);
+            List<Event> got = records(events, 1200, Duration.ofSeconds(30));
             assertThat(got).extracting(e -> json.readTree(e.data()).path("message").asText())
                     .containsExactlyElementsOf(backlog.stream().map(LogRecord::message).toList());
         } finally {

@@ -10,6 +10,9 @@ package io.logstream.model;
  *   (arrival at the consumer), refreshed at most once per service per catalogue interval.</li>
  *   <li>{@code pk = #hosts}, {@code sk = <service>#<host>}: the same for the {@code host} label, per service, so that
  *   a token limited to some services sees only their hosts.</li>
+ *   <li>{@code pk = #buckets}, {@code sk = <service>#<13-digit epoch start>}: {@value #BUCKETS}, a hot service's
+ *   bucket count from that record time on ({@link Buckets}), with {@value #DECIDED_AT} and {@value #REASON}; written
+ *   once, never changed.</li>
  *   <li>{@code pk = #complete#<stream>}, {@code sk = <shardId>}: {@value #COMPLETE_UNTIL}, the Kinesis arrival time in
  *   epoch millis up to which every record of the shard is processed, and {@value #CLOSED} once the shard has ended.</li>
  * </ul>
@@ -21,6 +24,10 @@ public final class LedgerKeys {
     public static final String LAST_SEEN = "lastSeen";
     public static final String COMPLETE_UNTIL = "completeUntil";
     public static final String CLOSED = "closed";
+    public static final String BUCKETS_PK = "#buckets";
+    public static final String BUCKETS = "buckets";
+    public static final String DECIDED_AT = "decidedAt";
+    public static final String REASON = "reason";
     /** Longest host value the catalogue keeps; longer ones are left out of it (still stored on the record). */
     public static final int MAX_HOST_LENGTH = 255;
 
@@ -47,6 +54,23 @@ public final class LedgerKeys {
             throw new IllegalArgumentException("not a host catalogue key: " + key);
         }
         return new HostKey(key.substring(0, split), key.substring(split + 1));
+    }
+
+    /** The bucket-table key of a service's epoch. */
+    public static String epochKey(String service, long fromMillis) {
+        return service + '#' + LogKeys.padMillis(fromMillis);
+    }
+
+    /** The service and epoch start of an {@link #epochKey}. */
+    public record EpochKey(String service, long fromMillis) {
+    }
+
+    public static EpochKey splitEpochKey(String key) {
+        int split = key.lastIndexOf('#');
+        if (split <= 0) {
+            throw new IllegalArgumentException("not a bucket-table key: " + key);
+        }
+        return new EpochKey(key.substring(0, split), Long.parseLong(key.substring(split + 1)));
     }
 
     /** True for a bookkeeping item's partition key, never for a service's. */

@@ -53,17 +53,26 @@ public final class LogItemMapper {
         return Collections.unmodifiableMap(names);
     }
 
-    /** The sparse level-index partition key, or null for levels below WARN. */
+    /** The sparse level-index partition key of bucket 0, or null for levels below WARN. */
     public static String levelKey(String service, LogLevel level) {
-        return level.compareTo(LogLevel.WARN) >= 0 ? service + '#' + level.name() : null;
+        return level.compareTo(LogLevel.WARN) >= 0 ? Buckets.levelKey(service, level, 0) : null;
     }
 
     /**
      * @param expiresAtEpochSeconds TTL value, or null when no retention is configured
      */
     public static Map<String, AttributeValue> toItem(LogRecord record, Long expiresAtEpochSeconds) {
+        return toItem(record, expiresAtEpochSeconds, 0);
+    }
+
+    /**
+     * The item of a record in one of its service's buckets ({@link Buckets}): bucket 0 is the service's own key.
+     *
+     * @param expiresAtEpochSeconds TTL value, or null when no retention is configured
+     */
+    public static Map<String, AttributeValue> toItem(LogRecord record, Long expiresAtEpochSeconds, int bucket) {
         Map<String, AttributeValue> item = new LinkedHashMap<>();
-        item.put(LogKeys.PK, s(record.service()));
+        item.put(LogKeys.PK, s(Buckets.partitionKey(record.service(), bucket)));
         item.put(LogKeys.SK, s(record.sortKey()));
         item.put(SERVICE, s(record.service()));
         item.put(LEVEL, s(record.level().name()));
@@ -82,9 +91,8 @@ public final class LogItemMapper {
         if (record.ingestedAt() != null) {
             item.put(INGESTED_AT, n(Long.toString(record.ingestedAt())));
         }
-        String levelKey = levelKey(record.service(), record.level());
-        if (levelKey != null) {
-            item.put(LEVEL_KEY, s(levelKey));
+        if (record.level().compareTo(LogLevel.WARN) >= 0) {
+            item.put(LEVEL_KEY, s(Buckets.levelKey(record.service(), record.level(), bucket)));
         }
         if (expiresAtEpochSeconds != null) {
             item.put(EXPIRES_AT, n(Long.toString(expiresAtEpochSeconds)));
@@ -97,7 +105,7 @@ public final class LogItemMapper {
         AttributeValue attributes = item.get(ATTRIBUTES);
         AttributeValue ingestedAt = item.get(INGESTED_AT);
         return new LogRecord(
-                item.get(LogKeys.PK).s(),
+                Buckets.serviceOf(item.get(LogKeys.PK).s()),
                 LogLevel.valueOf(item.get(LEVEL).s()),
                 item.get(MESSAGE).s(),
                 LogKeys.tsOf(sk),

@@ -5,6 +5,7 @@ import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.core.DeadLetterSink;
 import io.logstream.consumer.core.LogStore;
 import io.logstream.consumer.core.ServiceCatalogue;
+import io.logstream.consumer.core.WriteBuckets;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.model.LogRecordParser;
 import io.micronaut.context.annotation.Bean;
@@ -33,10 +34,10 @@ public class CoreBeans {
 
     /** The pipeline's core, given its adapters and the two settings it needs. */
     @Singleton
-    BatchPipeline batchPipeline(LogRecordParser parser, LogStore store, ServiceCatalogue catalogue, AlertPublisher alerts, DeadLetterSink deadLetters,
+    BatchPipeline batchPipeline(LogRecordParser parser, LogStore store, WriteBuckets buckets, ServiceCatalogue catalogue, AlertPublisher alerts, DeadLetterSink deadLetters,
                                 PipelineMetrics metrics, Clock clock, StoreSettings storeSettings,
                                 AlertSettings alertSettings) {
-        return new BatchPipeline(parser::parse, store, catalogue, alerts, deadLetters, metrics, clock, storeSettings.retentionDays(),
+        return new BatchPipeline(parser::parse, store, buckets, catalogue, alerts, deadLetters, metrics, clock, storeSettings.retentionDays(),
                 alertSettings.maxAttempts());
     }
 

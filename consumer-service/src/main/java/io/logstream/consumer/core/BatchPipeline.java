@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What happens to one batch, in order: parse, store every item, note the stored records' services and hosts in the
+ * What happens to one batch, in order: parse, give each record its bucket ({@link WriteBuckets}), store every item, note the stored records' services and hosts in the
  * catalogue, publish the alerts of the stored ERROR/FATAL records, dead-letter the poison. Returns only when all of it is done; the caller then checkpoints.
  */
 public class BatchPipeline {
@@ -30,6 +30,7 @@ public class BatchPipeline {
 
     private final RecordParser parser;
     private final LogStore store;
+    private final WriteBuckets buckets;
     private final ServiceCatalogue catalogue;
     private final AlertPublisher alerts;
     private final DeadLetterSink deadLetters;
@@ -38,11 +39,12 @@ public class BatchPipeline {
     private final int retentionDays;
     private final int alertMaxAttempts;
 
-    public BatchPipeline(RecordParser parser, LogStore store, ServiceCatalogue catalogue, AlertPublisher alerts,
-                         DeadLetterSink deadLetters, PipelineMetrics metrics, Clock clock, int retentionDays,
-                         int alertMaxAttempts) {
+    public BatchPipeline(RecordParser parser, LogStore store, WriteBuckets buckets, ServiceCatalogue catalogue,
+                         AlertPublisher alerts, DeadLetterSink deadLetters, PipelineMetrics metrics, Clock clock,
+                         int retentionDays, int alertMaxAttempts) {
         this.parser = parser;
         this.store = store;
+        this.buckets = buckets;
         this.catalogue = catalogue;
         this.alerts = alerts;
         this.deadLetters = deadLetters;
@@ -57,6 +59,11 @@ public class BatchPipeline {
         Instant now = clock.instant();
         List<PendingItem> items = new ArrayList<>();
         List<DeadLetter> poison = new ArrayList<>();
+        long lastArrival = 0;
+        for (IncomingRecord incoming : batch) {
+            lastArrival = Math.max(lastArrival, incoming.coordinates().arrivalTime().toEpochMilli());
+        }
+        buckets.cover(lastArrival);
         for (IncomingRecord incoming : batch) {
             try {
                 prepare(incoming, now, items, poison);
@@ -104,13 +111,15 @@ public class BatchPipeline {
             return;
         }
         LogRecord record = ((ParseOutcome.Parsed) outcome).record().withIngestedAt(now.toEpochMilli());
-        Map<String, AttributeValue> item = LogItemMapper.toItem(record, expiresAt(record));
+        int bucket = buckets.bucketOf(record, incoming.coordinates().arrivalTime().toEpochMilli());
+        Map<String, AttributeValue> item = LogItemMapper.toItem(record, expiresAt(record), bucket);
         int size = LogItemMapper.itemSizeBytes(item);
         if (size > LogItemMapper.MAX_ITEM_BYTES) {
             poison.add(deadLetter(PoisonReason.ITEM_TOO_LARGE, "item would be " + size
                     + " bytes, over DynamoDB's 400 KB item limit (" + LogItemMapper.MAX_ITEM_BYTES + " bytes)", incoming, now));
             return;
         }
+        buckets.written(record.service(), record.ts(), (size + 1023) / 1024); // a write unit per started KB
         items.add(new PendingItem(incoming, record, item));
     }
 

@@ -1,6 +1,7 @@
 package io.logstream.consumer.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
@@ -8,6 +9,8 @@ import jakarta.inject.Singleton;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +27,7 @@ public class PipelineMetrics {
     private final Counter checkpoints;
     private final Timer batchLatency;
     private final Map<String, AtomicLong> lagMillis = new ConcurrentHashMap<>();
+    private final Set<String> bucketGauges = ConcurrentHashMap.newKeySet();
 
     public PipelineMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -68,6 +72,26 @@ public class PipelineMetrics {
     public void retried(String dependency) {
         Counter.builder("logstream.dependency.retries").description("Retries of calls to a dependency, by dependency")
                 .tag("dependency", dependency).register(registry).increment();
+    }
+
+    /** A write DynamoDB throttled (an unprocessed item, or every item of a refused call). */
+    public void throttled() {
+        Counter.builder("logstream.store.throttled").description("Item writes DynamoDB throttled (retried in place)")
+                .register(registry).increment();
+    }
+
+    /** The bucket count of a service in the bucket table, registered once per service. */
+    public void buckets(String service, Supplier<Number> count) {
+        if (bucketGauges.add(service)) {
+            Gauge.builder("logstream.store.buckets", count).description("Partition keys a service's records spread "
+                    + "over now (write sharding; 1 for a service that never had more)").tag("service", service)
+                    .register(registry);
+        }
+    }
+
+    public void bucketsChanged(String reason) {
+        Counter.builder("logstream.store.bucket.changes").description("Epochs this worker appended to the bucket table, "
+                + "by reason").tag("reason", reason).register(registry).increment();
     }
 
     public void checkpointed() {

@@ -5,14 +5,18 @@ import io.logstream.consumer.core.PendingItem;
 import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.config.StoreSettings;
 import io.logstream.consumer.core.LogContext;
+import io.logstream.consumer.core.WriteBuckets;
+import io.logstream.model.LogItemMapper;
 import io.logstream.consumer.retry.Retrier;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import org.slf4j.MDC;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
@@ -39,10 +43,12 @@ public class BatchLogWriter implements LogStore {
     private final String table;
     private final Retrier retrier;
     private final ExecutorService writers;
+    private final WriteBuckets buckets;
 
     public BatchLogWriter(DynamoDbClient dynamoDb, ResourceSettings resources, StoreSettings settings, Retrier retrier,
-                          @Named("store-writers") ExecutorService writers) {
+                          @Named("store-writers") ExecutorService writers, WriteBuckets buckets) {
         this.dynamoDb = dynamoDb;
+        this.buckets = buckets;
         this.table = resources.table();
         this.retrier = retrier;
         this.writers = writers;
@@ -74,13 +80,34 @@ public class BatchLogWriter implements LogStore {
                 .map(item -> WriteRequest.builder().putRequest(PutRequest.builder().item(item.item()).build()).build())
                 .toList();
         try {
-            retrier.resend(DEPENDENCY, requests, pending -> dynamoDb.batchWriteItem(BatchWriteItemRequest.builder()
-                    .requestItems(Map.of(table, pending)).build()).unprocessedItems().getOrDefault(table, List.of()),
-                    BatchLogWriter::retryable, 0);
+            retrier.resend(DEPENDENCY, requests, this::attempt, BatchLogWriter::retryable, 0);
             return List.of();
         } catch (DynamoDbException e) {
             return putOneByOne(chunk); // a ValidationException: find the item DynamoDB refuses
         }
+    }
+
+    /**
+     * One BatchWriteItem call. Throttled items come back unprocessed, or, when all of them are, as
+     * ProvisionedThroughputExceededException (API reference, BatchWriteItem); either way their services are told
+     * to {@link WriteBuckets#throttled}, which is what spreads a hot service over more keys.
+     */
+    private List<WriteRequest> attempt(List<WriteRequest> pending) {
+        List<WriteRequest> unprocessed;
+        try {
+            unprocessed = dynamoDb.batchWriteItem(BatchWriteItemRequest.builder().requestItems(Map.of(table, pending))
+                    .build()).unprocessedItems().getOrDefault(table, List.of());
+        } catch (ProvisionedThroughputExceededException e) {
+            pending.forEach(this::throttled);
+            throw e;
+        }
+        unprocessed.forEach(this::throttled);
+        return unprocessed;
+    }
+
+    private void throttled(WriteRequest request) {
+        Map<String, AttributeValue> item = request.putRequest().item();
+        buckets.throttled(item.get(LogItemMapper.SERVICE).s(), Long.parseLong(item.get(LogItemMapper.TS).n()));
     }
 
     private List<Rejected> putOneByOne(List<PendingItem> chunk) {

@@ -60,7 +60,7 @@ class BatchPipelineTest {
     };
 
     private BatchPipeline pipeline(int retentionDays) {
-        return new BatchPipeline(new LogRecordParser()::parse, store, catalogue, alerts, sink,
+        return new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, catalogue, alerts, sink,
                 new PipelineMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC), retentionDays, 3);
     }
 
@@ -142,7 +142,7 @@ class BatchPipelineTest {
             }
             return real.parse(payload, coordinates);
         };
-        new BatchPipeline(defective, store, catalogue, alerts, sink, new PipelineMetrics(new SimpleMeterRegistry()),
+        new BatchPipeline(defective, store, WriteBuckets.NONE, catalogue, alerts, sink, new PipelineMetrics(new SimpleMeterRegistry()),
                 Clock.fixed(NOW, ZoneOffset.UTC), 0, 3).process(List.of(
                 record(1, LogPayload.of("a").message("before").json()),
                 record(2, LogPayload.of("a").message("defect-error").json()),

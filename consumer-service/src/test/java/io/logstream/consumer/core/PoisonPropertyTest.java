@@ -38,7 +38,7 @@ class PoisonPropertyTest {
             items -> {
                 stored.addAll(items);
                 return List.of();
-            }, records -> { }, pending -> List.of(), deadLetters::addAll,
+            }, WriteBuckets.NONE, records -> { }, pending -> List.of(), deadLetters::addAll,
             new PipelineMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC), 0, 3);
 
     @Property(tries = 400)

@@ -6,6 +6,7 @@ import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.core.CompletenessLedger;
 import io.logstream.consumer.core.DeadLetterSink;
 import io.logstream.consumer.core.LogStore;
+import io.logstream.consumer.core.WriteBuckets;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.consumer.retry.Backoff;
 import io.logstream.consumer.retry.DependencyHealth;
@@ -89,7 +90,7 @@ class LogRecordProcessorTest {
         }
     };
     private final LogRecordProcessor processor = new LogRecordProcessor("stream", new WorkerId("worker-1"),
-            new BatchPipeline(new LogRecordParser()::parse, store, stored -> { }, alerts, deadLetters, metrics,
+            new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts, deadLetters, metrics,
                     Clock.systemUTC(), 0, 3),
             retrier, metrics, shards, ledger, Duration.ofSeconds(1));
 

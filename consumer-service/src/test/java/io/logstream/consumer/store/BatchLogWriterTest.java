@@ -1,6 +1,7 @@
 package io.logstream.consumer.store;
 
 import io.logstream.consumer.core.LogStore;
+import io.logstream.consumer.core.WriteBuckets;
 import io.logstream.consumer.core.PendingItem;
 import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.config.StoreSettings;
@@ -43,7 +44,8 @@ class BatchLogWriterTest {
         StoreSettings settings = new StoreSettings(4, 0);
         Retrier retrier = new Retrier(new Backoff(Duration.ofMillis(10), Duration.ofMillis(100), Math::random),
                 Sleeper.REAL, new DependencyHealth(Clock.systemUTC()), dependency -> { });
-        writer = new BatchLogWriter(aws.dynamoDb(), new ResourceSettings(table, "s"), settings, retrier, executor);
+        writer = new BatchLogWriter(aws.dynamoDb(), new ResourceSettings(table, "s"), settings, retrier, executor,
+                WriteBuckets.NONE);
     }
 
     @AfterEach

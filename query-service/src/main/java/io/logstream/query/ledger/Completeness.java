@@ -25,16 +25,25 @@ public class Completeness {
     private final String table;
     private final String pk;
     private final Cached<Instant> cached;
+    private final BucketTables buckets;
 
-    public Completeness(DynamoDbClient dynamoDb, QuerySettings query, ReadSettings reads, Clock clock) {
+    public Completeness(DynamoDbClient dynamoDb, QuerySettings query, ReadSettings reads, Clock clock,
+                        BucketTables buckets) {
+        this.buckets = buckets;
         this.dynamoDb = dynamoDb;
         this.table = query.table();
         this.pk = LedgerKeys.watermarkPk(query.stream());
         this.cached = new Cached<>(this::read, reads.watermarkCacheTtl(), clock);
     }
 
+    /**
+     * The watermark, but never past what this process's bucket table vouches for ({@link BucketTables}): a record
+     * can only be read from a bucket the reader knows of.
+     */
     public Instant completeUntil() {
-        return cached.get();
+        Instant watermark = cached.get();
+        long known = buckets.arrivalsKnownThrough();
+        return watermark.toEpochMilli() > known ? Instant.ofEpochMilli(known) : watermark;
     }
 
     private Instant read() {

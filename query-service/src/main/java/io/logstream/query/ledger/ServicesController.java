@@ -18,6 +18,7 @@ import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 
@@ -32,8 +33,13 @@ public class ServicesController {
     private final Catalogue catalogue;
     private final Completeness completeness;
     private final ServiceAccess access;
+    private final BucketTables buckets;
+    private final Clock clock;
 
-    public ServicesController(Catalogue catalogue, Completeness completeness, ServiceAccess access) {
+    public ServicesController(Catalogue catalogue, Completeness completeness, ServiceAccess access,
+                              BucketTables buckets, Clock clock) {
+        this.buckets = buckets;
+        this.clock = clock;
         this.catalogue = catalogue;
         this.completeness = completeness;
         this.access = access;
@@ -41,7 +47,10 @@ public class ServicesController {
 
     @Serdeable
     public record ServiceView(String service, @Schema(format = "date-time") String firstSeen,
-                              @Schema(format = "date-time") String lastSeen) {
+                              @Schema(format = "date-time") String lastSeen,
+                              @Schema(description = "Partition keys the service's records are written to now: 1, "
+                                      + "or more for a write-sharded service (docs/scale.md)", minimum = "1")
+                              int buckets) {
     }
 
     /** ALWAYS: an empty catalogue is {@code "services":[]}, as the OpenAPI document requires, not an absent field. */
@@ -61,7 +70,8 @@ public class ServicesController {
         Instant completeUntil = completeness.completeUntil();
         List<ServiceView> services = catalogue.services().stream()
                 .filter(entry -> access.allows(authentication, entry.name()))
-                .map(entry -> new ServiceView(entry.name(), entry.firstSeen().toString(), entry.lastSeen().toString()))
+                .map(entry -> new ServiceView(entry.name(), entry.firstSeen().toString(), entry.lastSeen().toString(),
+                        buckets.of(entry.name()).countAt(clock.millis())))
                 .toList();
         return HttpResponse.ok(new ServiceList(services, completeUntil.toString()))
                 .header(CompletenessHeader.NAME, completeUntil.toString());

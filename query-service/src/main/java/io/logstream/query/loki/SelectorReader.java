@@ -157,28 +157,20 @@ public class SelectorReader {
             return new Scanned(0, false);
         }
         Set<LogLevel> levelFilter = levels.size() == LogLevel.values().length ? Set.of() : levels;
-        long passed = 0;
+        long[] passed = {0};
         for (String service : services) {
-            String after = null;
-            do {
-                if (!budget.left()) {
-                    return new Scanned(passed, true);
-                }
-                LogRepository.Slice slice = repository.find(new LogQuery(service, PAGE, from, to, Direction.FORWARD,
-                        levelFilter, after), budget);
-                for (LogRecord record : slice.records()) {
-                    if (filter.test(record)) {
-                        visitor.accept(record);
-                        passed++;
-                    }
-                }
-                if (slice.cut()) {
-                    return new Scanned(passed, true);
-                }
-                after = slice.nextPosition();
-            } while (after != null);
+            boolean whole = repository.forEach(new LogQuery(service, PAGE, from, to, Direction.FORWARD, levelFilter,
+                    null), budget, record -> {
+                        if (filter.test(record)) {
+                            visitor.accept(record);
+                            passed[0]++;
+                        }
+                    });
+            if (!whole) {
+                return new Scanned(passed[0], true);
+            }
         }
-        return new Scanned(passed, false);
+        return new Scanned(passed[0], false);
     }
 
     /** Name sets a selector spells out; null when the catalogue must supply them. */
