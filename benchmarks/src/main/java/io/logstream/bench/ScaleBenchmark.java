@@ -5,6 +5,13 @@ import io.logstream.localaws.DynamoDbLimitProxy;
 import io.logstream.localaws.KinesisEngine;
 import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LogPayload;
+import io.logstream.model.Buckets;
+import io.logstream.model.LedgerKeys;
+import io.logstream.model.LogKeys;
+import io.logstream.query.logs.Direction;
+import io.logstream.query.logs.LogQuery;
+import io.logstream.query.logs.LogRepository;
+import io.logstream.query.logs.ReadBudgets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.SdkBytes;
@@ -16,26 +23,35 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The per-key write limit, measured (issue: scale): one hot service put at 3x the per-key limit among 50 quiet
- * services at 2 records/s each, on 4 shards, with DynamoDB Local behind {@link DynamoDbLimitProxy}. Prints the hot
- * service's stored rate against its put rate, the calls and items throttled, and the quiet services' put -> stored
- * p50 and p99, with what was still missing when the wait ended. Writes {@code scale.csv} and {@code scale.txt} in
- * {@code benchmarks/results}.
+ * Write sharding, measured (issue: scale): one hot service put at 3x the per-key limit among 50 quiet services at 2
+ * records/s each, on 4 shards, with DynamoDB Local behind {@link DynamoDbLimitProxy}, in three runs: the quiet
+ * services alone (the baseline), then with the hot service and write sharding off, then on. For each it prints the
+ * hot service's stored rate against its put rate, the calls and items throttled, the time from the overload's start
+ * until no call was throttled, and the quiet services' put -> stored p50 and p99 (also counted from the settle
+ * time on). After the last run it reads a latest-50 page and a 1-minute window of the sharded hot service and of an
+ * unsharded quiet one through query-service's own {@link LogRepository} (queries, read units, p50/p99), and divides
+ * every write unit the proxy metered (items, level index, catalogue, watermark, bucket table, KCL's leases and
+ * checkpoints) by the records stored. Writes {@code scale.csv} and {@code scale.txt} in {@code benchmarks/results}.
  * Usage: {@code scripts/bench-scale.sh [limit=200] [seconds=60]}.
  */
 public final class ScaleBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger("bench");
-    private static final String STREAM = "scale";
-    private static final String TABLE = "scale-logs";
     private static final int QUIET_SERVICES = 50;
     private static final int QUIET_RATE = 2;
 
     private ScaleBenchmark() {
+    }
+
+    /** One run's figures. */
+    private record Run(String name, double hotPut, double hotStored, long throttledCalls, long throttledItems,
+                       double settleSeconds, double quietP50, double quietP99, double quietP99Settled, double missing,
+                       int hotBuckets, double unitsPerRecord) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -44,69 +60,179 @@ public final class ScaleBenchmark {
         Path root = Path.of(System.getProperty("logstream.root", "."));
         Path results = root.resolve("benchmarks/results");
         Files.createDirectories(results);
-        try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESALITE);
-             DynamoDbLimitProxy dynamo = new DynamoDbLimitProxy(aws, limit)) {
-            Measures measures = run(aws, dynamo, root, results, limit, seconds);
-            LOG.info(measures.table());
-            Files.writeString(results.resolve("scale.csv"), measures.csv());
-            Files.writeString(results.resolve("scale.txt"), measures.table());
+        Measures m = new Measures("measure (per-key limit " + limit + " units/s, 4 shards, " + seconds + " s a run)");
+        try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESALITE)) {
+            Run baseline = run(aws, root, results, "baseline", limit, seconds, false, true, null);
+            Run off = run(aws, root, results, "off", limit, seconds, true, false, null);
+            Measures reads = new Measures("read cost (through LogRepository, after the sharded run)");
+            Run on = run(aws, root, results, "on", limit, seconds, true, true, reads);
+            m.add("per-key write limit (units/s)", "limit_units_per_s", limit, 0);
+            for (Run run : List.of(baseline, off, on)) {
+                String k = run.name() + "_";
+                String l = run.name().equals("baseline") ? "no hot service: " : "sharding " + run.name() + ": ";
+                if (!run.name().equals("baseline")) {
+                    m.add(l + "hot put rate (records/s)", k + "hot_put_per_s", run.hotPut(), 0);
+                    m.add(l + "hot stored rate during the put (records/s)", k + "hot_stored_per_s", run.hotStored(), 0);
+                    m.add(l + "calls throttled", k + "throttled_calls", run.throttledCalls(), 0);
+                    m.add(l + "items throttled", k + "throttled_items", run.throttledItems(), 0);
+                    m.add(l + "overload start -> last throttled call (s)", k + "settle_s", run.settleSeconds(), 1);
+                    m.add(l + "hot service's buckets at the end", k + "hot_buckets", run.hotBuckets(), 0);
+                }
+                m.add(l + "quiet put -> stored p50 (s)", k + "quiet_p50_s", run.quietP50(), 2);
+                m.add(l + "quiet put -> stored p99 (s)", k + "quiet_p99_s", run.quietP99(), 2);
+                if (!run.name().equals("baseline")) {
+                    m.add(l + "quiet p99 of records put after the settle (s)", k + "quiet_p99_settled_s",
+                            run.quietP99Settled(), 2);
+                }
+                m.share(l + "quiet records missing 2 min after the puts", k + "quiet_missing", run.missing());
+                m.add(l + "write units per stored record, all included", k + "units_per_record", run.unitsPerRecord(), 3);
+            }
+            m.add("settled quiet p99 / baseline quiet p99 (goal <= 1.5)", "settled_p99_ratio",
+                    on.quietP99Settled() / baseline.quietP99(), 2);
+            String out = m.table() + reads.table();
+            LOG.info(out);
+            Files.writeString(results.resolve("scale.csv"), m.csv() + reads.csv().substring("measure,value\n".length()));
+            Files.writeString(results.resolve("scale.txt"), out);
         }
         System.exit(0);
     }
 
-    private static Measures run(LocalAws aws, DynamoDbLimitProxy dynamo, Path root, Path results, int limit,
-                                int seconds) throws Exception {
-        aws.createStream(STREAM, 4);
-        aws.createLogsTable(TABLE);
-        String queue = aws.createQueue("scale-dlq");
-        List<String> properties = new ArrayList<>(ConsumerProperties.asPairs(
-                ConsumerProperties.wiring(STREAM, "scale-app", TABLE, queue)));
-        properties.addAll(List.of("log-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
-                "aws.services.dynamodb.endpoint-override=" + dynamo.endpoint(), "LOG_FORMAT=text"));
-        ConsumerProcess consumer = ConsumerProcess.start(root, aws, properties, results.resolve("scale-consumer.log"));
-        long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (consumer.shards().size() < 4 && System.nanoTime() < ready) {
-            Thread.sleep(200);
-        }
-        int hotRate = 3 * limit;
-        Map<String, Long> quietPutAt = new ConcurrentHashMap<>();
-        long started = System.currentTimeMillis();
-        long hotPut = produce(aws, hotRate, seconds, quietPutAt);
-        long ended = System.currentTimeMillis();
-        LOG.info("put {} hot and {} quiet records in {} s", hotPut, quietPutAt.size(), (ended - started) / 1000);
-        // wait up to two minutes for the quiet services' records
-        long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(2);
-        Map<String, Long> stored = quietStored(aws);
-        while (stored.size() < quietPutAt.size() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(5000);
-            stored.putAll(quietStored(aws));
-        }
-        List<Long> delays = new ArrayList<>();
-        quietPutAt.forEach((id, at) -> {
-            Long ingested = stored.get(id);
-            if (ingested != null) {
-                delays.add(ingested - at);
+    private static Run run(LocalAws aws, Path root, Path results, String name, int limit, int seconds, boolean withHot,
+                           boolean sharding, Measures reads) throws Exception {
+        String stream = "scale-" + name;
+        String table = "scale-logs-" + name;
+        aws.createStream(stream, 4);
+        aws.createLogsTable(table);
+        String queue = aws.createQueue("scale-dlq-" + name);
+        try (DynamoDbLimitProxy dynamo = new DynamoDbLimitProxy(aws, limit)) {
+            List<String> properties = new ArrayList<>(ConsumerProperties.asPairs(
+                    ConsumerProperties.wiring(stream, "scale-app-" + name, table, queue)));
+            properties.addAll(List.of("log-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
+                    "aws.services.dynamodb.endpoint-override=" + dynamo.endpoint(), "LOG_FORMAT=text",
+                    "log-stream.buckets.auto=" + sharding, "log-stream.buckets.key-write-limit=" + limit));
+            ConsumerProcess consumer = ConsumerProcess.start(root, aws, properties,
+                    results.resolve("scale-consumer-" + name + ".log"));
+            long ready = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (consumer.shards().size() < 4 && System.nanoTime() < ready) {
+                Thread.sleep(200);
             }
-        });
-        long hotStoredInWindow = hotStoredBy(aws, ended);
-        consumer.stopGracefully();
-        Measures m = new Measures("measure (per-key limit " + limit + " units/s, 4 shards, " + seconds + " s)");
-        m.add("per-key write limit (units/s)", "limit_units_per_s", limit, 0);
-        m.add("hot service put rate (records/s)", "hot_put_per_s", hotPut / ((ended - started) / 1000.0), 0);
-        m.add("hot service stored rate during the put (records/s)", "hot_stored_per_s",
-                hotStoredInWindow / ((ended - started) / 1000.0), 0);
-        m.add("quiet services, " + QUIET_RATE + " records/s each", "quiet_services", QUIET_SERVICES, 0);
-        m.add("BatchWriteItem/PutItem calls throttled", "throttled_calls", dynamo.throttledCalls.get(), 0);
-        m.add("items throttled (unprocessed or refused)", "throttled_items", dynamo.throttledItems.get(), 0);
-        m.add("quiet put -> stored p50 (s)", "quiet_p50_s", PipelineBenchmark.percentile(delays, 0.5) / 1000.0, 1);
-        m.add("quiet put -> stored p99 (s)", "quiet_p99_s", PipelineBenchmark.percentile(delays, 0.99) / 1000.0, 1);
-        m.share("quiet records missing 2 min after the puts", "quiet_missing",
-                1 - (double) delays.size() / quietPutAt.size());
-        return m;
+            Map<String, Long> quietPutAt = new ConcurrentHashMap<>();
+            List<long[]> throttles = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors
+                    .newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> throttles.add(new long[]{System.currentTimeMillis(),
+                    dynamo.throttledItems.get()}), 0, 250, TimeUnit.MILLISECONDS);
+            long started = System.currentTimeMillis();
+            long hotPut = produce(aws, stream, withHot ? 3 * limit : 0, seconds, quietPutAt);
+            long ended = System.currentTimeMillis();
+            LOG.info("{}: put {} hot and {} quiet records in {} s", name, hotPut, quietPutAt.size(),
+                    (ended - started) / 1000);
+            long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(2);
+            Map<String, Long> stored = quietStored(aws, table);
+            while (stored.size() < quietPutAt.size() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(2000);
+                stored.putAll(quietStored(aws, table));
+            }
+            sampler.shutdownNow();
+            long settledAt = started;
+            for (int i = 1; i < throttles.size(); i++) {
+                if (throttles.get(i)[1] > throttles.get(i - 1)[1]) {
+                    settledAt = throttles.get(i)[0];
+                }
+            }
+            List<Long> delays = new ArrayList<>();
+            List<Long> settled = new ArrayList<>();
+            long settleTime = settledAt;
+            quietPutAt.forEach((id, at) -> {
+                Long ingested = stored.get(id);
+                if (ingested != null) {
+                    delays.add(ingested - at);
+                    if (at > settleTime) {
+                        settled.add(ingested - at);
+                    }
+                }
+            });
+            Buckets.Table hotTable = bucketTable(aws, table).getOrDefault("hot", Buckets.Table.SINGLE);
+            long hotStored = withHot ? hotStoredBy(aws, table, hotTable, ended) : 0;
+            consumer.stopGracefully();
+            long units = dynamo.units().values().stream().mapToLong(Long::longValue).sum();
+            long allStored = (withHot ? hotStoredBy(aws, table, hotTable, Long.MAX_VALUE) : 0) + stored.size();
+            if (reads != null) {
+                readCost(aws, dynamo, table, stream, reads, ended);
+            }
+            double putSeconds = (ended - started) / 1000.0;
+            return new Run(name, hotPut / putSeconds, hotStored / putSeconds, dynamo.throttledCalls.get(),
+                    dynamo.throttledItems.get(), (settledAt - started) / 1000.0,
+                    PipelineBenchmark.percentile(delays, 0.5) / 1000.0, PipelineBenchmark.percentile(delays, 0.99) / 1000.0,
+                    settled.isEmpty() ? 0 : PipelineBenchmark.percentile(settled, 0.99) / 1000.0,
+                    1 - (double) delays.size() / quietPutAt.size(), hotTable.countAt(ended), (double) units / allStored);
+        }
+    }
+
+    /**
+     * A latest-50 page and the whole of the put's last minute, read 200 and 5 times through query-service's
+     * {@link LogRepository} on the proxy, for the sharded hot service and an unsharded quiet one.
+     */
+    private static void readCost(LocalAws aws, DynamoDbLimitProxy dynamo, String table, String stream, Measures reads,
+                                 long ended) throws Exception {
+        Map<String, Object> properties = new java.util.HashMap<>();
+        properties.put("log-stream.table", table);
+        properties.put("log-stream.stream", stream);
+        properties.put("log-stream.auth.mode", "none");
+        properties.put("aws.region", aws.region().id());
+        properties.put("aws.services.dynamodb.endpoint-override", dynamo.endpoint().toString());
+        properties.put("micronaut.server.port", "-1");
+        try (io.micronaut.context.ApplicationContext context = io.micronaut.context.ApplicationContext.run(properties)) {
+            LogRepository repository = context.getBean(LogRepository.class);
+            ReadBudgets budgets = context.getBean(ReadBudgets.class);
+            for (String service : List.of("hot", "quiet-00")) {
+                String label = service.equals("hot") ? "sharded hot service" : "unsharded quiet service";
+                String key = service.equals("hot") ? "sharded_" : "unsharded_";
+                measureRead(reads, dynamo, label + ", latest-50 page", key + "latest50", 200, () -> repository.find(
+                        new LogQuery(service, 50, null, null, Direction.BACKWARD, Set.of(), null), budgets.start())
+                        .records().size());
+                measureRead(reads, dynamo, label + ", 1-minute window", key + "window1m", 5, () -> {
+                    int records = 0;
+                    String after = null;
+                    do {
+                        LogRepository.Slice slice = repository.find(new LogQuery(service, 1000, ended - 60_000, ended,
+                                Direction.FORWARD, Set.of(), after), budgets.start(1_000_000));
+                        records += slice.records().size();
+                        after = slice.nextPosition();
+                    } while (after != null);
+                    return records;
+                });
+            }
+        }
+    }
+
+    private static void measureRead(Measures reads, DynamoDbLimitProxy dynamo, String label, String key, int times,
+                                    java.util.function.IntSupplier read) {
+        read.getAsInt(); // warm
+        List<Double> millis = new ArrayList<>();
+        long queries = dynamo.queries.sum();
+        double units = dynamo.readUnits.sum();
+        int records = 0;
+        for (int i = 0; i < times; i++) {
+            long t0 = System.nanoTime();
+            records = read.getAsInt();
+            millis.add((System.nanoTime() - t0) / 1e6);
+        }
+        reads.add(label + ": records", key + "_records", records, 0);
+        reads.add(label + ": DynamoDB queries per read", key + "_queries", (dynamo.queries.sum() - queries) / (double) times, 1);
+        reads.add(label + ": read units per read", key + "_read_units", (dynamo.readUnits.sum() - units) / times, 1);
+        reads.add(label + ": p50 (ms)", key + "_p50_ms", PipelineBenchmark.percentile(millis, 0.5), 1);
+        reads.add(label + ": p99 (ms)", key + "_p99_ms", PipelineBenchmark.percentile(millis, 0.99), 1);
+    }
+
+    private static Map<String, Buckets.Table> bucketTable(LocalAws aws, String table) {
+        return Buckets.tables(aws.dynamoDb().queryPaginator(b -> b.tableName(table).keyConditionExpression("pk = :pk")
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(LedgerKeys.BUCKETS_PK)))).items(),
+                (item, e) -> { });
     }
 
     /** The hot service at {@code hotRate} and the quiet ones at 2/s each, in batches every 100 ms. */
-    private static long produce(LocalAws aws, int hotRate, int seconds, Map<String, Long> quietPutAt)
+    private static long produce(LocalAws aws, String stream, int hotRate, int seconds, Map<String, Long> quietPutAt)
             throws InterruptedException {
         long hot = 0;
         long start = System.nanoTime();
@@ -126,7 +252,7 @@ public final class ScaleBenchmark {
                 }
             }
             for (int from = 0; from < entries.size(); from += 500) {
-                Puts.putAll(aws.kinesis(), STREAM, entries.subList(from, Math.min(entries.size(), from + 500)));
+                Puts.putAll(aws.kinesis(), stream, entries.subList(from, Math.min(entries.size(), from + 500)));
             }
             long now = System.currentTimeMillis();
             quietIds.forEach(id -> quietPutAt.put(id, now));
@@ -144,23 +270,28 @@ public final class ScaleBenchmark {
     }
 
     /** The quiet records stored so far: id -> ingestedAt. */
-    private static Map<String, Long> quietStored(LocalAws aws) {
+    private static Map<String, Long> quietStored(LocalAws aws, String table) {
         Map<String, Long> stored = new ConcurrentHashMap<>();
         for (int s = 0; s < QUIET_SERVICES; s++) {
             String service = String.format("quiet-%02d", s);
-            aws.dynamoDb().queryPaginator(b -> b.tableName(TABLE).keyConditionExpression("pk = :pk")
+            aws.dynamoDb().queryPaginator(b -> b.tableName(table).keyConditionExpression("pk = :pk")
                     .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(service)))).items()
                     .forEach(item -> stored.put(item.get("id").s(), Long.parseLong(item.get("ingestedAt").n())));
         }
         return stored;
     }
 
-    /** Hot records stored (ingestedAt) by {@code at}. */
-    private static long hotStoredBy(LocalAws aws, long at) {
-        return aws.dynamoDb().queryPaginator(b -> b.tableName(TABLE).keyConditionExpression("pk = :pk")
-                        .filterExpression("ingestedAt <= :at").select("COUNT")
-                        .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS("hot"),
-                                ":at", AttributeValue.fromN(Long.toString(at)))))
-                .stream().mapToLong(page -> page.count()).sum();
+    /** Hot records stored (ingestedAt) by {@code at}, over every bucket the hot service ever had. */
+    private static long hotStoredBy(LocalAws aws, String table, Buckets.Table buckets, long at) {
+        long stored = 0;
+        for (int bucket = 0; bucket < buckets.bucketsFor(0, LogKeys.MAX_TS); bucket++) {
+            String pk = Buckets.partitionKey("hot", bucket);
+            stored += aws.dynamoDb().queryPaginator(b -> b.tableName(table).keyConditionExpression("pk = :pk")
+                            .filterExpression("ingestedAt <= :at").select("COUNT")
+                            .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk),
+                                    ":at", AttributeValue.fromN(Long.toString(at)))))
+                    .stream().mapToLong(page -> page.count()).sum();
+        }
+        return stored;
     }
 }

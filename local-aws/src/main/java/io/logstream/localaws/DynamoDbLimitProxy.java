@@ -73,6 +73,9 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
     private volatile double fraction;
     /** Calls refused whole: by {@link #throttle}, or because every item was over its key's limit. */
     public final AtomicLong throttledCalls = new AtomicLong();
+    /** Query calls forwarded, and the read units DynamoDB Local said they consumed. */
+    public final LongAdder queries = new LongAdder();
+    public final java.util.concurrent.atomic.DoubleAdder readUnits = new java.util.concurrent.atomic.DoubleAdder();
     /** Items returned unprocessed or refused because their key was over the limit. */
     public final AtomicLong throttledItems = new AtomicLong();
 
@@ -155,7 +158,12 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
                 }
                 batchWrite(exchange, body);
             } else if ("DynamoDB_20120810.PutItem".equals(operation)) {
-                putItem(exchange, body);
+                putItem(exchange, body, "Item");
+            } else if ("DynamoDB_20120810.UpdateItem".equals(operation)
+                    || "DynamoDB_20120810.DeleteItem".equals(operation)) {
+                putItem(exchange, body, "Key");
+            } else if ("DynamoDB_20120810.Query".equals(operation)) {
+                query(exchange, body);
             } else {
                 relay(exchange, forward(exchange, body));
             }
@@ -205,10 +213,15 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
         send(exchange, 200, JSON.writeValueAsBytes(answer));
     }
 
-    private void putItem(HttpExchange exchange, byte[] body) throws IOException {
+    /**
+     * A single-item write: a PutItem by its item's size, an UpdateItem or DeleteItem as one unit (the project's
+     * updates are of items under 1 KB: catalogue, watermark, KCL's leases); the index keys an update may change are
+     * not metered.
+     */
+    private void putItem(HttpExchange exchange, byte[] body, String itemField) throws IOException {
         JsonNode request = JSON.readTree(body);
-        JsonNode item = request.path("Item");
-        Reason reason = admit(request.path("TableName").asText(), item, units(item));
+        JsonNode item = request.path(itemField);
+        Reason reason = admit(request.path("TableName").asText(), item, "Item".equals(itemField) ? units(item) : 1);
         if (reason != null) {
             throttledCalls.incrementAndGet();
             refuse(exchange, "Throughput exceeds the current capacity for one or more partition keys.",
@@ -216,6 +229,19 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
             return;
         }
         relay(exchange, forward(exchange, body));
+    }
+
+    /** A Query, forwarded asking for its consumed capacity, which is added to {@link #readUnits}. */
+    private void query(HttpExchange exchange, byte[] body) throws IOException {
+        ObjectNode request = (ObjectNode) JSON.readTree(body);
+        request.put("ReturnConsumedCapacity", "TOTAL");
+        HttpResponse<byte[]> response = forward(exchange, JSON.writeValueAsBytes(request));
+        queries.increment();
+        if (response.statusCode() == 200) {
+            double consumed = JSON.readTree(response.body()).path("ConsumedCapacity").path("CapacityUnits").asDouble();
+            readUnits.add(consumed);
+        }
+        relay(exchange, response);
     }
 
     /** Takes the item's units from its table key and every index key it projects into; null, or why not. */
