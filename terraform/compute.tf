@@ -30,9 +30,21 @@ data "aws_iam_policy_document" "consumer" {
   }
   statement {
     sid = "WriteLogs"
-    # UpdateItem: the service catalogue and the completeness watermark, kept in the same table (docs/loki.md)
+    # UpdateItem: the service catalogue and the completeness watermark; PutItem also the bucket table's epochs, all
+    # kept in the same table (docs/loki.md, docs/scale.md)
     actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DescribeTable"]
     resources = [aws_dynamodb_table.logs.arn]
+  }
+  statement {
+    sid = "ReadBucketTable"
+    # write sharding: every worker reads the bucket table (docs/scale.md), and only that partition, never records
+    actions   = ["dynamodb:Query"]
+    resources = [aws_dynamodb_table.logs.arn]
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["#buckets"]
+    }
   }
   statement {
     sid = "KclLeaseAndCoordinatorTables"

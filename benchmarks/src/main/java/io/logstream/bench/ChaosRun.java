@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logstream.localaws.KinesisEngine;
 import io.logstream.localaws.DynamoDbLimitProxy;
+import io.logstream.model.Buckets;
+import io.logstream.model.LedgerKeys;
 import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LogPayload;
 import org.slf4j.Logger;
@@ -40,7 +42,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * are put while one worker is killed with -9 several times and restarted, the stream is resharded (4 → 8 → 4
  * shards), and DynamoDB answers half of the BatchWriteItem calls with ProvisionedThroughputExceededException for a
  * while. Then it checks: nothing lost, nothing stored twice, every poison record dead-lettered, every ERROR alerted,
- * and every child shard's records stored only after all of its parents' records. Exit code 0 only if all hold.
+ * and every child shard's records stored only after all of its parents' records. Half of the records are one hot
+ * service's, put at 1.5 times the per-key write limit the proxy enforces ({@value #KEY_LIMIT} units/s), so the
+ * consumer write-shards it during the run: a run without a bucket change fails too. Exit code 0 only if all hold.
  * Usage: {@code scripts/chaos.sh [short|long] [records]}.
  */
 public final class ChaosRun {
@@ -49,6 +53,9 @@ public final class ChaosRun {
     private static final String STREAM = "chaos";
     private static final String TABLE = "chaos-logs";
     private static final String APP = "chaos-app";
+    private static final String HOT = "chaos-hot";
+    /** Per-key write units a second; the hot service is put at half of the rate, 1.5 times this at 300/s. */
+    private static final int KEY_LIMIT = 100;
 
     private record Plan(String mode, int records, int rate, int kills, int throttleSeconds, int drainMinutes) {
     }
@@ -65,7 +72,7 @@ public final class ChaosRun {
         Files.createDirectories(logs);
         boolean held;
         try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESIS_MOCK);
-             DynamoDbLimitProxy dynamo = new DynamoDbLimitProxy(aws, DynamoDbLimitProxy.UNLIMITED)) {
+             DynamoDbLimitProxy dynamo = new DynamoDbLimitProxy(aws, KEY_LIMIT)) {
             held = run(plan, root, logs, aws, dynamo);
         }
         System.exit(held ? 0 : 1);
@@ -79,7 +86,8 @@ public final class ChaosRun {
         List<String> properties = new ArrayList<>(ConsumerProperties.asPairs(
                 ConsumerProperties.wiring(STREAM, APP, TABLE, queue)));
         properties.addAll(List.of("log-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED",
-                "aws.services.dynamodb.endpoint-override=" + dynamo.endpoint(), "LOG_FORMAT=text"));
+                "aws.services.dynamodb.endpoint-override=" + dynamo.endpoint(), "LOG_FORMAT=text",
+                "log-stream.buckets.key-write-limit=" + KEY_LIMIT));
         List<AtomicReference<ConsumerProcess>> workers = new ArrayList<>();
         int[] started = {0};
         // one after the other: two workers initialising a brand-new application in the same second trip over KCL's
@@ -233,7 +241,7 @@ public final class ChaosRun {
     private static String valid(long n, Random random, Put put) {
         boolean error = random.nextDouble() < 0.05;
         put.errors += error ? 1 : 0;
-        return LogPayload.of("chaos-" + n % 6).level(error ? "ERROR" : "INFO").message("chaos record " + n)
+        return LogPayload.of(n % 2 == 0 ? HOT : "chaos-" + n % 6).level(error ? "ERROR" : "INFO").message("chaos record " + n)
                 .field("n", n).json();
     }
 
@@ -360,10 +368,22 @@ public final class ChaosRun {
         out.append(String.format("%-52s %10d%n", "watermark samples", watermarks.size()))
                 .append(String.format("%-52s %10d%n", "records the watermark vouched for before storage", overstated))
                 .append(String.format("%-52s %10s%n", "watermark past the last put after the drain", caughtUp));
+        Buckets.Table hot = Buckets.tables(aws.dynamoDb().queryPaginator(b -> b.tableName(TABLE)
+                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk",
+                        AttributeValue.fromS(LedgerKeys.BUCKETS_PK)))).items(), (item, e) -> { })
+                .getOrDefault(HOT, Buckets.Table.SINGLE);
+        long firstPut = put.putAt.values().stream().mapToLong(Long::longValue).min().orElse(0);
+        boolean bucketChange = hot.epochs().stream().anyMatch(e -> e.fromMillis() > firstPut && e.fromMillis() < lastPut);
+        out.append(String.format("%-52s %10d%n", "items throttled at the per-key limit", dynamo.throttledItems.get()))
+                .append(String.format("%-52s %10s%n", "hot service's epochs (start ms: buckets)", hot.epochs().stream()
+                        .map(e -> (e.fromMillis() - firstPut) + ":" + e.count()).toList()))
+                .append(String.format("%-52s %10s%n", "a bucket change inside the run", bucketChange));
         boolean held = lost == 0 && duplicatedKeys == 0 && duplicatedRecords == 0 && poisonMissing == 0
-                && orderViolations.isEmpty() && alertedIds.size() >= put.errors && overstated == 0 && caughtUp;
+                && orderViolations.isEmpty() && alertedIds.size() >= put.errors && overstated == 0 && caughtUp
+                && bucketChange;
         out.append(held ? "HELD: 0 lost, 0 duplicated, every poison record dead-lettered, every ERROR alerted, "
-                + "children after parents, the watermark never ahead of storage and caught up\n" : "FAILED\n");
+                + "children after parents, the watermark never ahead of storage and caught up, the hot service "
+                + "write-sharded inside the run\n" : "FAILED\n");
         LOG.info(out.toString());
         return held;
     }

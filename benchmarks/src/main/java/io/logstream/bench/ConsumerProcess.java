@@ -47,6 +47,11 @@ final class ConsumerProcess implements AutoCloseable {
         return new ConsumerProcess(process, port, started);
     }
 
+    /** The worker's process, for its CPU time. */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     /** Waits until {@code health} answers 200 (a service process starting), for up to a minute. */
     static void awaitHealthy(URI health) throws InterruptedException {
         for (int i = 0; i < 240; i++) {

@@ -7,7 +7,10 @@ import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LogPayload;
 import io.logstream.model.Buckets;
 import io.logstream.model.LedgerKeys;
+import io.logstream.model.LogItemMapper;
 import io.logstream.model.LogKeys;
+import io.logstream.model.LogLevel;
+import io.logstream.model.LogRecord;
 import io.logstream.query.logs.Direction;
 import io.logstream.query.logs.LogQuery;
 import io.logstream.query.logs.LogRepository;
@@ -34,16 +37,21 @@ import java.util.concurrent.TimeUnit;
  * services alone (the baseline), then with the hot service and write sharding off, then on. For each it prints the
  * hot service's stored rate against its put rate, the calls and items throttled, the time from the overload's start
  * until no call was throttled, and the quiet services' put -> stored p50 and p99 (also counted from the settle
- * time on). After the last run it reads a latest-50 page and a 1-minute window of the sharded hot service and of an
- * unsharded quiet one through query-service's own {@link LogRepository} (queries, read units, p50/p99), and divides
- * every write unit the proxy metered (items, level index, catalogue, watermark, bucket table, KCL's leases and
- * checkpoints) by the records stored. Writes {@code scale.csv} and {@code scale.txt} in {@code benchmarks/results}.
+ * time on), and every write unit the proxy metered (items, level index, catalogue, watermark, bucket table, KCL's
+ * leases and checkpoints) per record stored. Then it reads a latest-50 page and a 1-minute window of three services of
+ * the same size with 1, 4 and 16 buckets through query-service's own {@link LogRepository} (queries, read units,
+ * p50/p99), and measures the consumer's CPU per 1 kB INFO record at one total rate over 4, 16 and 64 shards and over 1,
+ * 2 and 4 workers, with the write units per record of each. Writes {@code scale.csv} and {@code scale.txt} in {@code benchmarks/results}.
  * Usage: {@code scripts/bench-scale.sh [limit=200] [seconds=60]}.
  */
 public final class ScaleBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger("bench");
     private static final int QUIET_SERVICES = 50;
     private static final int QUIET_RATE = 2;
+    /** Each read's p50 with one bucket, for the ratios of the sharded ones. */
+    private static final Map<String, Double> unshardedP50 = new java.util.HashMap<>();
+    /** The fixed total rate of the CPU sweep. */
+    private static final int CPU_RATE = 1000;
 
     private ScaleBenchmark() {
     }
@@ -64,7 +72,7 @@ public final class ScaleBenchmark {
         try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESALITE)) {
             Run baseline = run(aws, root, results, "baseline", limit, seconds, false, true, null);
             Run off = run(aws, root, results, "off", limit, seconds, true, false, null);
-            Measures reads = new Measures("read cost (through LogRepository, after the sharded run)");
+            Measures reads = new Measures("read cost: 6,000 records in one minute, through LogRepository");
             Run on = run(aws, root, results, "on", limit, seconds, true, true, reads);
             m.add("per-key write limit (units/s)", "limit_units_per_s", limit, 0);
             for (Run run : List.of(baseline, off, on)) {
@@ -80,7 +88,7 @@ public final class ScaleBenchmark {
                 }
                 m.add(l + "quiet put -> stored p50 (s)", k + "quiet_p50_s", run.quietP50(), 2);
                 m.add(l + "quiet put -> stored p99 (s)", k + "quiet_p99_s", run.quietP99(), 2);
-                if (!run.name().equals("baseline")) {
+                if (!run.name().equals("baseline") && run.quietP99Settled() > 0) {
                     m.add(l + "quiet p99 of records put after the settle (s)", k + "quiet_p99_settled_s",
                             run.quietP99Settled(), 2);
                 }
@@ -89,9 +97,14 @@ public final class ScaleBenchmark {
             }
             m.add("settled quiet p99 / baseline quiet p99 (goal <= 1.5)", "settled_p99_ratio",
                     on.quietP99Settled() / baseline.quietP99(), 2);
-            String out = m.table() + reads.table();
+            Measures cpu = new Measures("consumer CPU per record at " + CPU_RATE + " records/s (no limit)");
+            if (!"0".equals(System.getenv("CPU_SWEEP"))) {
+                cpuSweep(aws, root, results, cpu, seconds / 2);
+            }
+            String out = m.table() + reads.table() + cpu.table();
             LOG.info(out);
-            Files.writeString(results.resolve("scale.csv"), m.csv() + reads.csv().substring("measure,value\n".length()));
+            Files.writeString(results.resolve("scale.csv"), m.csv() + reads.csv().substring("measure,value\n".length())
+                    + cpu.csv().substring("measure,value\n".length()));
             Files.writeString(results.resolve("scale.txt"), out);
         }
         System.exit(0);
@@ -158,7 +171,7 @@ public final class ScaleBenchmark {
             long units = dynamo.units().values().stream().mapToLong(Long::longValue).sum();
             long allStored = (withHot ? hotStoredBy(aws, table, hotTable, Long.MAX_VALUE) : 0) + stored.size();
             if (reads != null) {
-                readCost(aws, dynamo, table, stream, reads, ended);
+                readCost(aws, dynamo, table, stream, reads);
             }
             double putSeconds = (ended - started) / 1000.0;
             return new Run(name, hotPut / putSeconds, hotStored / putSeconds, dynamo.throttledCalls.get(),
@@ -170,11 +183,139 @@ public final class ScaleBenchmark {
     }
 
     /**
-     * A latest-50 page and the whole of the put's last minute, read 200 and 5 times through query-service's
-     * {@link LogRepository} on the proxy, for the sharded hot service and an unsharded quiet one.
+     * The consumer's CPU per record at one total rate over 4, 16 and 64 shards with one worker, and over 1, 2 and 4
+     * workers on 16 shards: CPU seconds of every worker process (kernel accounting) from the first put until every
+     * record is stored, divided by the records; and the workers' idle CPU (cores) before the put.
      */
-    private static void readCost(LocalAws aws, DynamoDbLimitProxy dynamo, String table, String stream, Measures reads,
-                                 long ended) throws Exception {
+    private static void cpuSweep(LocalAws aws, Path root, Path results, Measures cpu, int seconds) throws Exception {
+        double base = 0;
+        for (int[] config : new int[][]{{4, 1}, {16, 1}, {64, 1}, {16, 2}, {16, 4}}) {
+            int shards = config[0];
+            int workerCount = config[1];
+            String name = "cpu-" + shards + "-" + workerCount;
+            aws.createStream(name, shards);
+            aws.createLogsTable(name);
+            String queue = aws.createQueue(name + "-dlq");
+            DynamoDbLimitProxy metered = new DynamoDbLimitProxy(aws, DynamoDbLimitProxy.UNLIMITED);
+            List<String> properties = new ArrayList<>(ConsumerProperties.asPairs(
+                    ConsumerProperties.wiring(name, name + "-app", name, queue)));
+            properties.addAll(List.of("log-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED", "LOG_FORMAT=text",
+                    "aws.services.dynamodb.endpoint-override=" + metered.endpoint()));
+            List<ConsumerProcess> workers = new ArrayList<>();
+            CpuMeter meter = new CpuMeter();
+            for (int i = 0; i < workerCount; i++) {
+                ConsumerProcess worker = ConsumerProcess.start(root, aws, properties,
+                        results.resolve("scale-" + name + "-" + i + ".log"));
+                workers.add(worker);
+                meter.add("worker-" + i, worker.handle());
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+                while (i == 0 ? worker.shards().isEmpty() : !worker.healthy()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException(name + ": worker " + i + " did not start");
+                    }
+                    Thread.sleep(200);
+                }
+            }
+            long balanced = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (workers.stream().mapToInt(w -> w.shards().size()).sum() < shards
+                    || workers.stream().anyMatch(w -> w.shards().isEmpty())) {
+                if (System.nanoTime() > balanced) {
+                    throw new IllegalStateException(name + ": leases not taken in 3 minutes");
+                }
+                Thread.sleep(500);
+            }
+            Thread.sleep(5000);
+            meter.start();
+            Thread.sleep(10_000);
+            double idle = meter.since().entrySet().stream().filter(e -> e.getKey().startsWith("worker"))
+                    .mapToDouble(Map.Entry::getValue).sum() / 10.0;
+            double storedBefore = workers.stream().mapToDouble(ConsumerProcess::stored).sum();
+            meter.start();
+            long unitsBefore = metered.units().values().stream().mapToLong(Long::longValue).sum();
+            long put = putAtRate(aws, name, CPU_RATE, seconds);
+            long drained = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (workers.stream().mapToDouble(ConsumerProcess::stored).sum() - storedBefore < put
+                    && System.nanoTime() < drained) {
+                Thread.sleep(100);
+            }
+            Map<String, Double> used = meter.since();
+            double stored = workers.stream().mapToDouble(ConsumerProcess::stored).sum() - storedBefore;
+            double busy = used.entrySet().stream().filter(e -> e.getKey().startsWith("worker"))
+                    .mapToDouble(Map.Entry::getValue).sum();
+            double perRecord = busy / stored * 1e6;
+            base = base == 0 ? perRecord : base;
+            String label = shards + " shards, " + workerCount + (workerCount == 1 ? " worker" : " workers");
+            cpu.add(label + ": CPU per record (us)", name + "_us_per_record", perRecord, 1);
+            cpu.add(label + ": ratio to 4 shards, 1 worker", name + "_ratio", perRecord / base, 2);
+            cpu.add(label + ": idle CPU, all workers (cores)", name + "_idle_cores", idle, 3);
+            cpu.add(label + ": write units per stored record, all included", name + "_units_per_record",
+                    (metered.units().values().stream().mapToLong(Long::longValue).sum() - unitsBefore) / stored, 3);
+            LOG.info("{}: {} put, {} stored, {} CPU s, {} us/record", name, put, stored, busy, perRecord);
+            for (ConsumerProcess worker : workers) {
+                worker.stopGracefully();
+            }
+            metered.close();
+        }
+    }
+
+    /**
+     * {@code rate} INFO records a second of 1,000 bytes of JSON each over 50 services for {@code seconds}, in batches
+     * every 100 ms.
+     */
+    private static long putAtRate(LocalAws aws, String stream, int rate, int seconds) throws InterruptedException {
+        long put = 0;
+        long start = System.nanoTime();
+        for (int tick = 0; tick < seconds * 10; tick++) {
+            List<PutRecordsRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < rate / 10; i++) {
+                String message = "request " + put + " handled ";
+                LogPayload payload = LogPayload.of(String.format("svc-%02d", put % 50)).level("INFO").message(message);
+                int pad = 1000 - payload.bytes().length;
+                entries.add(entry(LogPayload.of(String.format("svc-%02d", put++ % 50)).level("INFO")
+                        .message(message + "x".repeat(Math.max(0, pad)))));
+            }
+            Puts.putAll(aws.kinesis(), stream, entries);
+            long wait = start + (tick + 1) * 100_000_000L - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000);
+            }
+        }
+        return put;
+    }
+
+    /**
+     * Three services of the same size, 6,000 records over one minute, with 1, 4 and 16 buckets (written as the
+     * consumer writes them, with their epochs), each read through query-service's own {@link LogRepository} on the
+     * proxy: a latest-50 page 200 times and the whole minute 5 times.
+     */
+    private static void readCost(LocalAws aws, DynamoDbLimitProxy dynamo, String table, String stream, Measures reads)
+            throws Exception {
+        long end = System.currentTimeMillis() - 120_000;
+        for (int count : new int[]{1, 4, 16}) {
+            String service = "read-" + count;
+            Buckets.Table buckets = count == 1 ? Buckets.Table.SINGLE
+                    : Buckets.Table.of(List.of(new Buckets.Epoch(end - 3_600_000, count)));
+            if (count > 1) {
+                aws.dynamoDb().putItem(b -> b.tableName(table).item(Map.of(LogKeys.PK,
+                        AttributeValue.fromS(LedgerKeys.BUCKETS_PK), LogKeys.SK, AttributeValue.fromS(
+                                LedgerKeys.epochKey(service, end - 3_600_000)), LedgerKeys.BUCKETS,
+                        AttributeValue.fromN(Integer.toString(count)))));
+            }
+            List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> writes = new ArrayList<>();
+            String padding = "p".repeat(200);
+            for (int i = 0; i < 6_000; i++) {
+                LogRecord record = new LogRecord(service, LogLevel.INFO, "read " + i + " " + padding,
+                        end - 60_000 + i * 10L, UUID.randomUUID().toString(), null, null, Map.of(), end);
+                writes.add(software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder().putRequest(b -> b
+                        .item(LogItemMapper.toItem(record, null, Buckets.bucketOf(buckets, record.ts(), record.id(),
+                                record.ts())))).build());
+            }
+            for (int from = 0; from < writes.size(); from += 25) {
+                List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> chunk =
+                        writes.subList(from, Math.min(writes.size(), from + 25));
+                aws.dynamoDb().batchWriteItem(b -> b.requestItems(Map.of(table, chunk)));
+            }
+        }
         Map<String, Object> properties = new java.util.HashMap<>();
         properties.put("log-stream.table", table);
         properties.put("log-stream.stream", stream);
@@ -185,23 +326,24 @@ public final class ScaleBenchmark {
         try (io.micronaut.context.ApplicationContext context = io.micronaut.context.ApplicationContext.run(properties)) {
             LogRepository repository = context.getBean(LogRepository.class);
             ReadBudgets budgets = context.getBean(ReadBudgets.class);
-            for (String service : List.of("hot", "quiet-00")) {
-                String label = service.equals("hot") ? "sharded hot service" : "unsharded quiet service";
-                String key = service.equals("hot") ? "sharded_" : "unsharded_";
-                measureRead(reads, dynamo, label + ", latest-50 page", key + "latest50", 200, () -> repository.find(
-                        new LogQuery(service, 50, null, null, Direction.BACKWARD, Set.of(), null), budgets.start())
+            for (int count : new int[]{1, 4, 16}) {
+                String service = "read-" + count;
+                String label = count + (count == 1 ? " bucket" : " buckets");
+                measureRead(reads, dynamo, label + ", latest-50 page", "b" + count + "_latest50", 200, () -> repository
+                        .find(new LogQuery(service, 50, null, null, Direction.BACKWARD, Set.of(), null), budgets.start())
                         .records().size());
-                measureRead(reads, dynamo, label + ", 1-minute window", key + "window1m", 5, () -> {
-                    int records = 0;
-                    String after = null;
-                    do {
-                        LogRepository.Slice slice = repository.find(new LogQuery(service, 1000, ended - 60_000, ended,
-                                Direction.FORWARD, Set.of(), after), budgets.start(1_000_000));
-                        records += slice.records().size();
-                        after = slice.nextPosition();
-                    } while (after != null);
-                    return records;
-                });
+                measureRead(reads, dynamo, label + ", 1-minute window (6,000 records)", "b" + count + "_window1m", 5,
+                        () -> {
+                            int records = 0;
+                            String after = null;
+                            do {
+                                LogRepository.Slice slice = repository.find(new LogQuery(service, 1000, end - 60_000,
+                                        end, Direction.FORWARD, Set.of(), after), budgets.start(1_000_000));
+                                records += slice.records().size();
+                                after = slice.nextPosition();
+                            } while (after != null);
+                            return records;
+                        });
             }
         }
     }
@@ -222,6 +364,12 @@ public final class ScaleBenchmark {
         reads.add(label + ": DynamoDB queries per read", key + "_queries", (dynamo.queries.sum() - queries) / (double) times, 1);
         reads.add(label + ": read units per read", key + "_read_units", (dynamo.readUnits.sum() - units) / times, 1);
         reads.add(label + ": p50 (ms)", key + "_p50_ms", PipelineBenchmark.percentile(millis, 0.5), 1);
+        double p50 = PipelineBenchmark.percentile(millis, 0.5);
+        if (key.startsWith("b1_")) {
+            unshardedP50.put(key.substring(3), p50);
+        } else {
+            reads.add(label + ": p50 / 1 bucket's", key + "_p50_ratio", p50 / unshardedP50.get(key.substring(key.indexOf('_') + 1)), 2);
+        }
         reads.add(label + ": p99 (ms)", key + "_p99_ms", PipelineBenchmark.percentile(millis, 0.99), 1);
     }
 

@@ -89,8 +89,10 @@ public class BatchLogWriter implements LogStore {
 
     /**
      * One BatchWriteItem call. Throttled items come back unprocessed, or, when all of them are, as
-     * ProvisionedThroughputExceededException (API reference, BatchWriteItem); either way their services are told
-     * to {@link WriteBuckets#throttled}, which is what spreads a hot service over more keys.
+     * ProvisionedThroughputExceededException (API reference, BatchWriteItem); their services are told to
+     * {@link WriteBuckets#throttled}, which is what spreads a hot service over more keys. An exception counts only
+     * when its ThrottlingReasons name a key range ({@code TableWriteKeyRangeThroughputExceeded},
+     * {@code IndexWriteKeyRangeThroughputExceeded}): more keys do not help a table's own limit.
      */
     private List<WriteRequest> attempt(List<WriteRequest> pending) {
         List<WriteRequest> unprocessed;
@@ -98,7 +100,10 @@ public class BatchLogWriter implements LogStore {
             unprocessed = dynamoDb.batchWriteItem(BatchWriteItemRequest.builder().requestItems(Map.of(table, pending))
                     .build()).unprocessedItems().getOrDefault(table, List.of());
         } catch (ProvisionedThroughputExceededException e) {
-            pending.forEach(this::throttled);
+            if (e.hasThrottlingReasons() && e.throttlingReasons().stream()
+                    .anyMatch(reason -> reason.reason() != null && reason.reason().contains("KeyRange"))) {
+                pending.forEach(this::throttled);
+            }
             throw e;
         }
         unprocessed.forEach(this::throttled);
