@@ -98,16 +98,25 @@ public final class ScaleBenchmark {
             m.add("settled quiet p99 / baseline quiet p99 (goal <= 1.5)", "settled_p99_ratio",
                     on.quietP99Settled() / baseline.quietP99(), 2);
             Measures cpu = new Measures("consumer CPU per record at " + CPU_RATE + " records/s (no limit)");
+            write(results, m, reads, cpu); // kept even if the sweep fails
             if (!"0".equals(System.getenv("CPU_SWEEP"))) {
                 cpuSweep(aws, root, results, cpu, seconds / 2);
             }
-            String out = m.table() + reads.table() + cpu.table();
-            LOG.info(out);
-            Files.writeString(results.resolve("scale.csv"), m.csv() + reads.csv().substring("measure,value\n".length())
-                    + cpu.csv().substring("measure,value\n".length()));
-            Files.writeString(results.resolve("scale.txt"), out);
+            write(results, m, reads, cpu);
         }
         System.exit(0);
+    }
+
+    private static void write(Path results, Measures... parts) throws java.io.IOException {
+        StringBuilder table = new StringBuilder();
+        StringBuilder csv = new StringBuilder("measure,value\n");
+        for (Measures part : parts) {
+            table.append(part.table());
+            csv.append(part.csv().substring("measure,value\n".length()));
+        }
+        LOG.info(table.toString());
+        Files.writeString(results.resolve("scale.csv"), csv);
+        Files.writeString(results.resolve("scale.txt"), table);
     }
 
     private static Run run(LocalAws aws, Path root, Path results, String name, int limit, int seconds, boolean withHot,
@@ -168,6 +177,7 @@ public final class ScaleBenchmark {
             Buckets.Table hotTable = bucketTable(aws, table).getOrDefault("hot", Buckets.Table.SINGLE);
             long hotStored = withHot ? hotStoredBy(aws, table, hotTable, ended) : 0;
             consumer.stopGracefully();
+            aws.kinesis().deleteStream(b -> b.streamName(stream)); // kinesalite caps the shards of all streams
             long units = dynamo.units().values().stream().mapToLong(Long::longValue).sum();
             long allStored = (withHot ? hotStoredBy(aws, table, hotTable, Long.MAX_VALUE) : 0) + stored.size();
             if (reads != null) {
@@ -255,6 +265,7 @@ public final class ScaleBenchmark {
                 worker.stopGracefully();
             }
             metered.close();
+            aws.kinesis().deleteStream(b -> b.streamName(name)); // kinesalite caps the shards of all streams
         }
     }
 

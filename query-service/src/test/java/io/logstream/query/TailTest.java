@@ -261,11 +261,16 @@ class TailTest implements TestPropertyProvider {
         }
         fixture.store(backlog);
         fixture.watermark("shardId-000000000000", t - 60_000, false);
+        assertTheTailResumedBeforeReleasesExactly("backlog", t - 300_001, backlog);
+    }
+
+    /** A tail resumed just before {@code from} sends {@code backlog}, all of it, in order, once. */
+    private void assertTheTailResumedBeforeReleasesExactly(String service, long from, List<LogRecord> backlog)
+            throws Exception {
         List<InputStream> open = new ArrayList<>();
         try {
-            String before = LogKeys.sortKey(t - 300_001, "0");
-            BlockingQueue<Event> events = sse("/v1/services/backlog/logs/tail", before, open);
-            List<Event> got = records(events, 1300, Duration.ofSeconds(30));
+            BlockingQueue<Event> events = sse("/v1/services/" + service + "/logs/tail", LogKeys.sortKey(from, "0"), open);
+            List<Event> got = records(events, backlog.size(), Duration.ofSeconds(30));
             assertThat(got).extracting(e -> json.readTree(e.data()).path("message").asText())
                     .containsExactlyElementsOf(backlog.stream().map(LogRecord::message).toList());
         } finally {
@@ -289,18 +294,7 @@ class TailTest implements TestPropertyProvider {
         epochs.epochs().forEach(epoch -> fixture.epoch("shardedtail", epoch));
         assertThat(fixture.itemsOf(Buckets.partitionKey("shardedtail", 15))).isNotEmpty();
         fixture.watermark("shardId-000000000000", t - 60_000, false);
-        List<InputStream> open = new ArrayList<>();
-        try {
-            String before = LogKeys.sortKey(start - 1, "0");
-            BlockingQueue<Event> events = sse("/v1/services/shardedtail/logs/tail", before, open);
-            List<Event> got = records(events, 1200, Duration.ofSeconds(30));
-            assertThat(got).extracting(e -> json.readTree(e.data()).path("message").asText())
-                    .containsExactlyElementsOf(backlog.stream().map(LogRecord::message).toList());
-        } finally {
-            for (InputStream stream : open) {
-                stream.close();
-            }
-        }
+        assertTheTailResumedBeforeReleasesExactly("shardedtail", start - 1, backlog);
     }
 
     @Test
