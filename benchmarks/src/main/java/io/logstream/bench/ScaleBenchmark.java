@@ -258,6 +258,8 @@ public final class ScaleBenchmark {
             cpu.add(label + ": CPU per record (us)", name + "_us_per_record", perRecord, 1);
             cpu.add(label + ": ratio to 4 shards, 1 worker", name + "_ratio", perRecord / base, 2);
             cpu.add(label + ": idle CPU, all workers (cores)", name + "_idle_cores", idle, 3);
+            cpu.add(label + ": CPU per record above the idle cost (us)", name + "_us_above_idle",
+                    (busy - idle * used.get("wall")) / stored * 1e6, 1);
             cpu.add(label + ": write units per stored record, all included", name + "_units_per_record",
                     (metered.units().values().stream().mapToLong(Long::longValue).sum() - unitsBefore) / stored, 3);
             LOG.info("{}: {} put, {} stored, {} CPU s, {} us/record", name, put, stored, busy, perRecord);
