@@ -290,8 +290,11 @@ class TailTest implements TestPropertyProvider {
         for (int i = 0; i < 1200; i++) {
             backlog.add(record("shardedtail", LogLevel.INFO, "s" + i, start + i * 10L));
         }
-        fixture.storeSharded(backlog, epochs);
+        // epochs in the past, so written first and given the readers' refresh (1 s) to be known, as the consumer's
+        // lead of 7 s does for real ones
         epochs.epochs().forEach(epoch -> fixture.epoch("shardedtail", epoch));
+        Thread.sleep(1_500);
+        fixture.storeSharded(backlog, epochs);
         assertThat(fixture.itemsOf(Buckets.partitionKey("shardedtail", 15))).isNotEmpty();
         fixture.watermark("shardId-000000000000", t - 60_000, false);
         assertTheTailResumedBeforeReleasesExactly("shardedtail", start - 1, backlog);
