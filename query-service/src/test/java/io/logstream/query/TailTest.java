@@ -139,6 +139,15 @@ class TailTest implements TestPropertyProvider {
         return got;
     }
 
+    /**
+     * Sets the watermark back from where an earlier test left it, then waits out its cache (50 ms), so that a tail
+     * opened next starts from this value, not the cached one.
+     */
+    private void watermarkBack(long completeUntil) throws InterruptedException {
+        fixture.watermark("shardId-000000000000", completeUntil, false);
+        Thread.sleep(200);
+    }
+
     private static LogRecord record(String service, LogLevel level, String message, long ts) {
         return new LogRecord(service, level, message, ts, UUID.randomUUID().toString(), null, "h", Map.of(), null);
     }
@@ -146,7 +155,7 @@ class TailTest implements TestPropertyProvider {
     @Test
     void theSseTailSendsNewRecordsInOrderOnlyPastTheWatermarkAndResumesAfterLastEventId() throws Exception {
         long t = System.currentTimeMillis();
-        fixture.watermark("shardId-000000000000", t - 30_000, false);
+        watermarkBack(t - 30_000);
         List<InputStream> open = new ArrayList<>();
         try {
             BlockingQueue<Event> events = sse("/v1/services/api/logs/tail?level=ERROR&level=FATAL", null, open);
@@ -215,7 +224,7 @@ class TailTest implements TestPropertyProvider {
     @Test
     void lokisWebSocketTailSendsTheRecentRecordsThenNewOnesInLokiFrames() throws Exception {
         long t = System.currentTimeMillis();
-        fixture.watermark("shardId-000000000000", t - 30_000, false);
+        watermarkBack(t - 30_000);
         fixture.store(List.of(record("pay", LogLevel.WARN, "earlier timeout", t - 40_000),
                 record("pay", LogLevel.WARN, "earlier ok", t - 39_000)));
         BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
@@ -303,7 +312,7 @@ class TailTest implements TestPropertyProvider {
     @Test
     void aMultiServiceTailReleasesOnlyWhatIsCompleteOverAllItsServicesWhenItsPollIsCut() throws Exception {
         long t = System.currentTimeMillis();
-        fixture.watermark("shardId-000000000000", t - 400_000, false);
+        watermarkBack(t - 400_000);
         BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
         String query = URLEncoder.encode("{service=~\"mix-a|mix-b\"}", StandardCharsets.UTF_8);
         WebSocket socket = lokiTail(query + "&limit=10&start=" + (t - 500_000) * 1_000_000L, frames, TestAuth.token());

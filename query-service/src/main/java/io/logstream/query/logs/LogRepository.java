@@ -26,6 +26,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Reads pages of a service's logs with DynamoDB {@code Query} on the key scheme (never {@code Scan}).
@@ -96,7 +97,7 @@ public class LogRepository {
      * Hands every record of the query's window and levels to {@code visitor}, key by key in no particular order, a
      * large page at a time: for counting, which needs no merge. Returns false when the budget stopped it first.
      */
-    public boolean forEach(LogQuery query, ReadBudget budget, java.util.function.Consumer<LogRecord> visitor) {
+    public boolean forEach(LogQuery query, ReadBudget budget, Consumer<LogRecord> visitor) {
         for (Source source : sources(query)) {
             boolean filterLevels = !source.onIndex() && !query.levels().isEmpty();
             while (!source.exhausted) {
