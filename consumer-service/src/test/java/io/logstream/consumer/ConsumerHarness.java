@@ -5,6 +5,7 @@ import io.logstream.consumer.ingest.ShardRegistry;
 import io.logstream.localaws.AwsEngines;
 import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.LocalAws;
+import io.logstream.model.Counts;
 import io.logstream.model.LedgerKeys;
 import io.logstream.model.DeadLetter;
 import io.micronaut.context.ApplicationContext;
@@ -167,6 +168,39 @@ public final class ConsumerHarness<E extends AwsEngines> implements AutoCloseabl
                     }
                 });
         return items;
+    }
+
+    /** Records and bytes per service and level, as the count items hold them (summed over minutes and shards). */
+    public Map<String, Counts.Tally> counts() {
+        Map<String, Counts.Tally> counts = new java.util.TreeMap<>();
+        aws.dynamoDb().scanPaginator(ScanRequest.builder().tableName(table).consistentRead(true).build())
+                .items().forEach(item -> {
+                    String pk = item.get("pk").s();
+                    if (pk.startsWith(Counts.LEVELS_PREFIX)) {
+                        counts.computeIfAbsent(pk.substring(Counts.LEVELS_PREFIX.length()), s -> new Counts.Tally())
+                                .add(Counts.levelsOf(item));
+                    } else if (pk.startsWith(Counts.HOSTS_PREFIX)) {
+                        String service = pk.substring(Counts.HOSTS_PREFIX.length());
+                        Counts.hostsOf(item).forEach((host, tally) -> counts.computeIfAbsent(service + "@" + host,
+                                s -> new Counts.Tally()).add(tally));
+                    }
+                });
+        return counts;
+    }
+
+    /** The same, counted from the stored records: what {@link #counts} must equal. */
+    public Map<String, Counts.Tally> storedCounts() {
+        Map<String, Counts.Tally> counts = new java.util.TreeMap<>();
+        for (Map<String, AttributeValue> item : items()) {
+            io.logstream.model.LogRecord record = io.logstream.model.LogItemMapper.fromItem(item);
+            long bytes = Counts.lineBytes(record);
+            counts.computeIfAbsent(record.service(), s -> new Counts.Tally()).add(record.level(), 1, bytes);
+            if (record.host() != null && !record.host().isEmpty()) {
+                counts.computeIfAbsent(record.service() + "@" + record.host(), s -> new Counts.Tally())
+                        .add(record.level(), 1, bytes);
+            }
+        }
+        return counts;
     }
 
     public int itemCount() {

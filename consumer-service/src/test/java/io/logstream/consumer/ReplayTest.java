@@ -2,6 +2,8 @@ package io.logstream.consumer;
 
 import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.LocalAws;
+import io.logstream.localaws.LogPayload;
+import io.logstream.model.Counts;
 
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +52,44 @@ class ReplayTest {
         assertThat(secondIngest.values()).as("every item was rewritten by the replay")
                 .allSatisfy(at -> assertThat(Long.parseLong(at)).isGreaterThan(firstPassMax));
         assertThat(harness.deadLetters()).isEmpty();
+    }
+
+    /**
+     * The counts equal the stored records by service, level and host, after a first pass and after a second
+     * application read the whole stream again: a replayed record is never counted twice. Records without a host,
+     * poison and a record sent twice with the same id are in the mix.
+     */
+    @Test
+    void countsEqualTheStoredRecordsAndAReplayDoesNotCountThemAgain() {
+        List<String> json = new java.util.ArrayList<>();
+        String[] levels = {"INFO", "WARN", "ERROR", "DEBUG"};
+        long ts = System.currentTimeMillis() - 600_000;
+        for (int i = 0; i < 400; i++) {
+            LogPayload payload = LogPayload.of("counted-" + (i % 3)).level(levels[i % levels.length])
+                    .message("message " + i + " é").ts(ts + i * 1_000L);
+            json.add((i % 4 == 0 ? payload : payload.host("host-" + (i % 5))).json());
+        }
+        json.add("{\"not\":\"a record\"}");
+        String twice = LogPayload.of("counted-0").level("INFO").message("sent twice").ts(ts).id("same-id").json();
+        json.add(twice);
+        json.add(twice);
+        List<PutRecordsResultEntry> put = harness.putJson(json);
+        Map<String, BigInteger> last = ConsumerHarness.lastSequencePerShard(put);
+
+        ApplicationContext first = harness.startConsumer();
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.itemCount() == 401);
+        await().atMost(Duration.ofSeconds(30)).until(() -> harness.checkpointedThrough(harness.applicationName, last));
+        Map<String, Counts.Tally> stored = harness.storedCounts();
+        assertThat(stored).containsKeys("counted-0", "counted-1", "counted-2", "counted-0@host-1");
+        assertThat(harness.counts()).as("counts after the first pass").isEqualTo(stored);
+        harness.stop(first);
+
+        String replayApp = harness.applicationName + "-recount";
+        harness.aws.createLeaseTable(replayApp);
+        harness.startConsumer(Map.of(ConsumerProperties.APPLICATION, replayApp));
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.checkpointedThrough(replayApp, last));
+        assertThat(harness.counts()).as("counts after the replay").isEqualTo(stored);
+        assertThat(harness.deadLetters()).as("each pass dead-letters the poison").hasSize(2);
     }
 
     private Map<String, String> ingestedAtByKey() {

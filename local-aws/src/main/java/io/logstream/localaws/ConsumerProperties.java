@@ -51,6 +51,7 @@ public final class ConsumerProperties {
         properties.put("log-stream.kcl.leader-heartbeat-period", "1s");
         properties.put("log-stream.kcl.graceful-shutdown-timeout", "10s");
         properties.put("log-stream.kcl.lease-assignment-strategy", "LEASE_COUNT_BASED");
+        properties.put("log-stream.counts.flush-interval", "1s");
         return properties;
     }
 

@@ -14,7 +14,11 @@ package io.logstream.model;
  *   bucket count from that record time on ({@link Buckets}), with {@value #DECIDED_AT} and {@value #REASON}; written
  *   once, never changed.</li>
  *   <li>{@code pk = #complete#<stream>}, {@code sk = <shardId>}: {@value #COMPLETE_UNTIL}, the Kinesis arrival time in
- *   epoch millis up to which every record of the shard is processed, and {@value #CLOSED} once the shard has ended.</li>
+ *   epoch millis up to which every record of the shard is processed, and {@value #CLOSED} once the shard has ended.
+ *   Counting ({@link Counts}) keeps three more there: {@value #COUNTED_UNTIL}, the arrival time up to which every
+ *   stored record of the shard is in the count items; {@value #COUNT_OWNER}, the epoch of the shard's counting owner
+ *   (raised by each new owner, it fences the previous one out); {@value #COUNT_AT}, the position of the last flush an
+ *   owner began.</li>
  * </ul>
  */
 public final class LedgerKeys {
@@ -24,6 +28,9 @@ public final class LedgerKeys {
     public static final String LAST_SEEN = "lastSeen";
     public static final String COMPLETE_UNTIL = "completeUntil";
     public static final String CLOSED = "closed";
+    public static final String COUNTED_UNTIL = "countedUntil";
+    public static final String COUNT_OWNER = "countOwner";
+    public static final String COUNT_AT = "countAt";
     public static final String BUCKETS_PK = "#buckets";
     public static final String BUCKETS = "buckets";
     public static final String DECIDED_AT = "decidedAt";

@@ -54,7 +54,8 @@ public class BatchPipeline {
         this.alertMaxAttempts = alertMaxAttempts;
     }
 
-    public void process(List<IncomingRecord> batch) {
+    /** Does the batch's work; returns the items stored, which are what the counts count. */
+    public List<PendingItem> process(List<IncomingRecord> batch) {
         metrics.received(batch.size());
         Instant now = clock.instant();
         List<PendingItem> items = new ArrayList<>();
@@ -84,10 +85,12 @@ public class BatchPipeline {
                     r.item().source(), now));
         }
         metrics.stored(items.size() - refused.size());
-        catalogue.seen(items.stream().filter(item -> !refused.contains(item)).map(PendingItem::record).toList());
+        List<PendingItem> stored = refused.isEmpty() ? items
+                : items.stream().filter(item -> !refused.contains(item)).toList();
+        catalogue.seen(stored.stream().map(PendingItem::record).toList());
 
-        List<PendingAlert> pendingAlerts = items.stream()
-                .filter(item -> !refused.contains(item) && item.record().level().raisesAlert())
+        List<PendingAlert> pendingAlerts = stored.stream()
+                .filter(item -> item.record().level().raisesAlert())
                 .map(item -> new PendingAlert(item.source(), LogErrorEvent.of(item.record(), item.source().coordinates())))
                 .toList();
         if (!pendingAlerts.isEmpty()) {
@@ -101,6 +104,7 @@ public class BatchPipeline {
         if (!poison.isEmpty()) {
             deadLetters.send(poison);
         }
+        return stored;
     }
 
     /** Parses one record and maps it to its item, or adds it to the poison with the reason. */

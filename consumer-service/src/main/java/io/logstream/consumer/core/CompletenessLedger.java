@@ -15,6 +15,10 @@ public interface CompletenessLedger {
     /** Every record of the shard that arrived at or before {@code completeUntil} is processed. */
     void advanced(String shardId, Instant completeUntil);
 
-    /** The shard is finished; its children start from its final watermark. */
+    /** Every stored record of the shard that arrived at or before {@code countedUntil} is in the counts. */
+    default void counted(String shardId, Instant countedUntil) {
+    }
+
+    /** The shard is finished; its children start from its final watermarks. */
     void ended(String shardId, List<String> childShardIds);
 }

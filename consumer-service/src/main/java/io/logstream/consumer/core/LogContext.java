@@ -2,6 +2,8 @@ package io.logstream.consumer.core;
 
 import org.slf4j.MDC;
 
+import java.util.function.Supplier;
+
 /**
  * The MDC keys every consumer log line carries where they apply (JSON fields with LOG_FORMAT=json), and the one way
  * they are set: a scope that puts them and removes them again.
@@ -32,6 +34,20 @@ public final class LogContext {
         return () -> {
             MDC.remove(WORKER);
             MDC.remove(SHARD);
+        };
+    }
+
+    /** {@code task} run with the calling thread's worker and shard in the MDC, wherever it runs. */
+    public static <T> Supplier<T> carried(Supplier<T> task) {
+        String worker = MDC.get(WORKER);
+        String shard = MDC.get(SHARD);
+        if (worker == null && shard == null) {
+            return task;
+        }
+        return () -> {
+            try (Scope ignored = open(worker, shard)) {
+                return task.get();
+            }
         };
     }
 }

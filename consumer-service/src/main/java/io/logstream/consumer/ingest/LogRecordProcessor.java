@@ -4,6 +4,9 @@ import io.logstream.consumer.core.LogContext;
 import io.logstream.consumer.core.IncomingRecord;
 import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.core.CompletenessLedger;
+import io.logstream.consumer.core.CountStore;
+import io.logstream.consumer.core.PendingItem;
+import io.logstream.consumer.core.ShardCounts;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.consumer.retry.Retrier;
 import io.logstream.consumer.retry.RetryAbortedException;
@@ -35,7 +38,9 @@ import java.util.Optional;
  * One shard's processor. KCL never hands a batch over twice, so a batch is finished here or not at all: the
  * pipeline retries in place, and the checkpoint is written only after every side effect of the batch is done. If
  * the application stops while a dependency is down, the batch is left unchecked and the next owner reads it again
- * (ids are deterministic, so the rewrite changes nothing). Every callback runs with the worker and the shard in the
+ * (ids are deterministic, so the rewrite changes nothing). With counts on, the stored records are counted and the
+ * counts flushed once per flush interval, and the checkpoint follows each flush, never a batch whose counts are only in
+ * memory ({@link ShardCounts}). Every callback runs with the worker and the shard in the
  * MDC, so each line it logs carries both.
  */
 public class LogRecordProcessor implements ShardRecordProcessor {
@@ -49,12 +54,34 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     private final ShardRegistry shards;
     private final CompletenessLedger ledger;
     private final Duration visibilityMargin;
+    private final CountStore countStore;
+    private final boolean counting;
+    private final long flushIntervalNanos;
     private String shardId;
+    private ShardCounts counts;
     private KinesisClientRecord lastDone;
+    /** The last record done but not yet checkpointed (its counts, if any, not yet flushed). */
+    private KinesisClientRecord unsettled;
+    private long settledAt = System.nanoTime();
+    private boolean fenced;
     private List<String> childShards = List.of();
 
     public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
                               ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin) {
+        this(stream, workerId, pipeline, retrier, metrics, shards, ledger, visibilityMargin, CountStore.NONE, false,
+                Duration.ZERO);
+    }
+
+    /**
+     * @param counting      whether to count the stored records into {@code countStore}
+     * @param flushInterval how often the counts are flushed and the shard checkpointed (every batch when not counting)
+     */
+    public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
+                              ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin,
+                              CountStore countStore, boolean counting, Duration flushInterval) {
+        this.countStore = countStore;
+        this.counting = counting;
+        this.flushIntervalNanos = counting ? flushInterval.toNanos() : 0;
         this.stream = stream;
         this.workerId = workerId;
         this.pipeline = pipeline;
@@ -71,6 +98,10 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             shards.acquired(shardId);
             ledger.opened(shardId);
+            if (counting) {
+                counts = new ShardCounts(shardId, countStore);
+                counts.start();
+            }
             LOG.info("processing the shard from {}", input.extendedSequenceNumber());
         }
     }
@@ -83,6 +114,9 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     }
 
     private void process(ProcessRecordsInput input) {
+        if (fenced) {
+            return; // another worker counts this shard now; KCL hands the lease over
+        }
         if (input.millisBehindLatest() != null) {
             metrics.lag(shardId, input.millisBehindLatest());
         }
@@ -90,27 +124,74 @@ public class LogRecordProcessor implements ShardRecordProcessor {
             childShards = input.childShards().stream().map(ChildShard::shardId).toList();
         }
         List<KinesisClientRecord> records = input.records();
-        if (records.isEmpty()) {
-            completeUntil(input, null).ifPresent(until -> ledger.advanced(shardId, until));
-            return;
-        }
-        long started = System.nanoTime();
-        List<IncomingRecord> batch = new ArrayList<>(records.size());
-        for (KinesisClientRecord record : records) {
-            batch.add(new IncomingRecord(bytes(record.data()), new RecordCoordinates(stream, shardId,
-                    record.sequenceNumber(), record.subSequenceNumber(), arrival(record))));
-        }
         try {
-            processInPlace(batch);
+            if (records.isEmpty()) {
+                Optional<Instant> until = completeUntil(input, null);
+                until.ifPresent(at -> ledger.advanced(shardId, at));
+                if (counting && unsettled == null) {
+                    until.ifPresent(at -> ledger.counted(shardId, at)); // nothing uncounted: the counts are as complete
+                }
+                settleIfDue(input.checkpointer());
+                return;
+            }
+            long started = System.nanoTime();
+            List<IncomingRecord> batch = new ArrayList<>(records.size());
+            for (KinesisClientRecord record : records) {
+                batch.add(new IncomingRecord(bytes(record.data()), new RecordCoordinates(stream, shardId,
+                        record.sequenceNumber(), record.subSequenceNumber(), arrival(record))));
+            }
+            List<PendingItem> stored = processInPlace(batch);
+            if (counts != null) {
+                for (PendingItem item : stored) {
+                    counts.add(item.record(), item.source().coordinates());
+                }
+            }
             KinesisClientRecord last = records.get(records.size() - 1);
-            checkpoint(input.checkpointer(), last);
             lastDone = last;
+            unsettled = last;
+            // stored is stored: the watermark does not wait for the counts or the checkpoint
             completeUntil(input, last).ifPresent(until -> ledger.advanced(shardId, until));
+            settleIfDue(input.checkpointer());
             metrics.batchTook(Duration.ofNanos(System.nanoTime() - started));
         } catch (RetryAbortedException e) {
-            LOG.warn("stopping with a batch of {} unfinished and not checkpointed ({})", records.size(),
-                    e.getMessage());
+            LOG.warn("stopping with {} records unfinished or not checkpointed ({})", records.size(), e.getMessage());
+        } catch (CountStore.Fenced e) {
+            fence(e);
         }
+    }
+
+    /** Flushes the counts and checkpoints once per flush interval (every batch when not counting). */
+    private void settleIfDue(RecordProcessorCheckpointer checkpointer) {
+        if (unsettled != null && System.nanoTime() - settledAt >= flushIntervalNanos) {
+            settle(checkpointer);
+        }
+    }
+
+    /** The counts, then the checkpoint, then the count watermark: in that order, so none overstates. */
+    private void settle(RecordProcessorCheckpointer checkpointer) {
+        if (unsettled == null) {
+            return;
+        }
+        KinesisClientRecord record = unsettled;
+        if (counts != null) {
+            counts.flush();
+        }
+        checkpoint(checkpointer, record);
+        if (counting) {
+            ledger.counted(shardId, arrival(record).minus(visibilityMargin));
+        }
+        unsettled = null;
+        settledAt = System.nanoTime();
+    }
+
+    /** A later owner took the shard's counts over: this one stops, leaving the rest to it. */
+    private void fence(CountStore.Fenced e) {
+        fenced = true;
+        if (counts != null) {
+            counts.drop();
+        }
+        unsettled = null;
+        LOG.warn("stopping: {}; the new owner counts from the last checkpoint", e.getMessage());
     }
 
     /**
@@ -139,18 +220,26 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     }
 
     /** Unexpected failures are retried too: skipping the batch would lose it. One record's defect never gets here. */
-    private void processInPlace(List<IncomingRecord> batch) {
+    private List<PendingItem> processInPlace(List<IncomingRecord> batch) {
+        List<List<PendingItem>> stored = new ArrayList<>(1);
         // thrown out of processRecords, a failure would make KCL log it and move on: the batch would be lost
-        retrier.call("pipeline", () -> pipeline.process(batch), failure -> {
+        retrier.call("pipeline", () -> {
+            stored.clear();
+            stored.add(pipeline.process(batch));
+        }, failure -> {
             LOG.error("batch failed unexpectedly, retrying it", failure);
             return true;
         });
+        return stored.get(0);
     }
 
     @Override
     public void leaseLost(LeaseLostInput input) {
         try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             release();
+            if (counts != null) {
+                counts.drop();
+            }
             LOG.info("lease lost");
         }
     }
@@ -172,6 +261,9 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         }
         try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             release();
+            if (!finishCounts()) {
+                return;
+            }
             ledger.ended(shardId, childShards);
             LOG.info("shard ended, checkpointing its end");
             checkpoint(input.checkpointer(), null);
@@ -182,10 +274,45 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     public void shutdownRequested(ShutdownRequestedInput input) {
         try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             release();
-            if (lastDone != null) {
+            if (fenced) {
+                return;
+            }
+            if (unsettled == null && lastDone != null) {
                 LOG.info("shutdown requested, checkpointing at {}", lastDone.sequenceNumber());
                 checkpoint(input.checkpointer(), lastDone);
+            } else if (unsettled != null) {
+                LOG.info("shutdown requested, flushing the counts and checkpointing at {}", unsettled.sequenceNumber());
+                try {
+                    settle(input.checkpointer());
+                } catch (CountStore.Fenced e) {
+                    fence(e);
+                } catch (RetryAbortedException e) {
+                    LOG.warn("stopping before the last counts were flushed; the next owner counts them");
+                }
             }
+        }
+    }
+
+    /** At a shard's end: its last counts flushed and its count watermark final. False if that could not be done. */
+    private boolean finishCounts() {
+        if (fenced) {
+            return false;
+        }
+        try {
+            if (counts != null) {
+                counts.flush();
+            }
+            if (counting && lastDone != null) {
+                ledger.counted(shardId, arrival(lastDone).minus(visibilityMargin));
+            }
+            unsettled = null;
+            return true;
+        } catch (CountStore.Fenced e) {
+            fence(e);
+            return false;
+        } catch (RetryAbortedException e) {
+            LOG.warn("stopping at the shard's end before its counts were flushed; the next owner counts them");
+            return false;
         }
     }
 

@@ -2,7 +2,9 @@ package io.logstream.consumer.ingest;
 
 import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.config.ResourceSettings;
+import io.logstream.consumer.config.CountSettings;
 import io.logstream.consumer.config.LedgerSettings;
+import io.logstream.consumer.core.CountStore;
 import io.logstream.consumer.core.CompletenessLedger;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.consumer.retry.Retrier;
@@ -21,10 +23,15 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     private final WorkerId workerId;
     private final CompletenessLedger ledger;
     private final LedgerSettings ledgerSettings;
+    private final CountStore countStore;
+    private final CountSettings countSettings;
 
     public LogRecordProcessorFactory(ResourceSettings settings, BatchPipeline pipeline, Retrier retrier,
                                      PipelineMetrics metrics, ShardRegistry shards, WorkerId workerId,
-                                     CompletenessLedger ledger, LedgerSettings ledgerSettings) {
+                                     CompletenessLedger ledger, LedgerSettings ledgerSettings, CountStore countStore,
+                                     CountSettings countSettings) {
+        this.countStore = countStore;
+        this.countSettings = countSettings;
         this.settings = settings;
         this.pipeline = pipeline;
         this.retrier = retrier;
@@ -38,6 +45,6 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     @Override
     public ShardRecordProcessor shardRecordProcessor() {
         return new LogRecordProcessor(settings.stream(), workerId, pipeline, retrier, metrics, shards, ledger,
-                ledgerSettings.visibilityMargin());
+                ledgerSettings.visibilityMargin(), countStore, countSettings.enabled(), countSettings.flushInterval());
     }
 }

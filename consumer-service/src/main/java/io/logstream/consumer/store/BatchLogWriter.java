@@ -10,7 +10,6 @@ import io.logstream.model.LogItemMapper;
 import io.logstream.consumer.retry.Retrier;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
-import org.slf4j.MDC;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.function.Supplier;
 
 /**
  * Writes items with BatchWriteItem: at most 25 per call, distinct keys per call (a later record with the same key
@@ -62,7 +60,7 @@ public class BatchLogWriter implements LogStore {
         List<CompletableFuture<List<Rejected>>> calls = new ArrayList<>();
         for (int start = 0; start < unique.size(); start += MAX_BATCH) {
             List<PendingItem> chunk = unique.subList(start, Math.min(start + MAX_BATCH, unique.size()));
-            calls.add(CompletableFuture.supplyAsync(withMdc(() -> writeChunk(chunk)), writers));
+            calls.add(CompletableFuture.supplyAsync(LogContext.carried(() -> writeChunk(chunk)), writers));
         }
         List<Rejected> rejected = new ArrayList<>();
         for (CompletableFuture<List<Rejected>> call : calls) {
@@ -139,17 +137,4 @@ public class BatchLogWriter implements LogStore {
                 && "ValidationException".equals(e.awsErrorDetails().errorCode());
     }
 
-    /** The writer threads log with the calling shard's worker and shard. */
-    private static <T> Supplier<T> withMdc(Supplier<T> task) {
-        String worker = MDC.get(LogContext.WORKER);
-        String shard = MDC.get(LogContext.SHARD);
-        if (worker == null && shard == null) {
-            return task;
-        }
-        return () -> {
-            try (LogContext.Scope ignored = LogContext.open(worker, shard)) {
-                return task.get();
-            }
-        };
-    }
 }

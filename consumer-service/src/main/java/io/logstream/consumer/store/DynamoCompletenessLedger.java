@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>At a shard's end its children are seeded with its final value (lowered if a merge's other parent is lower),
  *   and only then is it marked closed, so the minimum never skips a gap between them.</li>
  * </ul>
- * A failed advance is logged and left to the next one: the stored watermark then understates, never overstates. A
+ * The count watermark ({@link LedgerKeys#COUNTED_UNTIL}) is kept the same way, beside it. A failed advance is logged and left to the next one: the stored watermark then understates, never overstates. A
  * shard's end is retried until recorded (it is rare, and an open item of a finished shard would hold the minimum).
  */
 @Singleton
@@ -51,6 +51,8 @@ public class DynamoCompletenessLedger implements CompletenessLedger {
     private final Clock clock;
     private final Map<String, Long> latest = new ConcurrentHashMap<>();
     private final Map<String, Long> writtenAt = new ConcurrentHashMap<>();
+    private final Map<String, Long> latestCounted = new ConcurrentHashMap<>();
+    private final Map<String, Long> countedWrittenAt = new ConcurrentHashMap<>();
 
     @Inject
     public DynamoCompletenessLedger(DynamoDbClient dynamoDb, ResourceSettings resources, LedgerSettings ledger,
@@ -84,26 +86,38 @@ public class DynamoCompletenessLedger implements CompletenessLedger {
 
     @Override
     public void advanced(String shardId, Instant completeUntil) {
-        long value = completeUntil.toEpochMilli();
-        latest.merge(shardId, value, Math::max);
+        advance(shardId, completeUntil, LedgerKeys.COMPLETE_UNTIL, latest, writtenAt);
+    }
+
+    @Override
+    public void counted(String shardId, Instant countedUntil) {
+        advance(shardId, countedUntil, LedgerKeys.COUNTED_UNTIL, latestCounted, countedWrittenAt);
+    }
+
+    private void advance(String shardId, Instant until, String attribute, Map<String, Long> latest,
+                         Map<String, Long> writtenAt) {
+        latest.merge(shardId, until.toEpochMilli(), Math::max);
         long now = clock.millis();
         Long last = writtenAt.get(shardId);
         if (last == null || now - last >= intervalMillis) {
             writtenAt.put(shardId, now);
-            raise(shardId, latest.get(shardId));
+            raise(shardId, attribute, latest.get(shardId));
         }
     }
 
     @Override
     public void ended(String shardId, List<String> childShardIds) {
-        Long last = latest.remove(shardId);
-        writtenAt.remove(shardId);
-        long value = last == null ? 0 : last;
-        if (last != null) {
-            retried(() -> update(shardId, value, RAISE));
-        }
-        for (String child : childShardIds) {
-            retried(() -> update(child, value, SEED));
+        for (String attribute : List.of(LedgerKeys.COMPLETE_UNTIL, LedgerKeys.COUNTED_UNTIL)) {
+            boolean counts = attribute.equals(LedgerKeys.COUNTED_UNTIL);
+            Long last = (counts ? latestCounted : latest).remove(shardId);
+            (counts ? countedWrittenAt : writtenAt).remove(shardId);
+            long value = last == null ? 0 : last;
+            if (last != null) {
+                retried(() -> update(shardId, attribute, value, RAISE));
+            }
+            for (String child : childShardIds) {
+                retried(() -> update(child, attribute, value, SEED));
+            }
         }
         retried(() -> dynamoDb.updateItem(b -> b.tableName(table).key(key(shardId))
                 .updateExpression("SET #closed = :t").expressionAttributeNames(Map.of("#closed", LedgerKeys.CLOSED))
@@ -114,20 +128,20 @@ public class DynamoCompletenessLedger implements CompletenessLedger {
         retrier.callSdk("dynamodb", write);
     }
 
-    private void raise(String shardId, long value) {
+    private void raise(String shardId, String attribute, long value) {
         try {
-            update(shardId, value, RAISE);
+            update(shardId, attribute, value, RAISE);
         } catch (SdkException e) {
             LOG.warn("could not write the shard's watermark ({}); the next write will", e.getMessage());
         }
     }
 
     /** Sets the watermark where the condition allows; a refused condition means it is already where it should be. */
-    private void update(String shardId, long value, String condition) {
+    private void update(String shardId, String attribute, long value, String condition) {
         try {
             dynamoDb.updateItem(b -> b.tableName(table).key(key(shardId))
                     .updateExpression("SET #cu = :v").conditionExpression(condition)
-                    .expressionAttributeNames(Map.of("#cu", LedgerKeys.COMPLETE_UNTIL))
+                    .expressionAttributeNames(Map.of("#cu", attribute))
                     .expressionAttributeValues(Map.of(":v", n(value))));
         } catch (ConditionalCheckFailedException e) {
             // already at or past it (raise), or at or below it (seed)

@@ -4,6 +4,8 @@ import io.logstream.localaws.LogPayload;
 import io.logstream.consumer.core.AlertPublisher;
 import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.core.CompletenessLedger;
+import io.logstream.consumer.core.CountStore;
+import io.logstream.model.Counts;
 import io.logstream.consumer.core.DeadLetterSink;
 import io.logstream.consumer.core.LogStore;
 import io.logstream.consumer.core.WriteBuckets;
@@ -34,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -85,8 +88,30 @@ class LogRecordProcessorTest {
         }
 
         @Override
+        public void counted(String shardId, Instant countedUntil) {
+            events.add("counted until " + countedUntil);
+        }
+
+        @Override
         public void ended(String shardId, List<String> childShardIds) {
             events.add("ended, children " + childShardIds);
+        }
+    };
+    /** A count store that notes each flush. */
+    private final CountStore countStore = new CountStore() {
+        @Override
+        public Ownership takeOver(String shardId) {
+            return new Ownership(1, null);
+        }
+
+        @Override
+        public byte[] claim(String shardId, long epoch, Key key) {
+            return null;
+        }
+
+        @Override
+        public void flush(String shardId, long epoch, byte[] position, Map<Key, Map<String, Counts.Tally>> tallies) {
+            tallies.forEach((key, hosts) -> events.add("counts flushed for " + key.service() + " " + hosts.get(null)));
         }
     };
     private final LogRecordProcessor processor = new LogRecordProcessor("stream", new WorkerId("worker-1"),
@@ -140,7 +165,7 @@ class LogRecordProcessorTest {
                 record("102", "not json"),
                 record("103", LogPayload.of("s").level("ERROR").message("second").json()));
         assertThat(events).containsExactly("stored first", "stored second", "alerted second",
-                "dead-lettered invalid-json", "checkpoint at 103/0", "watermark 2026-11-22T09:59:59Z");
+                "dead-lettered invalid-json", "watermark 2026-11-22T09:59:59Z", "checkpoint at 103/0");
         assertThat(opened).containsExactly(SHARD);
         assertThat(shards.owned()).containsExactly(SHARD);
         assertThat(meters.get("logstream.shard.lag").tag("shard", SHARD).timeGauge().value()).isEqualTo(1.5);
@@ -152,7 +177,7 @@ class LogRecordProcessorTest {
         storeFailuresLeft.set(3);
         process(checkpointer(false), record("201", LogPayload.of("s").level("INFO").message("m").json()));
         assertThat(events).containsExactly("store failed", "store failed", "store failed", "stored m",
-                "checkpoint at 201/0", "watermark 2026-11-22T09:59:59Z");
+                "watermark 2026-11-22T09:59:59Z", "checkpoint at 201/0");
     }
 
     @Test
@@ -168,7 +193,7 @@ class LogRecordProcessorTest {
         Instant fetched = Instant.parse("2026-11-22T10:00:05Z");
         processAtTip(fetched, record("701", LogPayload.of("s").message("a").json()));
         assertThat(events).as("records: the last arrival less the margin, even at the tip")
-                .containsExactly("stored a", "checkpoint at 701/0", "watermark 2026-11-22T09:59:59Z");
+                .containsExactly("stored a", "watermark 2026-11-22T09:59:59Z", "checkpoint at 701/0");
         events.clear();
         processAtTip(fetched.plusSeconds(10));
         assertThat(events).as("an idle open shard: no checkpoint, the watermark moves").containsExactly(
@@ -209,6 +234,25 @@ class LogRecordProcessorTest {
     }
 
     @Test
+    void withCountsTheCheckpointWaitsForTheFlushAndFollowsIt() {
+        LogRecordProcessor counting = new LogRecordProcessor("stream", new WorkerId("worker-1"),
+                new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts,
+                        deadLetters, metrics, Clock.systemUTC(), 0, 3),
+                retrier, metrics, shards, ledger, Duration.ofSeconds(1), countStore, true, Duration.ofHours(1));
+        counting.initialize(InitializationInput.builder().shardId(SHARD)
+                .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
+        counting.processRecords(ProcessRecordsInput.builder().checkpointer(checkpointer(false)).millisBehindLatest(0L)
+                .records(List.of(record("601", LogPayload.of("s").level("ERROR").message("a").ts(1_000).json()),
+                        record("602", LogPayload.of("s").message("bb").ts(2_000).json()))).build());
+        assertThat(events).as("stored and watermarked, but neither counted nor checkpointed before the interval")
+                .containsExactly("stored a", "stored bb", "alerted a", "watermark 2026-11-22T09:59:59Z");
+        events.clear();
+        counting.shutdownRequested(ShutdownRequestedInput.builder().checkpointer(checkpointer(false)).build());
+        assertThat(events).containsExactly("counts flushed for s {ERROR=1/1B, INFO=1/2B}", "checkpoint at 602/0",
+                "counted until 2026-11-22T09:59:59Z");
+    }
+
+    @Test
     void aLostLeaseReleasesTheShardWithoutCheckpointing() {
         initialize();
         process(checkpointer(false), record("401", LogPayload.of("s").message("a").json()));
@@ -238,7 +282,7 @@ class LogRecordProcessorTest {
                         ChildShard.builder().shardId("shardId-000000000009").build())).build());
         processor.shardEnded(ShardEndedInput.builder().checkpointer(checkpointer(false)).build());
         assertThat(events).as("the ledger first: a worker that dies before the checkpoint leaves the end to redo")
-                .containsExactly("stored last", "checkpoint at 901/0", "watermark 2026-11-22T09:59:59Z",
+                .containsExactly("stored last", "watermark 2026-11-22T09:59:59Z", "checkpoint at 901/0",
                         "ended, children [shardId-000000000008, shardId-000000000009]", "checkpoint at shard end");
         assertThat(shards.owned()).isEmpty();
     }

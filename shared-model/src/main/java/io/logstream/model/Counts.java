@@ -1,0 +1,269 @@
+package io.logstream.model;
+
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The count items: records and bytes per service, level and minute, kept by the consumer per shard (docs/counts.md).
+ * <ul>
+ *   <li>A minute is named by its end E and holds the records with {@code E - 60 s < ts <= E}: Loki's windows are
+ *   open on the left, so a metric query at whole minutes with a range of whole minutes adds whole count items.</li>
+ *   <li>Level items: {@code pk = #count#<service>}, {@code sk = <9-digit E / 60 s>#<shard>}, with {@code n<L>} records
+ *   and {@code b<L>} bytes per level L (its initial: T D I W E F).</li>
+ *   <li>Host items: {@code pk = #hostcount#<service>}, same sort key, with {@code n<L>|<host>} and {@code b<L>|<host>}
+ *   for the records that carry a host. A record without a host is in the level item only, so the level item less the
+ *   host items is the host-less series.</li>
+ *   <li>Both carry {@value #OWNER}, the counting epoch of the shard's owner, and {@value #POSITION}, the shard position
+ *   (sequence and subsequence number) of the last flush that added to them: a replayed record at or before it is
+ *   already counted.</li>
+ * </ul>
+ * Bytes are the UTF-8 bytes of the message, the line Loki clients see by default.
+ */
+public final class Counts {
+    public static final long MINUTE_MILLIS = 60_000;
+    public static final String LEVELS_PREFIX = "#count#";
+    public static final String HOSTS_PREFIX = "#hostcount#";
+    public static final String OWNER = "o";
+    public static final String POSITION = "p";
+    private static final char HOST_SEPARATOR = '|';
+    private static final Pattern SHARD_NUMBER = Pattern.compile("shardId-0*(\\d+)");
+    private static final LogLevel[] LEVELS = LogLevel.values();
+
+    private Counts() {
+    }
+
+    /** The end of the count minute that holds a record of time {@code ts}. */
+    public static long minuteEnd(long ts) {
+        return Math.floorDiv(ts + MINUTE_MILLIS - 1, MINUTE_MILLIS) * MINUTE_MILLIS;
+    }
+
+    public static String levelsPk(String service) {
+        return LEVELS_PREFIX + service;
+    }
+
+    public static String hostsPk(String service) {
+        return HOSTS_PREFIX + service;
+    }
+
+    /** A count item's sort key; a shard id {@code shardId-000000000007} is kept as {@code 7}. */
+    public static String sortKey(long minuteEnd, String shardId) {
+        Matcher m = SHARD_NUMBER.matcher(shardId);
+        return minutePrefix(minuteEnd) + (m.matches() ? m.group(1) : shardId);
+    }
+
+    /** Bounds (inclusive) of every count item of the minutes ending in [{@code firstEnd}, {@code lastEnd}]. */
+    public static String lowerBound(long firstEnd) {
+        return minutePrefix(firstEnd);
+    }
+
+    public static String upperBound(long lastEnd) {
+        return minutePrefix(lastEnd) + '~';
+    }
+
+    public static long minuteEndOf(String sortKey) {
+        return Long.parseLong(sortKey.substring(0, sortKey.indexOf('#'))) * MINUTE_MILLIS;
+    }
+
+    private static String minutePrefix(long minuteEnd) {
+        return String.format("%09d#", Math.floorDiv(minuteEnd, MINUTE_MILLIS));
+    }
+
+    public static String countName(LogLevel level) {
+        return "n" + level.name().charAt(0);
+    }
+
+    public static String bytesName(LogLevel level) {
+        return "b" + level.name().charAt(0);
+    }
+
+    public static String hostCountName(LogLevel level, String host) {
+        return countName(level) + HOST_SEPARATOR + host;
+    }
+
+    public static String hostBytesName(LogLevel level, String host) {
+        return bytesName(level) + HOST_SEPARATOR + host;
+    }
+
+    /** What a record adds to the bytes: its message in UTF-8. */
+    public static long lineBytes(LogRecord record) {
+        return record.message().getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /**
+     * A shard position that sorts as DynamoDB compares binary values (unsigned, byte by byte): the sequence number's
+     * length, its magnitude, then the subsequence number.
+     */
+    public static byte[] position(String sequenceNumber, long subSequenceNumber) {
+        byte[] magnitude = new BigInteger(sequenceNumber).toByteArray();
+        int skip = magnitude.length > 1 && magnitude[0] == 0 ? 1 : 0;
+        ByteBuffer buffer = ByteBuffer.allocate(1 + magnitude.length - skip + Long.BYTES);
+        buffer.put((byte) (magnitude.length - skip)).put(magnitude, skip, magnitude.length - skip)
+                .putLong(subSequenceNumber);
+        return buffer.array();
+    }
+
+    public static int compare(byte[] a, byte[] b) {
+        return Arrays.compareUnsigned(a, b);
+    }
+
+    /** Records and bytes per level (indexed by ordinal), to add to an item or read from one. */
+    public static final class Tally {
+        private final long[] records = new long[LEVELS.length];
+        private final long[] bytes = new long[LEVELS.length];
+
+        public void add(LogLevel level, long records, long bytes) {
+            this.records[level.ordinal()] += records;
+            this.bytes[level.ordinal()] += bytes;
+        }
+
+        public void add(Tally other) {
+            for (int i = 0; i < LEVELS.length; i++) {
+                records[i] += other.records[i];
+                bytes[i] += other.bytes[i];
+            }
+        }
+
+        public long records(LogLevel level) {
+            return records[level.ordinal()];
+        }
+
+        public long bytes(LogLevel level) {
+            return bytes[level.ordinal()];
+        }
+
+        public boolean isEmpty() {
+            return Arrays.stream(records).allMatch(r -> r == 0);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Tally t && Arrays.equals(records, t.records) && Arrays.equals(bytes, t.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(records) * 31 + Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            Map<String, String> shown = new TreeMap<>();
+            for (LogLevel level : LEVELS) {
+                if (records(level) != 0) {
+                    shown.put(level.name(), records(level) + "/" + bytes(level) + "B");
+                }
+            }
+            return shown.toString();
+        }
+    }
+
+    /** The level tally of a level item. */
+    public static Tally levelsOf(Map<String, AttributeValue> item) {
+        Tally tally = new Tally();
+        for (LogLevel level : LEVELS) {
+            AttributeValue n = item.get(countName(level));
+            if (n != null) {
+                AttributeValue b = item.get(bytesName(level));
+                tally.add(level, Long.parseLong(n.n()), b == null ? 0 : Long.parseLong(b.n()));
+            }
+        }
+        return tally;
+    }
+
+    /** The tally of each host of a host item. */
+    public static Map<String, Tally> hostsOf(Map<String, AttributeValue> item) {
+        Map<String, Tally> hosts = new HashMap<>();
+        item.forEach((name, value) -> {
+            int split = name.indexOf(HOST_SEPARATOR);
+            if (split == 2 && name.charAt(0) == 'n') {
+                LogLevel level = levelOf(name.charAt(1));
+                String host = name.substring(split + 1);
+                AttributeValue b = item.get("b" + name.substring(1));
+                hosts.computeIfAbsent(host, h -> new Tally()).add(level, Long.parseLong(value.n()),
+                        b == null ? 0 : Long.parseLong(b.n()));
+            }
+        });
+        return hosts;
+    }
+
+    private static LogLevel levelOf(char initial) {
+        for (LogLevel level : LEVELS) {
+            if (level.name().charAt(0) == initial) {
+                return level;
+            }
+        }
+        throw new IllegalArgumentException("no level starts with " + initial);
+    }
+
+    /** The tallies of some records: per minute end, the level tally (key {@code null}) and each host's. */
+    public static Map<Long, Map<String, Tally>> tally(Collection<LogRecord> records) {
+        Map<Long, Map<String, Tally>> minutes = new TreeMap<>();
+        for (LogRecord record : records) {
+            Map<String, Tally> minute = minutes.computeIfAbsent(minuteEnd(record.ts()), m -> new HashMap<>());
+            long bytes = lineBytes(record);
+            minute.computeIfAbsent(null, h -> new Tally()).add(record.level(), 1, bytes);
+            if (record.host() != null && !record.host().isEmpty()) {
+                minute.computeIfAbsent(record.host(), h -> new Tally()).add(record.level(), 1, bytes);
+            }
+        }
+        return minutes;
+    }
+
+    /**
+     * The count items one shard would hold for some records of one service, all at {@code position}: what a test
+     * writes when it stores records without a consumer.
+     */
+    public static List<Map<String, AttributeValue>> items(String service, String shardId, Collection<LogRecord> records,
+                                                          byte[] position) {
+        List<Map<String, AttributeValue>> items = new java.util.ArrayList<>();
+        tally(records).forEach((minuteEnd, tallies) -> {
+            Map<String, AttributeValue> levels = base(levelsPk(service), sortKey(minuteEnd, shardId), position);
+            Map<String, AttributeValue> hosts = base(hostsPk(service), sortKey(minuteEnd, shardId), position);
+            tallies.forEach((host, tally) -> {
+                for (LogLevel level : LEVELS) {
+                    if (tally.records(level) == 0) {
+                        continue;
+                    }
+                    if (host == null) {
+                        levels.put(countName(level), n(tally.records(level)));
+                        levels.put(bytesName(level), n(tally.bytes(level)));
+                    } else {
+                        hosts.put(hostCountName(level, host), n(tally.records(level)));
+                        hosts.put(hostBytesName(level, host), n(tally.bytes(level)));
+                    }
+                }
+            });
+            items.add(levels);
+            if (hosts.size() > 4) {
+                items.add(hosts);
+            }
+        });
+        return items;
+    }
+
+    private static Map<String, AttributeValue> base(String pk, String sk, byte[] position) {
+        Map<String, AttributeValue> item = new LinkedHashMap<>();
+        item.put(LogKeys.PK, AttributeValue.fromS(pk));
+        item.put(LogKeys.SK, AttributeValue.fromS(sk));
+        item.put(OWNER, n(1));
+        item.put(POSITION, AttributeValue.fromB(SdkBytes.fromByteArray(position)));
+        return item;
+    }
+
+    private static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+}
