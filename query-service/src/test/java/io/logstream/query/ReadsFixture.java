@@ -2,6 +2,7 @@ package io.logstream.query;
 
 import io.logstream.localaws.LocalAws;
 import io.logstream.model.Buckets;
+import io.logstream.model.Counts;
 import io.logstream.model.LedgerKeys;
 import io.logstream.model.LogItemMapper;
 import io.logstream.model.LogKeys;
@@ -95,9 +96,28 @@ final class ReadsFixture {
                 LedgerKeys.FIRST_SEEN, n(seen), LedgerKeys.LAST_SEEN, n(seen))));
     }
 
+    /**
+     * The count items one shard of the consumer would hold for {@code records} (all of which it stored), with its
+     * count watermark written by {@link #watermark(String, long, Long, boolean)}.
+     */
+    void counts(String shardId, List<LogRecord> records) {
+        Map<String, List<LogRecord>> byService = new java.util.TreeMap<>();
+        records.forEach(r -> byService.computeIfAbsent(r.service(), k -> new java.util.ArrayList<>()).add(r));
+        byService.forEach((service, of) -> Counts.items(service, shardId, of, Counts.position("1", 0))
+                .forEach(item -> aws.dynamoDb().putItem(b -> b.tableName(table).item(item))));
+    }
+
     void watermark(String shardId, long completeUntil, boolean closed) {
+        watermark(shardId, completeUntil, null, closed);
+    }
+
+    /** A shard's watermark item; {@code countedUntil} null as from a consumer that keeps no counts. */
+    void watermark(String shardId, long completeUntil, Long countedUntil, boolean closed) {
         Map<String, AttributeValue> item = new HashMap<>(Map.of(LogKeys.PK, s(LedgerKeys.watermarkPk(stream)),
                 LogKeys.SK, s(shardId), LedgerKeys.COMPLETE_UNTIL, n(completeUntil)));
+        if (countedUntil != null) {
+            item.put(LedgerKeys.COUNTED_UNTIL, n(countedUntil));
+        }
         if (closed) {
             item.put(LedgerKeys.CLOSED, AttributeValue.fromBool(true));
         }

@@ -136,6 +136,13 @@ public final class Counts {
             }
         }
 
+        public void subtract(Tally other) {
+            for (int i = 0; i < LEVELS.length; i++) {
+                records[i] -= other.records[i];
+                bytes[i] -= other.bytes[i];
+            }
+        }
+
         public long records(LogLevel level) {
             return records[level.ordinal()];
         }

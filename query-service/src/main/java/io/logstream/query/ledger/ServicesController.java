@@ -2,6 +2,7 @@ package io.logstream.query.ledger;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.core.annotation.Nullable;
+import io.logstream.query.counts.LastMinuteCounts;
 import io.logstream.query.security.ServiceAccess;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
@@ -35,9 +36,11 @@ public class ServicesController {
     private final ServiceAccess access;
     private final BucketTables buckets;
     private final Clock clock;
+    private final LastMinuteCounts lastMinute;
 
     public ServicesController(Catalogue catalogue, Completeness completeness, ServiceAccess access,
-                              BucketTables buckets, Clock clock) {
+                              BucketTables buckets, Clock clock, LastMinuteCounts lastMinute) {
+        this.lastMinute = lastMinute;
         this.buckets = buckets;
         this.clock = clock;
         this.catalogue = catalogue;
@@ -50,13 +53,20 @@ public class ServicesController {
                               @Schema(format = "date-time") String lastSeen,
                               @Schema(description = "Partition keys the service's records are written to now: 1, "
                                       + "or more for a write-sharded service (docs/scale.md)", minimum = "1")
-                              int buckets) {
+                              int buckets,
+                              @Nullable @Schema(description = "Records of the last complete minute "
+                                      + "(lastCompleteMinute), from the counts; absent when the consumer keeps none",
+                                      nullable = true) Long recordsLastMinute) {
     }
 
     /** ALWAYS: an empty catalogue is {@code "services":[]}, as the OpenAPI document requires, not an absent field. */
     @Serdeable
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record ServiceList(List<ServiceView> services, @Schema(format = "date-time") String completeUntil) {
+    public record ServiceList(List<ServiceView> services, @Schema(format = "date-time") String completeUntil,
+                              @Nullable @Schema(format = "date-time", nullable = true, description = "The end of the "
+                                      + "last minute the counts are complete for: recordsLastMinute counts the records "
+                                      + "with lastCompleteMinute - 60 s < ts <= lastCompleteMinute")
+                              String lastCompleteMinute) {
     }
 
     @Operation(summary = "The services with stored logs that the caller may read")
@@ -68,12 +78,16 @@ public class ServicesController {
     @Get(produces = MediaType.APPLICATION_JSON)
     public HttpResponse<ServiceList> services(@Nullable Authentication authentication) {
         Instant completeUntil = completeness.completeUntil();
+        Long minute = completeness.countedUntil()
+                .map(counted -> LastMinuteCounts.lastCompleteMinute(counted.toEpochMilli())).orElse(null);
         List<ServiceView> services = catalogue.services().stream()
                 .filter(entry -> access.allows(authentication, entry.name()))
                 .map(entry -> new ServiceView(entry.name(), entry.firstSeen().toString(), entry.lastSeen().toString(),
-                        buckets.of(entry.name()).countAt(clock.millis())))
+                        buckets.of(entry.name()).countAt(clock.millis()),
+                        minute == null ? null : lastMinute.of(entry.name(), minute)))
                 .toList();
-        return HttpResponse.ok(new ServiceList(services, completeUntil.toString()))
+        return HttpResponse.ok(new ServiceList(services, completeUntil.toString(),
+                        minute == null ? null : Instant.ofEpochMilli(minute).toString()))
                 .header(CompletenessHeader.NAME, completeUntil.toString());
     }
 }

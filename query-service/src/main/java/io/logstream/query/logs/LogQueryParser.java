@@ -67,19 +67,7 @@ public class LogQueryParser {
                 problems.add(new InvalidParameter("direction", "must be 'backward' or 'forward'"));
             }
         }
-        Set<LogLevel> levels = EnumSet.noneOf(LogLevel.class);
-        for (String value : parameters.getOrDefault("level", List.of())) {
-            for (String part : value.split(",", -1)) {
-                // exactly a name, no padding: what the OpenAPI document declares
-                Optional<LogLevel> level = part.equals(part.strip()) ? LogLevel.parse(part) : Optional.empty();
-                if (level.isPresent()) {
-                    levels.add(level.get());
-                } else {
-                    problems.add(new InvalidParameter("level", "unknown level '" + abbreviate(part)
-                            + "'; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL"));
-                }
-            }
-        }
+        Set<LogLevel> levels = levels(parameters, problems);
         String cursorText = single(parameters, "cursor", problems);
         if (!problems.isEmpty()) {
             throw new InvalidRequestException(problems);
@@ -94,7 +82,26 @@ public class LogQueryParser {
         return new LogQuery(service, limit, from, to, direction, levels, position);
     }
 
-    private static String single(Map<String, List<String>> parameters, String name, List<InvalidParameter> problems) {
+    /** The {@code level} parameters' levels (comma lists, any number of them); empty when none is given. */
+    public static Set<LogLevel> levels(Map<String, List<String>> parameters, List<InvalidParameter> problems) {
+        Set<LogLevel> levels = EnumSet.noneOf(LogLevel.class);
+        for (String value : parameters.getOrDefault("level", List.of())) {
+            for (String part : value.split(",", -1)) {
+                // exactly a name, no padding: what the OpenAPI document declares
+                Optional<LogLevel> level = part.equals(part.strip()) ? LogLevel.parse(part) : Optional.empty();
+                if (level.isPresent()) {
+                    levels.add(level.get());
+                } else {
+                    problems.add(new InvalidParameter("level", "unknown level '" + abbreviate(part)
+                            + "'; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL"));
+                }
+            }
+        }
+        return levels;
+    }
+
+    /** A parameter given at most once, or null. */
+    public static String single(Map<String, List<String>> parameters, String name, List<InvalidParameter> problems) {
         List<String> values = parameters.get(name);
         if (values == null || values.isEmpty()) {
             return null;
@@ -110,7 +117,7 @@ public class LogQueryParser {
      * RFC 3339 date-time or epoch milliseconds 0..{@value LogKeys#MAX_TS}; a date-time outside that range is moved to
      * its nearest end, which selects the same records.
      */
-    private static Long instant(String name, String text, List<InvalidParameter> problems) {
+    public static Long instant(String name, String text, List<InvalidParameter> problems) {
         if (text == null) {
             return null;
         }
@@ -127,7 +134,7 @@ public class LogQueryParser {
         return String.join(", ", KNOWN.stream().sorted().toList());
     }
 
-    private static String abbreviate(String text) {
+    public static String abbreviate(String text) {
         return text.length() <= 40 ? text : text.substring(0, 37) + "...";
     }
 }

@@ -52,14 +52,16 @@ public class LokiController {
     @Get(value = "/query_range", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<LokiResponses.Success<?>> queryRange(HttpRequest<?> request, @Nullable Authentication auth) {
         LokiParams.Range range = LokiParams.range(request.getParameters(), nowNanos(), settings.lokiMaxEntries());
-        return watermarked(() -> reads.query(range, false, auth));
+        return LogQlMetric.isMetric(range.query()) ? countedAndWatermarked(() -> reads.query(range, false, auth))
+                : watermarked(() -> reads.query(range, false, auth));
     }
 
     /** An instant query: a metric query at {@code time}, a log query back from it over {@code since}. */
     @Get(value = "/query", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<LokiResponses.Success<?>> query(HttpRequest<?> request, @Nullable Authentication auth) {
         LokiParams.Range range = LokiParams.instant(request.getParameters(), nowNanos(), settings.lokiMaxEntries());
-        return watermarked(() -> reads.query(range, true, auth));
+        return LogQlMetric.isMetric(range.query()) ? countedAndWatermarked(() -> reads.query(range, true, auth))
+                : watermarked(() -> reads.query(range, true, auth));
     }
 
     @Get(value = "/labels", produces = MediaType.APPLICATION_JSON)
@@ -104,7 +106,7 @@ public class LokiController {
         HttpParameters p = request.getParameters();
         LokiParams.Range range = LokiParams.window(p, nowNanos());
         int limit = LokiParams.limit(p.get("limit"), settings.lokiMaxEntries());
-        return watermarked(() -> reads.volume(range, p.get("targetLabels"), limit, overRange, auth));
+        return countedAndWatermarked(() -> reads.volume(range, p.get("targetLabels"), limit, overRange, auth));
     }
 
     @Get(value = "/detected_fields", produces = MediaType.APPLICATION_JSON)
@@ -156,6 +158,14 @@ public class LokiController {
 
     private long nowNanos() {
         return clock.millis() * 1_000_000L;
+    }
+
+    /** A read that may be answered from the counts: its watermark is also never past the counts'. */
+    private <T> HttpResponse<T> countedAndWatermarked(Supplier<T> read) {
+        Instant watermark = completeness.completeUntil();
+        Instant counted = completeness.countedUntil().orElse(watermark);
+        Instant both = counted.isBefore(watermark) ? counted : watermark;
+        return HttpResponse.ok(read.get()).header(CompletenessHeader.NAME, both.toString());
     }
 
     private <T> HttpResponse<T> watermarked(Supplier<T> read) {

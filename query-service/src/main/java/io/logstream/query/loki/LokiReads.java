@@ -186,8 +186,13 @@ public class LokiReads {
         long window = overRange ? range.step() : range.end() - range.start();
         LogQlMetric.Expr expr = new LogQlMetric.Aggregation("sum", by, false,
                 new LogQlMetric.RangeAggregation("bytes_over_time", query, window));
-        long[] instants = overRange ? instants(range.start(), range.end() - 1, range.step())
-                : new long[]{range.end() - 1};
+        // at whole minutes the counts answer, over (start, end] as a metric query's windows; else [start, end)
+        long minute = 60_000_000_000L;
+        boolean minutes = range.start() % minute == 0 && range.end() % minute == 0 && window % minute == 0
+                && window > 0 && range.end() - range.start() >= window;
+        long[] instants = overRange ? instants(minutes ? range.start() + window : range.start(),
+                minutes ? range.end() : range.end() - 1, range.step())
+                : new long[]{minutes ? range.end() : range.end() - 1};
         MetricEvaluator.Result result = metrics.evaluate(expr, instants, auth, budgets.start());
         Map<Map<String, String>, Double[]> top = new TreeMap<>(MetricEvaluator::compareLabels);
         result.series().entrySet().stream()

@@ -1,6 +1,12 @@
 package io.logstream.query.loki;
 
+import io.logstream.model.Counts;
 import io.logstream.model.LogRecord;
+import io.logstream.query.config.ReadSettings;
+import io.logstream.query.counts.CountReader;
+import io.logstream.query.ledger.Completeness;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.logstream.query.logs.ReadBudget;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.security.authentication.Authentication;
@@ -15,19 +21,39 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Evaluates a {@link LogQlMetric} expression at a list of instants, exactly: every record a range aggregation covers
- * is read and counted (within the request's read budget), none is sampled. A query that would read past the budget
- * is refused (400) rather than answered with a count that is short. Series without a sample at an instant have no
- * point there, as in Loki.
+ * Evaluates a {@link LogQlMetric} expression at a list of instants, exactly, none of it sampled (docs/counts.md):
+ * <ul>
+ *   <li>from the consumer's per-minute counts ({@link CountReader}) when a range aggregation has no line filter, its
+ *   range is whole minutes and every instant is at a whole minute (bytes only while a Loki line is the message);</li>
+ *   <li>otherwise by reading and counting every record it covers, within the request's read budget.</li>
+ * </ul>
+ * A query that would read past the budget is refused (400) rather than answered with a count that is short. Series
+ * without a sample at an instant have no point there, as in Loki. A {@code sum} without {@code host} in its grouping
+ * reads only the level counts; anything else that needs the host split reads the host counts too.
  */
 @Singleton
 public class MetricEvaluator {
+    private static final long NANOS_PER_MILLI = 1_000_000L;
+
     private final SelectorReader reader;
     private final LokiEncoder encoder;
+    private final CountReader counts;
+    private final Completeness completeness;
+    private final boolean lineIsMessage;
+    private final Counter fromCounts;
+    private final Counter fromRecords;
 
-    public MetricEvaluator(SelectorReader reader, LokiEncoder encoder) {
+    public MetricEvaluator(SelectorReader reader, LokiEncoder encoder, CountReader counts, Completeness completeness,
+                           ReadSettings settings, MeterRegistry registry) {
         this.reader = reader;
         this.encoder = encoder;
+        this.counts = counts;
+        this.completeness = completeness;
+        this.lineIsMessage = settings.lokiLine() == ReadSettings.LokiLine.MESSAGE;
+        this.fromCounts = Counter.builder("logstream.query.range.aggregations").tag("source", "counts")
+                .description("LogQL range aggregations evaluated, by what they were counted from").register(registry);
+        this.fromRecords = Counter.builder("logstream.query.range.aggregations").tag("source", "records")
+                .description("LogQL range aggregations evaluated, by what they were counted from").register(registry);
     }
 
     /** Series (label set to one value per instant, null where absent), or a scalar's one row. */
@@ -43,9 +69,13 @@ public class MetricEvaluator {
             return constant(false, v.value(), instants);
         }
         if (expr instanceof LogQlMetric.RangeAggregation r) {
-            return range(r, instants, auth, budget);
+            return range(r, instants, auth, budget, true);
         }
         if (expr instanceof LogQlMetric.Aggregation a) {
+            if (a.function().equals("sum") && a.inner() instanceof LogQlMetric.RangeAggregation r
+                    && a.without() == a.labels().contains("host")) {
+                return aggregate(a, range(r, instants, auth, budget, false)); // the host split sums away
+            }
             return aggregate(a, evaluate(a.inner(), instants, auth, budget));
         }
         LogQlMetric.Binary b = (LogQlMetric.Binary) expr;
@@ -60,9 +90,17 @@ public class MetricEvaluator {
         return new Result(scalar, series);
     }
 
-    /** One series per label set; at each instant t the records in (t - range, t]. */
+    /**
+     * One series per label set; at each instant t the records in (t - range, t]. {@code byHost} false lets the series
+     * merge hosts (for a sum that drops them).
+     */
     private Result range(LogQlMetric.RangeAggregation r, long[] instants, @Nullable Authentication auth,
-                         ReadBudget budget) {
+                         ReadBudget budget, boolean byHost) {
+        if (countable(r, instants)) {
+            fromCounts.increment();
+            return fromCounts(r, instants, auth, budget, byHost);
+        }
+        fromRecords.increment();
         boolean bytes = r.function().startsWith("bytes");
         Map<Map<String, String>, Samples> bySeries = new HashMap<>();
         long first = instants[0] - r.range();
@@ -90,6 +128,76 @@ public class MetricEvaluator {
             series.put(labels, values);
         });
         return new Result(false, series);
+    }
+
+    /** Whether the counts answer the range aggregation exactly at these instants. */
+    private boolean countable(LogQlMetric.RangeAggregation r, long[] instants) {
+        if (!r.query().filters().isEmpty() || (r.function().startsWith("bytes") && !lineIsMessage)
+                || r.range() % (Counts.MINUTE_MILLIS * NANOS_PER_MILLI) != 0) {
+            return false;
+        }
+        for (long t : instants) {
+            if (Math.floorMod(Math.floorDiv(t, NANOS_PER_MILLI), Counts.MINUTE_MILLIS) != 0) {
+                return false;
+            }
+        }
+        return completeness.countedUntil().isPresent();
+    }
+
+    private Result fromCounts(LogQlMetric.RangeAggregation r, long[] instants, @Nullable Authentication auth,
+                              ReadBudget budget, boolean byHost) {
+        boolean bytes = r.function().startsWith("bytes");
+        int rangeMinutes = (int) (r.range() / NANOS_PER_MILLI / Counts.MINUTE_MILLIS);
+        long first = Math.floorDiv(instants[0], NANOS_PER_MILLI);
+        long last = Math.floorDiv(instants[instants.length - 1], NANOS_PER_MILLI);
+        CountReader.Span span = new CountReader.Span(first - (rangeMinutes - 1) * Counts.MINUTE_MILLIS, last);
+        List<LogQl.Matcher> onHost = r.query().matchers().stream().filter(m -> m.label().equals("host")).toList();
+        java.util.function.Predicate<String> host = onHost.isEmpty() ? null
+                : name -> onHost.stream().allMatch(m -> m.test(name));
+        List<CountReader.Series> read;
+        try {
+            read = counts.read(reader.services(r.query().matchers(), auth), SelectorReader.levels(r.query().matchers()),
+                    host, byHost, span, budget);
+        } catch (CountReader.BudgetSpent e) {
+            throw new LogQlException("the metric query would read more than this request's budget ("
+                    + (budget.exhausted() == ReadBudget.Cause.DEADLINE ? "its deadline" : budget.maxPages()
+                    + " DynamoDB pages") + ") of counts; narrow the window or the selector");
+        }
+        double seconds = r.range() / 1e9;
+        boolean perSecond = r.function().equals("rate") || r.function().equals("bytes_rate");
+        Map<Map<String, String>, Double[]> series = new TreeMap<>(MetricEvaluator::compareLabels);
+        for (CountReader.Series one : read) {
+            long[] records = prefix(one.records());
+            long[] sizes = prefix(one.bytes());
+            Double[] values = new Double[instants.length];
+            for (int i = 0; i < instants.length; i++) {
+                int to = (int) ((Math.floorDiv(instants[i], NANOS_PER_MILLI) - span.firstEnd()) / Counts.MINUTE_MILLIS) + 1;
+                int from = Math.max(0, to - rangeMinutes);
+                long n = records[to] - records[from];
+                if (n > 0) {
+                    double value = bytes ? sizes[to] - sizes[from] : n;
+                    values[i] = perSecond ? value / seconds : value;
+                }
+            }
+            series.merge(one.labels(), values, MetricEvaluator::plus);
+        }
+        return new Result(false, series);
+    }
+
+    private static long[] prefix(long[] values) {
+        long[] sums = new long[values.length + 1];
+        for (int i = 0; i < values.length; i++) {
+            sums[i + 1] = sums[i] + values[i];
+        }
+        return sums;
+    }
+
+    private static Double[] plus(Double[] a, Double[] b) {
+        Double[] sum = new Double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            sum[i] = a[i] == null ? b[i] : b[i] == null ? a[i] : a[i] + b[i];
+        }
+        return sum;
     }
 
     /** One series' record times (epoch nanoseconds) and line sizes, in the order read. */
@@ -245,7 +353,7 @@ public class MetricEvaluator {
     }
 
     /** A value as Loki prints it ({@code 2}, {@code 0.5}, {@code NaN}, {@code +Inf}), to 15 significant digits. */
-    static String format(double value) {
+    public static String format(double value) {
         if (Double.isNaN(value)) {
             return "NaN";
         }

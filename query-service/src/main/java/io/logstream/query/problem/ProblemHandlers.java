@@ -33,6 +33,20 @@ public final class ProblemHandlers {
         }
     }
 
+    /** 409: the deployment keeps no counts. */
+    @Singleton
+    public static class CountsUnavailable
+            extends ErrorResponseProcessorExceptionHandler<io.logstream.query.counts.CountsUnavailableException> {
+        public CountsUnavailable(ErrorResponseProcessor<?> processor) {
+            super(processor);
+        }
+
+        @Override
+        protected MutableHttpResponse<?> createResponse(io.logstream.query.counts.CountsUnavailableException exception) {
+            return HttpResponse.status(HttpStatus.CONFLICT);
+        }
+    }
+
     /** 503 with Retry-After when DynamoDB cannot be read (after the SDK's own bounded retries). */
     @Singleton
     public static class DependencyUnavailable extends ErrorResponseProcessorExceptionHandler<SdkException> {

@@ -1,0 +1,172 @@
+package io.logstream.query.counts;
+
+import io.logstream.model.Counts;
+import io.logstream.model.LogKeys;
+import io.logstream.model.LogLevel;
+import io.logstream.query.config.QuerySettings;
+import io.logstream.query.logs.ReadBudget;
+import jakarta.inject.Singleton;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * Reads the consumer's count items ({@link Counts}) into series: per label set, records and bytes for each minute of a
+ * span, summed over the shards. Strongly consistent reads, one {@code Query} per service (two with hosts), a page
+ * each per {@link ReadBudget} page.
+ */
+@Singleton
+public class CountReader {
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+
+    public CountReader(DynamoDbClient dynamoDb, QuerySettings settings) {
+        this.dynamoDb = dynamoDb;
+        this.table = settings.table();
+    }
+
+    /** The minutes ending at {@code firstEnd}, {@code firstEnd + 60 s}, ..., {@code lastEnd} (epoch millis). */
+    public record Span(long firstEnd, long lastEnd) {
+        public int minutes() {
+            return (int) ((lastEnd - firstEnd) / Counts.MINUTE_MILLIS) + 1;
+        }
+
+        int index(long minuteEnd) {
+            return (int) ((minuteEnd - firstEnd) / Counts.MINUTE_MILLIS);
+        }
+    }
+
+    /** One series: its labels and, per minute of the span, its records and bytes. */
+    public record Series(Map<String, String> labels, long[] records, long[] bytes) {
+    }
+
+    /** The budget ran out before every count item was read. */
+    public static final class BudgetSpent extends RuntimeException {
+        BudgetSpent() {
+            super("count read over budget");
+        }
+    }
+
+    /**
+     * The series of {@code services} at {@code levels} over {@code span}.
+     *
+     * @param host   which hosts to keep (a record without one is tested as null); null keeps every record
+     * @param byHost true to split the series by host, as Loki's labels do; false sums hosts away (only the level
+     *               items are read when {@code host} is null too)
+     */
+    public List<Series> read(List<String> services, Set<LogLevel> levels, Predicate<String> host, boolean byHost,
+                             Span span, ReadBudget budget) {
+        List<Series> series = new ArrayList<>();
+        for (String service : services) {
+            Map<Integer, Counts.Tally> levelsByMinute = new HashMap<>();
+            query(Counts.levelsPk(service), span, budget, item -> levelsByMinute.computeIfAbsent(
+                    span.index(Counts.minuteEndOf(item.get(LogKeys.SK).s())), i -> new Counts.Tally())
+                    .add(Counts.levelsOf(item)));
+            if (levelsByMinute.isEmpty()) {
+                continue;
+            }
+            if (host == null && !byHost) {
+                add(series, labels(service, null), levels, levelsByMinute, span);
+                continue;
+            }
+            Map<String, Map<Integer, Counts.Tally>> hosts = new TreeMap<>();
+            query(Counts.hostsPk(service), span, budget, item -> {
+                int minute = span.index(Counts.minuteEndOf(item.get(LogKeys.SK).s()));
+                Counts.hostsOf(item).forEach((name, tally) -> hosts.computeIfAbsent(name, h -> new HashMap<>())
+                        .computeIfAbsent(minute, i -> new Counts.Tally()).add(tally));
+            });
+            Map<Integer, Counts.Tally> merged = new HashMap<>();
+            hosts.forEach((name, byMinute) -> {
+                if (host == null || host.test(name)) {
+                    if (byHost) {
+                        add(series, labels(service, name), levels, byMinute, span);
+                    } else {
+                        byMinute.forEach((i, tally) -> merged.computeIfAbsent(i, m -> new Counts.Tally()).add(tally));
+                    }
+                }
+            });
+            if (host == null || host.test(null)) {
+                // records without a host: the level items less every host's
+                Map<Integer, Counts.Tally> hostless = new HashMap<>();
+                levelsByMinute.forEach((i, tally) -> {
+                    Counts.Tally rest = new Counts.Tally();
+                    rest.add(tally);
+                    hosts.values().forEach(byMinute -> {
+                        Counts.Tally of = byMinute.get(i);
+                        if (of != null) {
+                            rest.subtract(of);
+                        }
+                    });
+                    hostless.put(i, rest);
+                });
+                if (byHost) {
+                    add(series, labels(service, null), levels, hostless, span);
+                } else {
+                    hostless.forEach((i, tally) -> merged.computeIfAbsent(i, m -> new Counts.Tally()).add(tally));
+                }
+            }
+            if (!byHost) {
+                add(series, labels(service, null), levels, merged, span);
+            }
+        }
+        return series;
+    }
+
+    /** One series per level with any record, labelled as Loki labels the records. */
+    private static void add(List<Series> out, Map<String, String> labels, Set<LogLevel> levels,
+                            Map<Integer, Counts.Tally> byMinute, Span span) {
+        for (LogLevel level : levels) {
+            long[] records = new long[span.minutes()];
+            long[] bytes = new long[span.minutes()];
+            boolean any = false;
+            for (Map.Entry<Integer, Counts.Tally> e : byMinute.entrySet()) {
+                records[e.getKey()] = e.getValue().records(level);
+                bytes[e.getKey()] = e.getValue().bytes(level);
+                any |= records[e.getKey()] != 0;
+            }
+            if (any) {
+                Map<String, String> withLevel = new TreeMap<>(labels);
+                withLevel.put("level", level.name());
+                out.add(new Series(withLevel, records, bytes));
+            }
+        }
+    }
+
+    private static Map<String, String> labels(String service, String host) {
+        Map<String, String> labels = new TreeMap<>();
+        labels.put("service", service);
+        if (host != null) {
+            labels.put("host", host);
+        }
+        return labels;
+    }
+
+    private void query(String pk, Span span, ReadBudget budget,
+                       java.util.function.Consumer<Map<String, AttributeValue>> each) {
+        Map<String, AttributeValue> start = null;
+        do {
+            if (!budget.take()) {
+                throw new BudgetSpent();
+            }
+            Map<String, AttributeValue> from = start;
+            QueryResponse response = dynamoDb.query(b -> b.tableName(table).consistentRead(true)
+                    .keyConditionExpression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+                    .expressionAttributeNames(Map.of("#pk", LogKeys.PK, "#sk", LogKeys.SK))
+                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk),
+                            ":lo", AttributeValue.fromS(Counts.lowerBound(span.firstEnd())),
+                            ":hi", AttributeValue.fromS(Counts.upperBound(span.lastEnd()))))
+                    .exclusiveStartKey(from));
+            response.items().forEach(each);
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+    }
+}

@@ -1,0 +1,21 @@
+package io.logstream.query.counts;
+
+import io.logstream.query.problem.ClientSafeException;
+
+/** The consumer keeps no counts (COUNTS=false), so a volume cannot be answered from them. */
+public class CountsUnavailableException extends ClientSafeException {
+    public CountsUnavailableException() {
+        super("the consumer keeps no counts (COUNTS=false), so volumes are not available; LogQL metric queries "
+                + "count the records instead");
+    }
+
+    @Override
+    public String problemType() {
+        return "counts-unavailable";
+    }
+
+    @Override
+    public String title() {
+        return "Counts unavailable";
+    }
+}
