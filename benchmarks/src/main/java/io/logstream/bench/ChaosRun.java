@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logstream.localaws.KinesisEngine;
 import io.logstream.localaws.DynamoDbLimitProxy;
 import io.logstream.model.Buckets;
+import io.logstream.model.Counts;
 import io.logstream.model.LedgerKeys;
+import io.logstream.model.LogLevel;
 import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LogPayload;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.SdkBytes;
-import io.logstream.model.LedgerKeys;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.ScalingType;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -166,6 +168,9 @@ public final class ChaosRun {
         for (int i = 0; i < 30 && watermark(aws) < lastPut; i++) {
             Thread.sleep(1000);
         }
+        for (int i = 0; i < 30 && watermark(aws, LedgerKeys.COUNTED_UNTIL) < lastPut; i++) {
+            Thread.sleep(1000);
+        }
         watermarks.add(new long[]{System.currentTimeMillis(), watermark(aws)});
         stored = scan(aws);
         deadLetters.addAll(drain(aws, queue));
@@ -178,13 +183,19 @@ public final class ChaosRun {
 
     /** The stream's completeness watermark as query-service computes it: the minimum over open shards, 0 if none. */
     private static long watermark(LocalAws aws) {
+        return watermark(aws, LedgerKeys.COMPLETE_UNTIL);
+    }
+
+    /** The minimum over open shards of {@code attribute}, 0 if none or if a shard lacks it. */
+    private static long watermark(LocalAws aws, String attribute) {
         long min = Long.MAX_VALUE;
         for (Map<String, AttributeValue> item : aws.dynamoDb().query(b -> b.tableName(TABLE).consistentRead(true)
                 .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk",
                         AttributeValue.fromS(LedgerKeys.watermarkPk(STREAM))))).items()) {
             AttributeValue closed = item.get(LedgerKeys.CLOSED);
             if (closed == null || !Boolean.TRUE.equals(closed.bool())) {
-                min = Math.min(min, Long.parseLong(item.get(LedgerKeys.COMPLETE_UNTIL).n()));
+                AttributeValue value = item.get(attribute);
+                min = Math.min(min, value == null ? 0 : Long.parseLong(value.n()));
             }
         }
         return min == Long.MAX_VALUE ? 0 : min;
@@ -378,12 +389,41 @@ public final class ChaosRun {
                 .append(String.format("%-52s %10s%n", "hot service's epochs (start ms: buckets)", hot.epochs().stream()
                         .map(e -> (e.fromMillis() - firstPut) + ":" + e.count()).toList()))
                 .append(String.format("%-52s %10s%n", "a bucket change inside the run", bucketChange));
+        // the counts: per service and level, equal to the stored records, once the count watermark passed the last put
+        boolean countsCaughtUp = watermark(aws, LedgerKeys.COUNTED_UNTIL) >= lastPut;
+        Map<String, Long> counted = new TreeMap<>();
+        aws.dynamoDb().scanPaginator(b -> b.tableName(TABLE).consistentRead(true)).items().forEach(item -> {
+            String pk = item.get("pk").s();
+            if (pk.startsWith(Counts.LEVELS_PREFIX)) {
+                Counts.Tally tally = Counts.levelsOf(item);
+                for (LogLevel level : LogLevel.values()) {
+                    if (tally.records(level) != 0) {
+                        counted.merge(pk.substring(Counts.LEVELS_PREFIX.length()) + " " + level, tally.records(level),
+                                Long::sum);
+                    }
+                }
+            }
+        });
+        Map<String, Long> storedByLevel = new TreeMap<>();
+        stored.values().forEach(list -> storedByLevel.merge(list.get(0).get("pk").s().replaceFirst("#.*", "") + " "
+                + list.get(0).get("level").s(), 1L, Long::sum));
+        long countDifference = 0;
+        Set<String> keysCounted = new TreeSet<>(counted.keySet());
+        keysCounted.addAll(storedByLevel.keySet());
+        for (String key : keysCounted) {
+            countDifference += Math.abs(counted.getOrDefault(key, 0L) - storedByLevel.getOrDefault(key, 0L));
+        }
+        out.append(String.format("%-52s %10s%n", "count watermark past the last put after the drain", countsCaughtUp))
+                .append(String.format("%-52s %10d%n", "counted records (service and level)",
+                        counted.values().stream().mapToLong(Long::longValue).sum()))
+                .append(String.format("%-52s %10d%n", "|counts - stored records| over services and levels",
+                        countDifference));
         boolean held = lost == 0 && duplicatedKeys == 0 && duplicatedRecords == 0 && poisonMissing == 0
                 && orderViolations.isEmpty() && alertedIds.size() >= put.errors && overstated == 0 && caughtUp
-                && bucketChange;
+                && bucketChange && countsCaughtUp && countDifference == 0;
         out.append(held ? "HELD: 0 lost, 0 duplicated, every poison record dead-lettered, every ERROR alerted, "
                 + "children after parents, the watermark never ahead of storage and caught up, the hot service "
-                + "write-sharded inside the run\n" : "FAILED\n");
+                + "write-sharded inside the run, the counts equal to the stored records\n" : "FAILED\n");
         LOG.info(out.toString());
         return held;
     }

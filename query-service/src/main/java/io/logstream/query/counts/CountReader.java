@@ -5,6 +5,7 @@ import io.logstream.model.LogKeys;
 import io.logstream.model.LogLevel;
 import io.logstream.query.config.QuerySettings;
 import io.logstream.query.logs.ReadBudget;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -16,21 +17,41 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
  * Reads the consumer's count items ({@link Counts}) into series: per label set, records and bytes for each minute of a
- * span, summed over the shards. Strongly consistent reads, one {@code Query} per service (two with hosts), a page
- * each per {@link ReadBudget} page.
+ * span, summed over the shards. Strongly consistent reads: per service the level items (and the host items when the
+ * query needs them), a long span in parallel sub-spans; every page is one of the {@link ReadBudget}'s.
  */
 @Singleton
 public class CountReader {
+    /** At most this many sub-spans of a long span are read at once, each of at least {@link #SEGMENT_MINUTES}. */
+    static final int SEGMENTS = 8;
+    static final int SEGMENT_MINUTES = 120;
+
     private final DynamoDbClient dynamoDb;
     private final String table;
+    private final ExecutorService readers;
 
     public CountReader(DynamoDbClient dynamoDb, QuerySettings settings) {
         this.dynamoDb = dynamoDb;
         this.table = settings.table();
+        AtomicInteger threads = new AtomicInteger();
+        this.readers = Executors.newFixedThreadPool(SEGMENTS, runnable -> {
+            Thread thread = new Thread(runnable, "count-reader-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @PreDestroy
+    void close() {
+        readers.shutdownNow();
     }
 
     /** The minutes ending at {@code firstEnd}, {@code firstEnd + 60 s}, ..., {@code lastEnd} (epoch millis). */
@@ -51,7 +72,7 @@ public class CountReader {
     /** The budget ran out before every count item was read. */
     public static final class BudgetSpent extends RuntimeException {
         BudgetSpent() {
-            super("count read over budget");
+            super("count read over budget", null, false, false);
         }
     }
 
@@ -149,12 +170,51 @@ public class CountReader {
         return labels;
     }
 
+    /**
+     * Every count item of {@code pk} in the span, handed to {@code each} in this thread. A long span is read as up to
+     * {@value #SEGMENTS} sub-spans in parallel, each paged, all of them within what is left of the budget's pages.
+     */
     private void query(String pk, Span span, ReadBudget budget,
                        java.util.function.Consumer<Map<String, AttributeValue>> each) {
+        int segments = (int) Math.max(1, Math.min(SEGMENTS, span.minutes() / SEGMENT_MINUTES));
+        AtomicInteger allowance = new AtomicInteger(Math.max(1, budget.maxPages() - budget.pages()));
+        long width = (long) Math.ceil(span.minutes() / (double) segments) * Counts.MINUTE_MILLIS;
+        List<CompletableFuture<Segment>> reads = new ArrayList<>();
+        for (long from = span.firstEnd(); from <= span.lastEnd(); from += width) {
+            Span part = new Span(from, Math.min(span.lastEnd(), from + width - Counts.MINUTE_MILLIS));
+            reads.add(segments == 1 ? CompletableFuture.completedFuture(segment(pk, part, allowance))
+                    : CompletableFuture.supplyAsync(() -> segment(pk, part, allowance), readers));
+        }
+        boolean spent = false;
+        for (CompletableFuture<Segment> read : reads) {
+            Segment segment;
+            try {
+                segment = read.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+            }
+            for (int i = 0; i < segment.pages(); i++) {
+                budget.spend();
+            }
+            spent |= segment.cut();
+            segment.items().forEach(each);
+        }
+        if (spent) {
+            throw new BudgetSpent();
+        }
+    }
+
+    /** The items of one sub-span, the pages it took, and whether it stopped for want of pages. */
+    private record Segment(List<Map<String, AttributeValue>> items, int pages, boolean cut) {
+    }
+
+    private Segment segment(String pk, Span span, AtomicInteger allowance) {
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
         Map<String, AttributeValue> start = null;
+        int pages = 0;
         do {
-            if (!budget.take()) {
-                throw new BudgetSpent();
+            if (allowance.getAndDecrement() <= 0) {
+                return new Segment(items, pages, true);
             }
             Map<String, AttributeValue> from = start;
             QueryResponse response = dynamoDb.query(b -> b.tableName(table).consistentRead(true)
@@ -164,9 +224,11 @@ public class CountReader {
                             ":lo", AttributeValue.fromS(Counts.lowerBound(span.firstEnd())),
                             ":hi", AttributeValue.fromS(Counts.upperBound(span.lastEnd()))))
                     .exclusiveStartKey(from));
-            response.items().forEach(each);
+            pages++;
+            items.addAll(response.items());
             start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
                     ? response.lastEvaluatedKey() : null;
         } while (start != null);
+        return new Segment(items, pages, false);
     }
 }
