@@ -52,7 +52,7 @@ public final class CountsBenchmark {
         Files.createDirectories(results);
         Measures writes = new Measures("write cost at " + RATE + " records/s, " + SERVICES + " services, 4 shards, "
                 + seconds + " s a run");
-        Measures volume = new Measures("24-hour volume of one service, 4 shards, through CountReader");
+        Measures volume = new Measures("24-hour volume of one service, 4 shards, GET /v1/services/{service}/volume");
         try (LocalAws aws = LocalAws.start(KinesisEngine.Kind.KINESALITE)) {
             if (!"0".equals(System.getenv("WRITE_RUNS"))) {
                 double off = writeUnits(aws, root, results, "off", false, seconds);
@@ -136,17 +136,17 @@ public final class CountsBenchmark {
         long first = end - 24 * 60 * Counts.MINUTE_MILLIS + Counts.MINUTE_MILLIS;
         List<WriteRequest> writes = new ArrayList<>();
         LogLevel[] levels = {LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR};
-        for (long minute = first; minute <= end; minute += Counts.MINUTE_MILLIS) {
-            for (int shard = 0; shard < 4; shard++) {
-                List<LogRecord> records = new ArrayList<>();
+        for (int shard = 0; shard < 4; shard++) {
+            List<LogRecord> records = new ArrayList<>();
+            for (long minute = first; minute <= end; minute += Counts.MINUTE_MILLIS) {
                 for (int i = 0; i < 12; i++) {
                     records.add(new LogRecord("checkout", levels[i % 3], "m".repeat(100), minute - i * 1000, "r" + i,
                             null, "host-" + i % 4, Map.of(), null));
                 }
-                for (Map<String, AttributeValue> item : Counts.items("checkout", String.format("shardId-%012d", shard),
-                        records, Counts.position("49" + minute, 0))) {
-                    writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
-                }
+            }
+            for (Map<String, AttributeValue> item : Counts.items("checkout", String.format("shardId-%012d", shard),
+                    records, Counts.position("49", 0))) {
+                writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
             }
         }
         for (int i = 0; i < writes.size(); i += 25) {
@@ -178,13 +178,14 @@ public final class CountsBenchmark {
             long items = aws.dynamoDb().queryPaginator(b -> b.tableName(table).consistentRead(true)
                     .keyConditionExpression("pk = :pk AND sk BETWEEN :lo AND :hi")
                     .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(Counts.levelsPk("checkout")),
-                            ":lo", AttributeValue.fromS(Counts.lowerBound(first)),
-                            ":hi", AttributeValue.fromS(Counts.upperBound(end))))).items().stream().count();
+                            ":lo", AttributeValue.fromS(Counts.lowerBound(Counts.blockEnd(first))),
+                            ":hi", AttributeValue.fromS(Counts.upperBound(Counts.blockEnd(end)))))).items().stream()
+                    .count();
             if (run >= 10) {
                 engine.add((System.nanoTime() - started) / 1000);
             }
-            if (items != 4 * 1440) {
-                throw new IllegalStateException(items + " level items read, not " + 4 * 1440);
+            if (items < 4 * 1440 / Counts.BLOCK_MINUTES) {
+                throw new IllegalStateException(items + " level items read, fewer than a day's");
             }
         }
         out.add("the same items by one plain Query on DynamoDB Local, p50 (ms)", "engine_p50_ms",

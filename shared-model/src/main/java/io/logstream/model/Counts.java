@@ -21,11 +21,13 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>A minute is named by its end E and holds the records with {@code E - 60 s < ts <= E}: Loki's windows are
  *   open on the left, so a metric query at whole minutes with a range of whole minutes adds whole count items.</li>
- *   <li>Level items: {@code pk = #count#<service>}, {@code sk = <9-digit E / 60 s>#<shard>}, with {@code n<L>} records
- *   and {@code b<L>} bytes per level L (its initial: T D I W E F).</li>
- *   <li>Host items: {@code pk = #hostcount#<service>}, same sort key, with {@code n<L>|<host>} and {@code b<L>|<host>}
- *   for the records that carry a host. A record without a host is in the level item only, so the level item less the
- *   host items is the host-less series.</li>
+ *   <li>Level items hold {@value #BLOCK_MINUTES} minutes each: {@code pk = #count#<service>},
+ *   {@code sk = <9-digit E / 60 s of the block's last minute>#<shard>}, with {@code n<L><i>} records and
+ *   {@code b<L><i>} bytes per level L (its initial: T D I W E F) and minute i of the block (0-4). Five minutes to an
+ *   item make a day of one shard 288 items, small enough to stay at one write unit an update.</li>
+ *   <li>Host items hold one minute: {@code pk = #hostcount#<service>}, {@code sk = <9-digit E / 60 s>#<shard>}, with
+ *   {@code n<L>|<host>} and {@code b<L>|<host>} for the records that carry a host. A record without a host is in the
+ *   level item only, so the level item less the host items is the host-less series.</li>
  *   <li>Both carry {@value #OWNER}, the counting epoch of the shard's owner, and {@value #POSITION}, the shard position
  *   (sequence and subsequence number) of the last flush that added to them: a replayed record at or before it is
  *   already counted.</li>
@@ -34,6 +36,7 @@ import java.util.regex.Pattern;
  */
 public final class Counts {
     public static final long MINUTE_MILLIS = 60_000;
+    public static final int BLOCK_MINUTES = 5;
     public static final String LEVELS_PREFIX = "#count#";
     public static final String HOSTS_PREFIX = "#hostcount#";
     public static final String OWNER = "o";
@@ -50,6 +53,17 @@ public final class Counts {
         return Math.floorDiv(ts + MINUTE_MILLIS - 1, MINUTE_MILLIS) * MINUTE_MILLIS;
     }
 
+    /** The end of the last minute of the level item (block of {@value #BLOCK_MINUTES} minutes) holding a minute. */
+    public static long blockEnd(long minuteEnd) {
+        long block = Math.floorDiv(Math.floorDiv(minuteEnd, MINUTE_MILLIS) - 1, BLOCK_MINUTES);
+        return (block + 1) * BLOCK_MINUTES * MINUTE_MILLIS;
+    }
+
+    /** A minute's place in its level item, 0 to {@value #BLOCK_MINUTES} - 1. */
+    public static int minuteOfBlock(long minuteEnd) {
+        return (int) ((BLOCK_MINUTES - 1) - (blockEnd(minuteEnd) - minuteEnd) / MINUTE_MILLIS);
+    }
+
     public static String levelsPk(String service) {
         return LEVELS_PREFIX + service;
     }
@@ -64,7 +78,10 @@ public final class Counts {
         return minutePrefix(minuteEnd) + (m.matches() ? m.group(1) : shardId);
     }
 
-    /** Bounds (inclusive) of every count item of the minutes ending in [{@code firstEnd}, {@code lastEnd}]. */
+    /**
+     * Bounds (inclusive) of every host item of the minutes ending in [{@code firstEnd}, {@code lastEnd}]; for level
+     * items, pass the {@link #blockEnd}s.
+     */
     public static String lowerBound(long firstEnd) {
         return minutePrefix(firstEnd);
     }
@@ -81,20 +98,21 @@ public final class Counts {
         return String.format("%09d#", Math.floorDiv(minuteEnd, MINUTE_MILLIS));
     }
 
-    public static String countName(LogLevel level) {
-        return "n" + level.name().charAt(0);
+    /** A level item's records of a level in minute {@code i} of its block. */
+    public static String countName(LogLevel level, int minuteOfBlock) {
+        return "n" + level.name().charAt(0) + minuteOfBlock;
     }
 
-    public static String bytesName(LogLevel level) {
-        return "b" + level.name().charAt(0);
+    public static String bytesName(LogLevel level, int minuteOfBlock) {
+        return "b" + level.name().charAt(0) + minuteOfBlock;
     }
 
     public static String hostCountName(LogLevel level, String host) {
-        return countName(level) + HOST_SEPARATOR + host;
+        return "n" + level.name().charAt(0) + HOST_SEPARATOR + host;
     }
 
     public static String hostBytesName(LogLevel level, String host) {
-        return bytesName(level) + HOST_SEPARATOR + host;
+        return "b" + level.name().charAt(0) + HOST_SEPARATOR + host;
     }
 
     /** What a record adds to the bytes: its message in UTF-8. */
@@ -177,16 +195,25 @@ public final class Counts {
         }
     }
 
-    /** The level tally of a level item. */
+    /** The tally of each minute (by its end) of a level item. */
+    public static Map<Long, Tally> levelMinutes(Map<String, AttributeValue> item) {
+        long blockEnd = minuteEndOf(item.get(LogKeys.SK).s());
+        Map<Long, Tally> minutes = new TreeMap<>();
+        item.forEach((name, value) -> {
+            if (name.length() == 3 && name.charAt(0) == 'n' && Character.isDigit(name.charAt(2))) {
+                int minute = name.charAt(2) - '0';
+                AttributeValue b = item.get("b" + name.substring(1));
+                minutes.computeIfAbsent(blockEnd - (BLOCK_MINUTES - 1 - minute) * MINUTE_MILLIS, m -> new Tally())
+                        .add(levelOf(name.charAt(1)), Long.parseLong(value.n()), b == null ? 0 : Long.parseLong(b.n()));
+            }
+        });
+        return minutes;
+    }
+
+    /** A level item's tally over all its minutes. */
     public static Tally levelsOf(Map<String, AttributeValue> item) {
         Tally tally = new Tally();
-        for (LogLevel level : LEVELS) {
-            AttributeValue n = item.get(countName(level));
-            if (n != null) {
-                AttributeValue b = item.get(bytesName(level));
-                tally.add(level, Long.parseLong(n.n()), b == null ? 0 : Long.parseLong(b.n()));
-            }
-        }
+        levelMinutes(item).values().forEach(tally::add);
         return tally;
     }
 
@@ -215,50 +242,33 @@ public final class Counts {
         throw new IllegalArgumentException("no level starts with " + initial);
     }
 
-    /** The tallies of some records: per minute end, the level tally (key {@code null}) and each host's. */
-    public static Map<Long, Map<String, Tally>> tally(Collection<LogRecord> records) {
-        Map<Long, Map<String, Tally>> minutes = new TreeMap<>();
-        for (LogRecord record : records) {
-            Map<String, Tally> minute = minutes.computeIfAbsent(minuteEnd(record.ts()), m -> new HashMap<>());
-            long bytes = lineBytes(record);
-            minute.computeIfAbsent(null, h -> new Tally()).add(record.level(), 1, bytes);
-            if (record.host() != null && !record.host().isEmpty()) {
-                minute.computeIfAbsent(record.host(), h -> new Tally()).add(record.level(), 1, bytes);
-            }
-        }
-        return minutes;
-    }
-
     /**
-     * The count items one shard would hold for some records of one service, all at {@code position}: what a test
-     * writes when it stores records without a consumer.
+     * The count items one shard would hold for some records of one service, all at {@code position}: what a test or a
+     * benchmark writes when it stores records without a consumer.
      */
     public static List<Map<String, AttributeValue>> items(String service, String shardId, Collection<LogRecord> records,
                                                           byte[] position) {
-        List<Map<String, AttributeValue>> items = new java.util.ArrayList<>();
-        tally(records).forEach((minuteEnd, tallies) -> {
-            Map<String, AttributeValue> levels = base(levelsPk(service), sortKey(minuteEnd, shardId), position);
-            Map<String, AttributeValue> hosts = base(hostsPk(service), sortKey(minuteEnd, shardId), position);
-            tallies.forEach((host, tally) -> {
-                for (LogLevel level : LEVELS) {
-                    if (tally.records(level) == 0) {
-                        continue;
-                    }
-                    if (host == null) {
-                        levels.put(countName(level), n(tally.records(level)));
-                        levels.put(bytesName(level), n(tally.bytes(level)));
-                    } else {
-                        hosts.put(hostCountName(level, host), n(tally.records(level)));
-                        hosts.put(hostBytesName(level, host), n(tally.bytes(level)));
-                    }
-                }
-            });
-            items.add(levels);
-            if (hosts.size() > 4) {
-                items.add(hosts);
+        Map<String, Map<String, AttributeValue>> items = new TreeMap<>();
+        for (LogRecord record : records) {
+            long minuteEnd = minuteEnd(record.ts());
+            long bytes = lineBytes(record);
+            Map<String, AttributeValue> levels = items.computeIfAbsent("l" + blockEnd(minuteEnd),
+                    k -> base(levelsPk(service), sortKey(blockEnd(minuteEnd), shardId), position));
+            add(levels, countName(record.level(), minuteOfBlock(minuteEnd)), 1);
+            add(levels, bytesName(record.level(), minuteOfBlock(minuteEnd)), bytes);
+            if (record.host() != null && !record.host().isEmpty()) {
+                Map<String, AttributeValue> hosts = items.computeIfAbsent("h" + minuteEnd,
+                        k -> base(hostsPk(service), sortKey(minuteEnd, shardId), position));
+                add(hosts, hostCountName(record.level(), record.host()), 1);
+                add(hosts, hostBytesName(record.level(), record.host()), bytes);
             }
-        });
-        return items;
+        }
+        return new java.util.ArrayList<>(items.values());
+    }
+
+    private static void add(Map<String, AttributeValue> item, String name, long value) {
+        AttributeValue old = item.get(name);
+        item.put(name, n((old == null ? 0 : Long.parseLong(old.n())) + value));
     }
 
     private static Map<String, AttributeValue> base(String pk, String sk, byte[] position) {

@@ -9,8 +9,11 @@ import java.util.Map;
  * been replaced gets {@link Fenced}.
  */
 public interface CountStore {
-    /** A count item: the level item of a service's minute, or its host item. */
-    record Key(String service, long minuteEnd, boolean hosts) {
+    /**
+     * A count item: a service's level item (its {@code end} the last minute end of its block of
+     * {@value Counts#BLOCK_MINUTES} minutes), or its host item of one minute (ending at {@code end}).
+     */
+    record Key(String service, long end, boolean hosts) {
     }
 
     /**

@@ -56,20 +56,22 @@ public final class ShardCounts {
             lastBegun = null; // past every earlier owner's flushes: no item can hold this record or any later one
             claimed.clear();
         }
-        add(new CountStore.Key(record.service(), minuteEnd, false), null, record, bytes, here, replayed);
+        add(new CountStore.Key(record.service(), Counts.blockEnd(minuteEnd), false),
+                Integer.toString(Counts.minuteOfBlock(minuteEnd)), record, bytes, here, replayed);
         if (record.host() != null && !record.host().isEmpty()) {
             add(new CountStore.Key(record.service(), minuteEnd, true), record.host(), record, bytes, here, replayed);
         }
     }
 
-    private void add(CountStore.Key key, String host, LogRecord record, long bytes, byte[] here, boolean replayed) {
+    /** Adds the record to the item's column: a minute of a level item's block, or a host of a host item. */
+    private void add(CountStore.Key key, String column, LogRecord record, long bytes, byte[] here, boolean replayed) {
         if (replayed) {
             byte[] held = claimed.computeIfAbsent(key, k -> orEmpty(store.claim(shardId, epoch, k)));
             if (held.length > 0 && Counts.compare(here, held) <= 0) {
                 return; // counted by an earlier owner's flush
             }
         }
-        pending.computeIfAbsent(key, k -> new HashMap<>()).computeIfAbsent(host, h -> new Counts.Tally())
+        pending.computeIfAbsent(key, k -> new HashMap<>()).computeIfAbsent(column, c -> new Counts.Tally())
                 .add(record.level(), 1, bytes);
     }
 

@@ -111,8 +111,8 @@ public class DynamoCountStore implements CountStore {
             }
         });
         List<CompletableFuture<Void>> writes = new ArrayList<>();
-        tallies.forEach((key, hosts) -> {
-            UpdateItemRequest request = update(shardId, epoch, position, key, hosts);
+        tallies.forEach((key, columns) -> {
+            UpdateItemRequest request = update(shardId, epoch, position, key, columns);
             writes.add(CompletableFuture.supplyAsync(LogContext.carried(() -> {
                 write(request, epoch, position);
                 return null;
@@ -145,18 +145,20 @@ public class DynamoCountStore implements CountStore {
     }
 
     private UpdateItemRequest update(String shardId, long epoch, byte[] position, Key key,
-                                     Map<String, Counts.Tally> hosts) {
+                                     Map<String, Counts.Tally> columns) {
         Map<String, String> names = new HashMap<>(Map.of("#o", Counts.OWNER, "#p", Counts.POSITION));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":e", n(epoch), ":p", b(position)));
         List<String> adds = new ArrayList<>();
-        hosts.forEach((host, tally) -> {
+        columns.forEach((column, tally) -> {
             for (LogLevel level : LogLevel.values()) {
                 if (tally.records(level) == 0) {
                     continue;
                 }
                 int i = adds.size();
-                names.put("#n" + i, host == null ? Counts.countName(level) : Counts.hostCountName(level, host));
-                names.put("#b" + i, host == null ? Counts.bytesName(level) : Counts.hostBytesName(level, host));
+                names.put("#n" + i, key.hosts() ? Counts.hostCountName(level, column)
+                        : Counts.countName(level, Integer.parseInt(column)));
+                names.put("#b" + i, key.hosts() ? Counts.hostBytesName(level, column)
+                        : Counts.bytesName(level, Integer.parseInt(column)));
                 values.put(":n" + i, n(tally.records(level)));
                 values.put(":b" + i, n(tally.bytes(level)));
                 adds.add("#n" + i + " :n" + i + ", #b" + i + " :b" + i);
@@ -168,20 +170,20 @@ public class DynamoCountStore implements CountStore {
                 .expressionAttributeNames(names).expressionAttributeValues(values).build();
     }
 
-    /** The TTL of a count item, from its minute, as records' are from their time. */
+    /** The TTL of a count item, from its (last) minute, as records' are from their time. */
     private String expiry(Key key, Map<String, String> names, Map<String, AttributeValue> values) {
         if (retentionDays <= 0) {
             return "";
         }
         names.put("#x", LogItemMapper.EXPIRES_AT);
-        values.put(":x", n(key.minuteEnd() / 1000 + retentionDays * SECONDS_PER_DAY));
+        values.put(":x", n(key.end() / 1000 + retentionDays * SECONDS_PER_DAY));
         return ", #x = :x";
     }
 
     private Map<String, AttributeValue> itemKey(String shardId, Key key) {
         String pk = key.hosts() ? Counts.hostsPk(key.service()) : Counts.levelsPk(key.service());
         return Map.of(LogKeys.PK, AttributeValue.fromS(pk),
-                LogKeys.SK, AttributeValue.fromS(Counts.sortKey(key.minuteEnd(), shardId)));
+                LogKeys.SK, AttributeValue.fromS(Counts.sortKey(key.end(), shardId)));
     }
 
     private Map<String, AttributeValue> watermarkKey(String shardId) {

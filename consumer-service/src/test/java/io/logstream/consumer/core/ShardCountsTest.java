@@ -238,9 +238,12 @@ class ShardCountsTest {
 
         Map<String, Counts.Tally> totals() {
             Map<String, Counts.Tally> totals = new HashMap<>();
-            items.forEach((key, item) -> item.hosts.forEach((host, tally) -> {
+            items.forEach((key, item) -> item.hosts.forEach((column, tally) -> {
                 if (!tally.isEmpty()) {
-                    totals.computeIfAbsent(key.service() + (host == null ? "" : "/" + host) + "@" + key.minuteEnd(),
+                    // a level item's column is a minute of its block, a host item's its host
+                    long minute = key.hosts() ? key.end()
+                            : key.end() - (Counts.BLOCK_MINUTES - 1 - Integer.parseInt(column)) * Counts.MINUTE_MILLIS;
+                    totals.computeIfAbsent(key.service() + (key.hosts() ? "/" + column : "") + "@" + minute,
                             k -> new Counts.Tally()).add(tally);
                 }
             }));

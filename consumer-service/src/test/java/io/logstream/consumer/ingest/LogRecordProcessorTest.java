@@ -111,7 +111,8 @@ class LogRecordProcessorTest {
 
         @Override
         public void flush(String shardId, long epoch, byte[] position, Map<Key, Map<String, Counts.Tally>> tallies) {
-            tallies.forEach((key, hosts) -> events.add("counts flushed for " + key.service() + " " + hosts.get(null)));
+            tallies.forEach((key, columns) -> events.add("counts flushed for " + key.service() + " minute "
+                    + columns.keySet() + " of the block to " + key.end() + ": " + columns.values()));
         }
     };
     private final LogRecordProcessor processor = new LogRecordProcessor("stream", new WorkerId("worker-1"),
@@ -248,7 +249,7 @@ class LogRecordProcessorTest {
                 .containsExactly("stored a", "stored bb", "alerted a", "watermark 2026-11-22T09:59:59Z");
         events.clear();
         counting.shutdownRequested(ShutdownRequestedInput.builder().checkpointer(checkpointer(false)).build());
-        assertThat(events).containsExactly("counts flushed for s {ERROR=1/1B, INFO=1/2B}", "checkpoint at 602/0",
+        assertThat(events).containsExactly("counts flushed for s minute [0] of the block to 300000: [{ERROR=1/1B, INFO=1/2B}]", "checkpoint at 602/0",
                 "counted until 2026-11-22T09:59:59Z");
     }
 

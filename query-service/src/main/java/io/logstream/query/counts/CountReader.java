@@ -31,7 +31,7 @@ import java.util.function.Predicate;
 @Singleton
 public class CountReader {
     /** At most this many sub-spans of a long span are read at once, each of at least {@link #SEGMENT_MINUTES}. */
-    static final int SEGMENTS = 8;
+    static final int SEGMENTS = 2;
     static final int SEGMENT_MINUTES = 120;
 
     private final DynamoDbClient dynamoDb;
@@ -63,6 +63,10 @@ public class CountReader {
         int index(long minuteEnd) {
             return (int) ((minuteEnd - firstEnd) / Counts.MINUTE_MILLIS);
         }
+
+        boolean contains(long minuteEnd) {
+            return minuteEnd >= firstEnd && minuteEnd <= lastEnd;
+        }
     }
 
     /** One series: its labels and, per minute of the span, its records and bytes. */
@@ -88,9 +92,12 @@ public class CountReader {
         List<Series> series = new ArrayList<>();
         for (String service : services) {
             Map<Integer, Counts.Tally> levelsByMinute = new HashMap<>();
-            query(Counts.levelsPk(service), span, budget, item -> levelsByMinute.computeIfAbsent(
-                    span.index(Counts.minuteEndOf(item.get(LogKeys.SK).s())), i -> new Counts.Tally())
-                    .add(Counts.levelsOf(item)));
+            Span blocks = new Span(Counts.blockEnd(span.firstEnd()), Counts.blockEnd(span.lastEnd()));
+            query(Counts.levelsPk(service), blocks, budget, item -> Counts.levelMinutes(item).forEach((end, tally) -> {
+                if (span.contains(end)) {
+                    levelsByMinute.computeIfAbsent(span.index(end), i -> new Counts.Tally()).add(tally);
+                }
+            }));
             if (levelsByMinute.isEmpty()) {
                 continue;
             }
