@@ -136,6 +136,7 @@ public final class CountsBenchmark {
         long first = end - 24 * 60 * Counts.MINUTE_MILLIS + Counts.MINUTE_MILLIS;
         List<WriteRequest> writes = new ArrayList<>();
         LogLevel[] levels = {LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR};
+        List<LogRecord> all = new ArrayList<>();
         for (int shard = 0; shard < 4; shard++) {
             List<LogRecord> records = new ArrayList<>();
             for (long minute = first; minute <= end; minute += Counts.MINUTE_MILLIS) {
@@ -144,10 +145,11 @@ public final class CountsBenchmark {
                             null, "host-" + i % 4, Map.of(), null));
                 }
             }
-            for (Map<String, AttributeValue> item : Counts.items("checkout", String.format("shardId-%012d", shard),
-                    records, Counts.position("49", 0))) {
-                writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
-            }
+            all.addAll(records);
+        }
+        for (Map<String, AttributeValue> item : Counts.items("checkout", all, Counts.position("49", 0),
+                "shardId-000000000000", "shardId-000000000001", "shardId-000000000002", "shardId-000000000003")) {
+            writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
         }
         for (int i = 0; i < writes.size(); i += 25) {
             List<WriteRequest> chunk = writes.subList(i, Math.min(i + 25, writes.size()));
@@ -184,7 +186,7 @@ public final class CountsBenchmark {
             if (run >= 10) {
                 engine.add((System.nanoTime() - started) / 1000);
             }
-            if (items < 4 * 1440 / Counts.BLOCK_MINUTES) {
+            if (items < 1440 / Counts.BLOCK_MINUTES) {
                 throw new IllegalStateException(items + " level items read, fewer than a day's");
             }
         }

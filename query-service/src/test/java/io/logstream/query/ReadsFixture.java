@@ -97,13 +97,13 @@ final class ReadsFixture {
     }
 
     /**
-     * The count items one shard of the consumer would hold for {@code records} (all of which it stored), with its
-     * count watermark written by {@link #watermark(String, long, Long, boolean)}.
+     * The count items the consumer's shards would hold for {@code records} (all of which they stored), with their count
+     * watermarks written by {@link #watermark(String, long, Long, boolean)}.
      */
-    void counts(String shardId, List<LogRecord> records) {
+    void counts(List<LogRecord> records, String... shardIds) {
         Map<String, List<LogRecord>> byService = new java.util.TreeMap<>();
         records.forEach(r -> byService.computeIfAbsent(r.service(), k -> new java.util.ArrayList<>()).add(r));
-        byService.forEach((service, of) -> Counts.items(service, shardId, of, Counts.position("1", 0))
+        byService.forEach((service, of) -> Counts.items(service, of, Counts.position("1", 0), shardIds)
                 .forEach(item -> aws.dynamoDb().putItem(b -> b.tableName(table).item(item))));
     }
 

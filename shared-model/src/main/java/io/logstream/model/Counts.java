@@ -17,20 +17,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The count items: records and bytes per service, level and minute, kept by the consumer per shard (docs/counts.md).
+ * The count items: records and bytes per service, level and minute, kept by the consumer's shards together
+ * (docs/counts.md).
  * <ul>
  *   <li>A minute is named by its end E and holds the records with {@code E - 60 s < ts <= E}: Loki's windows are
  *   open on the left, so a metric query at whole minutes with a range of whole minutes adds whole count items.</li>
  *   <li>Level items hold {@value #BLOCK_MINUTES} minutes each: {@code pk = #count#<service>},
- *   {@code sk = <9-digit E / 60 s of the block's last minute>#<shard>}, with {@code n<L><i>} records and
- *   {@code b<L><i>} bytes per level L (its initial: T D I W E F) and minute i of the block (0-4). Five minutes to an
- *   item make a day of one shard 288 items, small enough to stay at one write unit an update.</li>
- *   <li>Host items hold one minute: {@code pk = #hostcount#<service>}, {@code sk = <9-digit E / 60 s>#<shard>}, with
+ *   {@code sk = <9-digit E / 60 s of the block's last minute>}, with {@code n<L><i>} records and {@code b<L><i>} bytes
+ *   per level L (its initial: T D I W E F) and minute i of the block (0-4). A day of a service is 288 items.</li>
+ *   <li>Host items hold one minute: {@code pk = #hostcount#<service>}, {@code sk = <9-digit E / 60 s>}, with
  *   {@code n<L>|<host>} and {@code b<L>|<host>} for the records that carry a host. A record without a host is in the
  *   level item only, so the level item less the host items is the host-less series.</li>
- *   <li>Both carry {@value #OWNER}, the counting epoch of the shard's owner, and {@value #POSITION}, the shard position
- *   (sequence and subsequence number) of the last flush that added to them: a replayed record at or before it is
- *   already counted.</li>
+ *   <li>Every shard adds to the same items. For each shard that did, an item carries {@code o<shard>}, the counting
+ *   epoch of the shard's owner, and {@code p<shard>}, the shard position (sequence and subsequence number) of the
+ *   shard's last flush that added to it: a replayed record at or before it is already counted. {@code <shard>} is the
+ *   shard id's number ({@code shardId-000000000007} is {@code 7}).</li>
  * </ul>
  * Bytes are the UTF-8 bytes of the message, the line Loki clients see by default.
  */
@@ -39,8 +40,6 @@ public final class Counts {
     public static final int BLOCK_MINUTES = 5;
     public static final String LEVELS_PREFIX = "#count#";
     public static final String HOSTS_PREFIX = "#hostcount#";
-    public static final String OWNER = "o";
-    public static final String POSITION = "p";
     private static final char HOST_SEPARATOR = '|';
     private static final Pattern SHARD_NUMBER = Pattern.compile("shardId-0*(\\d+)");
     private static final LogLevel[] LEVELS = LogLevel.values();
@@ -72,10 +71,24 @@ public final class Counts {
         return HOSTS_PREFIX + service;
     }
 
-    /** A count item's sort key; a shard id {@code shardId-000000000007} is kept as {@code 7}. */
-    public static String sortKey(long minuteEnd, String shardId) {
+    /** A count item's sort key: its (last) minute. */
+    public static String sortKey(long minuteEnd) {
+        return minutePrefix(minuteEnd);
+    }
+
+    /** The attribute of an item holding the counting epoch of a shard's owner. */
+    public static String ownerName(String shardId) {
+        return "o" + shortShard(shardId);
+    }
+
+    /** The attribute of an item holding the position of the shard's last flush into it. */
+    public static String positionName(String shardId) {
+        return "p" + shortShard(shardId);
+    }
+
+    private static String shortShard(String shardId) {
         Matcher m = SHARD_NUMBER.matcher(shardId);
-        return minutePrefix(minuteEnd) + (m.matches() ? m.group(1) : shardId);
+        return m.matches() ? m.group(1) : shardId;
     }
 
     /**
@@ -87,15 +100,15 @@ public final class Counts {
     }
 
     public static String upperBound(long lastEnd) {
-        return minutePrefix(lastEnd) + '~';
+        return minutePrefix(lastEnd);
     }
 
     public static long minuteEndOf(String sortKey) {
-        return Long.parseLong(sortKey.substring(0, sortKey.indexOf('#'))) * MINUTE_MILLIS;
+        return Long.parseLong(sortKey) * MINUTE_MILLIS;
     }
 
     private static String minutePrefix(long minuteEnd) {
-        return String.format("%09d#", Math.floorDiv(minuteEnd, MINUTE_MILLIS));
+        return String.format("%09d", Math.floorDiv(minuteEnd, MINUTE_MILLIS));
     }
 
     /** A level item's records of a level in minute {@code i} of its block. */
@@ -243,22 +256,22 @@ public final class Counts {
     }
 
     /**
-     * The count items one shard would hold for some records of one service, all at {@code position}: what a test or a
-     * benchmark writes when it stores records without a consumer.
+     * The count items of some records of one service, as if {@code shardIds} had counted them, each up to
+     * {@code position}: what a test or a benchmark writes when it stores records without a consumer.
      */
-    public static List<Map<String, AttributeValue>> items(String service, String shardId, Collection<LogRecord> records,
-                                                          byte[] position) {
+    public static List<Map<String, AttributeValue>> items(String service, Collection<LogRecord> records,
+                                                          byte[] position, String... shardIds) {
         Map<String, Map<String, AttributeValue>> items = new TreeMap<>();
         for (LogRecord record : records) {
             long minuteEnd = minuteEnd(record.ts());
             long bytes = lineBytes(record);
             Map<String, AttributeValue> levels = items.computeIfAbsent("l" + blockEnd(minuteEnd),
-                    k -> base(levelsPk(service), sortKey(blockEnd(minuteEnd), shardId), position));
+                    k -> base(levelsPk(service), sortKey(blockEnd(minuteEnd)), position, shardIds));
             add(levels, countName(record.level(), minuteOfBlock(minuteEnd)), 1);
             add(levels, bytesName(record.level(), minuteOfBlock(minuteEnd)), bytes);
             if (record.host() != null && !record.host().isEmpty()) {
                 Map<String, AttributeValue> hosts = items.computeIfAbsent("h" + minuteEnd,
-                        k -> base(hostsPk(service), sortKey(minuteEnd, shardId), position));
+                        k -> base(hostsPk(service), sortKey(minuteEnd), position, shardIds));
                 add(hosts, hostCountName(record.level(), record.host()), 1);
                 add(hosts, hostBytesName(record.level(), record.host()), bytes);
             }
@@ -271,12 +284,14 @@ public final class Counts {
         item.put(name, n((old == null ? 0 : Long.parseLong(old.n())) + value));
     }
 
-    private static Map<String, AttributeValue> base(String pk, String sk, byte[] position) {
+    private static Map<String, AttributeValue> base(String pk, String sk, byte[] position, String... shardIds) {
         Map<String, AttributeValue> item = new LinkedHashMap<>();
         item.put(LogKeys.PK, AttributeValue.fromS(pk));
         item.put(LogKeys.SK, AttributeValue.fromS(sk));
-        item.put(OWNER, n(1));
-        item.put(POSITION, AttributeValue.fromB(SdkBytes.fromByteArray(position)));
+        for (String shardId : shardIds) {
+            item.put(ownerName(shardId), n(1));
+            item.put(positionName(shardId), AttributeValue.fromB(SdkBytes.fromByteArray(position)));
+        }
         return item;
     }
 

@@ -67,9 +67,9 @@ class CountsTest {
         }
         Map<String, Long> got = new HashMap<>();
         for (Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item
-                : Counts.items("svc", "shardId-000000000002", records, Counts.position("9", 0))) {
+                : Counts.items("svc", records, Counts.position("9", 0), "shardId-000000000002", "shardId-x")) {
             String sk = item.get(LogKeys.SK).s();
-            assertThat(sk).endsWith("#2");
+            assertThat(item).containsKeys("o2", "p2", "oshardId-x", "pshardId-x");
             if (item.get(LogKeys.PK).s().equals(Counts.levelsPk("svc"))) {
                 Counts.levelMinutes(item).forEach((end, tally) -> {
                     for (LogLevel level : LogLevel.values()) {

@@ -33,8 +33,9 @@ import java.util.concurrent.ExecutorService;
  * <ul>
  *   <li>A new owner raises the owner epoch; every later write of an earlier owner, to the watermark item or to a count
  *   item it claims, is refused by its condition.</li>
- *   <li>Each item's update adds the tallies and sets its position, on condition that the writer's epoch is not older
- *   than the item's and its position is newer than the item's: a retried flush never adds twice.</li>
+ *   <li>Each item's update adds the tallies and sets the shard's position in it, on condition that the writer's epoch
+ *   is not older than the shard's in the item and its position is newer than the shard's: a retried flush never adds
+ *   twice. The shards' conditions are on their own attributes, so they add to the same items side by side.</li>
  *   <li>The items of a flush are written in parallel on the store's writer threads, each retried in place.</li>
  * </ul>
  */
@@ -76,7 +77,7 @@ public class DynamoCountStore implements CountStore {
     @Override
     public byte[] claim(String shardId, long epoch, Key key) {
         Map<String, AttributeValue>[] after = new Map[1];
-        Map<String, String> names = new HashMap<>(Map.of("#o", Counts.OWNER));
+        Map<String, String> names = new HashMap<>(Map.of("#o", Counts.ownerName(shardId)));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":e", n(epoch)));
         String set = "SET #o = :e" + expiry(key, names, values);
         retrier.callSdk(DEPENDENCY, () -> {
@@ -88,7 +89,7 @@ public class DynamoCountStore implements CountStore {
                 throw new Fenced("a later owner took the counts of " + shardId + " over");
             }
         });
-        AttributeValue held = after[0].get(Counts.POSITION);
+        AttributeValue held = after[0].get(Counts.positionName(shardId));
         return held == null ? null : held.b().asByteArray();
     }
 
@@ -114,7 +115,7 @@ public class DynamoCountStore implements CountStore {
         tallies.forEach((key, columns) -> {
             UpdateItemRequest request = update(shardId, epoch, position, key, columns);
             writes.add(CompletableFuture.supplyAsync(LogContext.carried(() -> {
-                write(request, epoch, position);
+                write(request, shardId, epoch);
                 return null;
             }), writers));
         });
@@ -128,14 +129,14 @@ public class DynamoCountStore implements CountStore {
     }
 
     /** One item's update; a refused condition is a retry of a write that landed, or a later owner's fence. */
-    private void write(UpdateItemRequest request, long epoch, byte[] position) {
+    private void write(UpdateItemRequest request, String shardId, long epoch) {
         retrier.callSdk(DEPENDENCY, () -> {
             try {
                 dynamoDb.updateItem(request);
             } catch (ConditionalCheckFailedException e) {
                 Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(table).key(request.key())
                         .consistentRead(true)).item();
-                AttributeValue owner = item.get(Counts.OWNER);
+                AttributeValue owner = item.get(Counts.ownerName(shardId));
                 if (owner != null && Long.parseLong(owner.n()) > epoch) {
                     throw new Fenced("a later owner took the counts over");
                 }
@@ -146,7 +147,8 @@ public class DynamoCountStore implements CountStore {
 
     private UpdateItemRequest update(String shardId, long epoch, byte[] position, Key key,
                                      Map<String, Counts.Tally> columns) {
-        Map<String, String> names = new HashMap<>(Map.of("#o", Counts.OWNER, "#p", Counts.POSITION));
+        Map<String, String> names = new HashMap<>(Map.of("#o", Counts.ownerName(shardId),
+                "#p", Counts.positionName(shardId)));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":e", n(epoch), ":p", b(position)));
         List<String> adds = new ArrayList<>();
         columns.forEach((column, tally) -> {
@@ -183,7 +185,7 @@ public class DynamoCountStore implements CountStore {
     private Map<String, AttributeValue> itemKey(String shardId, Key key) {
         String pk = key.hosts() ? Counts.hostsPk(key.service()) : Counts.levelsPk(key.service());
         return Map.of(LogKeys.PK, AttributeValue.fromS(pk),
-                LogKeys.SK, AttributeValue.fromS(Counts.sortKey(key.end(), shardId)));
+                LogKeys.SK, AttributeValue.fromS(Counts.sortKey(key.end())));
     }
 
     private Map<String, AttributeValue> watermarkKey(String shardId) {
