@@ -30,8 +30,8 @@ data "aws_iam_policy_document" "consumer" {
   }
   statement {
     sid = "WriteLogs"
-    # UpdateItem: the service catalogue and the completeness watermark; PutItem also the bucket table's epochs, all
-    # kept in the same table (docs/loki.md, docs/scale.md)
+    # UpdateItem: the service catalogue, the completeness watermark and the counts; PutItem also the bucket table's
+    # epochs, all kept in the same table (docs/loki.md, docs/scale.md, docs/counts.md)
     actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DescribeTable"]
     resources = [aws_dynamodb_table.logs.arn]
   }
@@ -44,6 +44,18 @@ data "aws_iam_policy_document" "consumer" {
       test     = "ForAllValues:StringEquals"
       variable = "dynamodb:LeadingKeys"
       values   = ["#buckets"]
+    }
+  }
+  statement {
+    sid = "ReadCountItems"
+    # exact counts: after a refused conditional update a worker reads the count item or its shard's watermark item
+    # back, and only those partitions (docs/counts.md)
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.logs.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["#count#*", "#hostcount#*", "#complete#*"]
     }
   }
   statement {

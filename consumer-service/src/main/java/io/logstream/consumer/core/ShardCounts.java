@@ -16,8 +16,8 @@ import java.util.Set;
  *   <li>A new owner replays from the last checkpoint. Records after the last flush any owner began cannot be counted
  *   yet; for those at or before it, each item is claimed and a record is added only if it is past the item's own
  *   position.</li>
- *   <li>A record stored twice in one flush interval (a producer's resent record: same service, time and id) is counted
- *   once, as it is stored once.</li>
+ *   <li>A record stored twice in one flush interval or the next (a producer's resent record: same service, time and
+ *   id, on the same shard) is counted once, as it is stored once.</li>
  * </ul>
  */
 public final class ShardCounts {
@@ -28,6 +28,8 @@ public final class ShardCounts {
     private final Map<CountStore.Key, byte[]> claimed = new HashMap<>();
     private Map<CountStore.Key, Map<String, Counts.Tally>> pending = new HashMap<>();
     private Set<String> seen = new HashSet<>();
+    /** The keys of the flush interval before, so that a resent record just across a flush is still recognised. */
+    private Set<String> seenBefore = new HashSet<>();
     private byte[] position;
 
     public ShardCounts(String shardId, CountStore store) {
@@ -46,7 +48,8 @@ public final class ShardCounts {
     public void add(LogRecord record, RecordCoordinates at) {
         byte[] here = Counts.position(at.sequenceNumber(), at.subSequenceNumber());
         position = here;
-        if (!seen.add(record.service() + '\u0000' + record.sortKey())) {
+        String key = record.service() + '\u0000' + record.sortKey();
+        if (seenBefore.contains(key) || !seen.add(key)) {
             return;
         }
         long minuteEnd = Counts.minuteEnd(record.ts());
@@ -87,12 +90,15 @@ public final class ShardCounts {
     /** Writes what was added since the last flush, up to the last record added. */
     public void flush() {
         if (position == null) {
+            seenBefore = seen;
+            seen = new HashSet<>();
             return;
         }
         if (!pending.isEmpty()) {
             store.flush(shardId, epoch, position, pending);
         }
         pending = new HashMap<>();
+        seenBefore = seen;
         seen = new HashSet<>();
         position = null;
     }
@@ -101,6 +107,7 @@ public final class ShardCounts {
     public void drop() {
         pending = new HashMap<>();
         seen = new HashSet<>();
+        seenBefore = new HashSet<>();
         position = null;
     }
 }

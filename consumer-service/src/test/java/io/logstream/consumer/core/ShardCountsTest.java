@@ -95,6 +95,17 @@ class ShardCountsTest {
     }
 
     @Test
+    void aRecordResentJustAcrossAFlushIsCountedOnce() {
+        List<Entry> stream = stream(20, 6);
+        ShardCounts counts = started();
+        feed(counts, stream);
+        counts.flush();
+        counts.add(stream.get(19).record(), coordinates(1_001));
+        counts.flush();
+        assertThat(store.totals()).isEqualTo(expected(stream));
+    }
+
+    @Test
     void randomCrashesAndReplaysNeverCountARecordTwiceNorMissOne() {
         Random random = new Random(42);
         for (int run = 0; run < 50; run++) {
