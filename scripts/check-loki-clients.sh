@@ -3,11 +3,13 @@
 # - Grafana Loki's own CLI, logcli v1.6.1 (its last Apache-2.0 release, built from the Go module proxy by
 #   scripts/build-logcli.sh): labels, label values, LogQL queries forward and backward compared record by record with
 #   the REST API, series compared with the label sets the REST API shows, and a live tail that receives records put
-#   after it started. It speaks only basic auth, so it sends the run's token as the basic-auth password, as against
+#   after it started, and an instant metric query at a whole minute, answered from the exact counts. It speaks only basic auth, so it sends the run's token as the basic-auth password, as against
 #   hosted Loki.
 # - loki-reader-core (PyPI, MIT): query_range, labels, label values and series, compared with the REST API.
 # - a replay of the requests Grafana's Loki data source sends (scripts/loki-clients/grafana_replay.py), each answer's
-#   status and shape asserted, the logs volume counted exactly.
+#   status and shape asserted, the logs volume counted exactly;
+# - the counts of one whole minute (scripts/loki-clients/counts_check.py): logcli's instant query, query_range,
+#   index/volume_range and the REST volume, each equal to the REST API's records of the minute.
 # Needs the jars (mvn package) and Go. Exits non-zero on any difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -139,6 +141,16 @@ check "logcli query --tail received $newer records put after it started" test "$
 
 # The Python client and the Grafana replay, in a virtual environment under the project's cache.
 . scripts/python-venv.sh scripts/loki-clients/requirements.txt
+
+# The exact counts: a whole minute the count watermark has passed, by logcli and three other ways (docs/counts.md)
+if minute_ms=$(python scripts/loki-clients/counts_check.py "$API" "$TOKEN" wait "$from_ms"); then
+  "$LOGCLI" instant-query --quiet --now="$(iso "$minute_ms")" \
+    'sum by (level) (count_over_time({service="checkout"}[1m]))' > "$WORK/instant.json" 2> "$WORK/instant.err" || true
+  check "counts of the minute ending $(iso "$minute_ms") = REST records" \
+    python scripts/loki-clients/counts_check.py "$API" "$TOKEN" check "$minute_ms" "$WORK/instant.json"
+else
+  check "a whole minute counted within 150 s" false
+fi
 check "loki-reader-core = REST" python scripts/loki-clients/reader_check.py "$API" "$TOKEN" "$from_ms" "$to_ms"
 check "Grafana's call sequence" python scripts/loki-clients/grafana_replay.py "$API" "$TOKEN" "$from_ms" "$to_ms"
 
