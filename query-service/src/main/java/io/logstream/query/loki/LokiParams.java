@@ -43,10 +43,12 @@ public final class LokiParams {
 
     /**
      * {@code query}: a metric query is evaluated at {@code time}; a log query reads back from it over {@code since}
-     * (default 1 h), so its window is [time - since, time].
+     * (default 1 h), so its window is [time - since, time]. Without {@code time}, {@code start} is the time: logcli 1.x
+     * sends its {@code --now} as {@code start} (which Loki itself ignores, evaluating at its own now).
      */
     public static Range instant(HttpParameters p, long nowNanos, int maxEntries) {
-        long time = LokiTime.nanos("time", p.get("time"), nowNanos);
+        long time = p.get("time") == null && p.get("start") != null ? LokiTime.nanos("start", p.get("start"), nowNanos)
+                : LokiTime.nanos("time", p.get("time"), nowNanos);
         int limit = limit(p.get("limit"), maxEntries);
         Direction direction = direction(p.get("direction"));
         return new Range(p.get("query"), Math.max(0, time - since(p.get("since"))), time + 1, limit, direction, 0);
