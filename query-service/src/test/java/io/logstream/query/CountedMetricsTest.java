@@ -209,6 +209,16 @@ class CountedMetricsTest implements TestPropertyProvider {
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(response.body()).contains("\"step\"").contains("\"from\"");
         assertThat(get("/v1/services/pay/volume?from=0&to=" + BASE + "&step=1m").statusCode()).isEqualTo(400);
+        // a from after the default to (the current minute) has no points, and is no error
+        HttpResponse<String> future = get("/v1/services/pay/volume?from=8356224400068&step=1m");
+        assertThat(future.statusCode()).as(future.body()).isEqualTo(200);
+        assertThat(json.readTree(future.body()).path("points").size()).isZero();
+        // a window before the epoch reads no count item
+        assertThat(get("/v1/services/pay/volume?step=23m&to=073534").statusCode()).isEqualTo(200);
+        // an empty step is an empty object per level map, as the OpenAPI document requires
+        JsonNode quiet = json.readTree(get("/v1/services/pay/volume?from=" + (BASE - 10 * MIN) + "&to=" + BASE).body());
+        assertThat(quiet.path("points").get(0).has("records")).isTrue();
+        assertThat(quiet.path("points").get(0).path("bytes").isObject()).isTrue();
     }
 
     /** The query's matrix equals the records' series, point for point. */

@@ -56,12 +56,8 @@ public class CountReader {
 
     /** The minutes ending at {@code firstEnd}, {@code firstEnd + 60 s}, ..., {@code lastEnd} (epoch millis). */
     public record Span(long firstEnd, long lastEnd) {
-        public int minutes() {
-            return (int) ((lastEnd - firstEnd) / Counts.MINUTE_MILLIS) + 1;
-        }
-
-        int index(long minuteEnd) {
-            return (int) ((minuteEnd - firstEnd) / Counts.MINUTE_MILLIS);
+        public long minutes() {
+            return (lastEnd - firstEnd) / Counts.MINUTE_MILLIS + 1;
         }
 
         boolean contains(long minuteEnd) {
@@ -69,8 +65,32 @@ public class CountReader {
         }
     }
 
-    /** One series: its labels and, per minute of the span, its records and bytes. */
-    public record Series(Map<String, String> labels, long[] records, long[] bytes) {
+    /**
+     * One series: its labels and the minutes with records, sparse (memory follows the items read, which the budget
+     * bounds, not the span): their ends, ascending, and running sums of their records and bytes.
+     */
+    public record Series(Map<String, String> labels, long[] ends, long[] recordSums, long[] byteSums) {
+        /** Records and bytes of the minutes ending in ({@code after}, {@code through}]. */
+        public long[] between(long after, long through) {
+            int from = upper(after);
+            int to = upper(through);
+            return new long[]{recordSums[to] - recordSums[from], byteSums[to] - byteSums[from]};
+        }
+
+        /** How many minutes end at or before {@code end}. */
+        private int upper(long end) {
+            int lo = 0;
+            int hi = ends.length;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (ends[mid] <= end) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
     }
 
     /** The budget ran out before every count item was read. */
@@ -88,34 +108,39 @@ public class CountReader {
      *               items are read when {@code host} is null too)
      */
     public List<Series> read(List<String> services, Set<LogLevel> levels, Predicate<String> host, boolean byHost,
-                             Span span, ReadBudget budget) {
+                             Span wanted, ReadBudget budget) {
         List<Series> series = new ArrayList<>();
+        // no record is before the epoch (its minute ends at 0 at the earliest), so neither is a count item
+        Span span = new Span(Math.max(0, wanted.firstEnd()), wanted.lastEnd());
+        if (span.lastEnd() < span.firstEnd()) {
+            return series;
+        }
         for (String service : services) {
-            Map<Integer, Counts.Tally> levelsByMinute = new HashMap<>();
+            Map<Long, Counts.Tally> levelsByMinute = new HashMap<>();
             Span blocks = new Span(Counts.blockEnd(span.firstEnd()), Counts.blockEnd(span.lastEnd()));
             query(Counts.levelsPk(service), blocks, budget, item -> Counts.levelMinutes(item).forEach((end, tally) -> {
                 if (span.contains(end)) {
-                    levelsByMinute.computeIfAbsent(span.index(end), i -> new Counts.Tally()).add(tally);
+                    levelsByMinute.computeIfAbsent(end, i -> new Counts.Tally()).add(tally);
                 }
             }));
             if (levelsByMinute.isEmpty()) {
                 continue;
             }
             if (host == null && !byHost) {
-                add(series, labels(service, null), levels, levelsByMinute, span);
+                add(series, labels(service, null), levels, levelsByMinute);
                 continue;
             }
-            Map<String, Map<Integer, Counts.Tally>> hosts = new TreeMap<>();
+            Map<String, Map<Long, Counts.Tally>> hosts = new TreeMap<>();
             query(Counts.hostsPk(service), span, budget, item -> {
-                int minute = span.index(Counts.minuteEndOf(item.get(LogKeys.SK).s()));
+                long minute = Counts.minuteEndOf(item.get(LogKeys.SK).s());
                 Counts.hostsOf(item).forEach((name, tally) -> hosts.computeIfAbsent(name, h -> new HashMap<>())
                         .computeIfAbsent(minute, i -> new Counts.Tally()).add(tally));
             });
-            Map<Integer, Counts.Tally> merged = new HashMap<>();
+            Map<Long, Counts.Tally> merged = new HashMap<>();
             hosts.forEach((name, byMinute) -> {
                 if (host == null || host.test(name)) {
                     if (byHost) {
-                        add(series, labels(service, name), levels, byMinute, span);
+                        add(series, labels(service, name), levels, byMinute);
                     } else {
                         byMinute.forEach((i, tally) -> merged.computeIfAbsent(i, m -> new Counts.Tally()).add(tally));
                     }
@@ -123,7 +148,7 @@ public class CountReader {
             });
             if (host == null || host.test(null)) {
                 // records without a host: the level items less every host's
-                Map<Integer, Counts.Tally> hostless = new HashMap<>();
+                Map<Long, Counts.Tally> hostless = new HashMap<>();
                 levelsByMinute.forEach((i, tally) -> {
                     Counts.Tally rest = new Counts.Tally();
                     rest.add(tally);
@@ -136,13 +161,13 @@ public class CountReader {
                     hostless.put(i, rest);
                 });
                 if (byHost) {
-                    add(series, labels(service, null), levels, hostless, span);
+                    add(series, labels(service, null), levels, hostless);
                 } else {
                     hostless.forEach((i, tally) -> merged.computeIfAbsent(i, m -> new Counts.Tally()).add(tally));
                 }
             }
             if (!byHost) {
-                add(series, labels(service, null), levels, merged, span);
+                add(series, labels(service, null), levels, merged);
             }
         }
         return series;
@@ -150,20 +175,27 @@ public class CountReader {
 
     /** One series per level with any record, labelled as Loki labels the records. */
     private static void add(List<Series> out, Map<String, String> labels, Set<LogLevel> levels,
-                            Map<Integer, Counts.Tally> byMinute, Span span) {
+                            Map<Long, Counts.Tally> byMinute) {
+        List<Long> ends = new ArrayList<>(new java.util.TreeSet<>(byMinute.keySet()));
         for (LogLevel level : levels) {
-            long[] records = new long[span.minutes()];
-            long[] bytes = new long[span.minutes()];
-            boolean any = false;
-            for (Map.Entry<Integer, Counts.Tally> e : byMinute.entrySet()) {
-                records[e.getKey()] = e.getValue().records(level);
-                bytes[e.getKey()] = e.getValue().bytes(level);
-                any |= records[e.getKey()] != 0;
+            int n = 0;
+            long[] at = new long[ends.size()];
+            long[] records = new long[ends.size() + 1];
+            long[] bytes = new long[ends.size() + 1];
+            for (long end : ends) {
+                Counts.Tally tally = byMinute.get(end);
+                if (tally.records(level) != 0) {
+                    at[n] = end;
+                    records[n + 1] = records[n] + tally.records(level);
+                    bytes[n + 1] = bytes[n] + tally.bytes(level);
+                    n++;
+                }
             }
-            if (any) {
+            if (n > 0) {
                 Map<String, String> withLevel = new TreeMap<>(labels);
                 withLevel.put("level", level.name());
-                out.add(new Series(withLevel, records, bytes));
+                out.add(new Series(withLevel, java.util.Arrays.copyOf(at, n), java.util.Arrays.copyOf(records, n + 1),
+                        java.util.Arrays.copyOf(bytes, n + 1)));
             }
         }
     }
@@ -184,6 +216,7 @@ public class CountReader {
     private void query(String pk, Span span, ReadBudget budget,
                        java.util.function.Consumer<Map<String, AttributeValue>> each) {
         int segments = (int) Math.max(1, Math.min(SEGMENTS, span.minutes() / SEGMENT_MINUTES));
+        // a sub-span past the first keeps reading only while pages are left, and a sparse span reads little
         AtomicInteger allowance = new AtomicInteger(Math.max(1, budget.maxPages() - budget.pages()));
         long width = (long) Math.ceil(span.minutes() / (double) segments) * Counts.MINUTE_MILLIS;
         List<CompletableFuture<Segment>> reads = new ArrayList<>();

@@ -44,7 +44,7 @@ public class LastMinuteCounts {
         long records = 0;
         for (CountReader.Series series : counts.read(List.of(service), EnumSet.allOf(LogLevel.class), null, false,
                 new CountReader.Span(minuteEnd, minuteEnd), budgets.start())) {
-            records += series.records()[0];
+            records += series.between(minuteEnd - Counts.MINUTE_MILLIS, minuteEnd)[0];
         }
         cache.put(service, new Entry(minuteEnd, records, now));
         return records;

@@ -1,5 +1,6 @@
 package io.logstream.query.counts;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.logstream.model.Counts;
 import io.logstream.model.LogKeys;
 import io.logstream.model.LogLevel;
@@ -66,12 +67,15 @@ public class VolumeController {
         this.clock = clock;
     }
 
-    /** One step: its end, and per level the records and bytes in it (levels without records left out). */
+    /** One step: its end, and per level the records and bytes in it (levels without records left out). ALWAYS: an
+     * empty step is {@code "records":{}}, as the OpenAPI document requires. */
     @Serdeable
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Point(String end, Map<String, Long> records, Map<String, Long> bytes) {
     }
 
     @Serdeable
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Volume(String service, String from, String to, String step, String completeUntil,
                          List<Point> points) {
     }
@@ -105,7 +109,7 @@ public class VolumeController {
         long to = toParam != null ? toParam : Math.floorDiv(clock.millis(), Counts.MINUTE_MILLIS) * Counts.MINUTE_MILLIS;
         long from = Math.floorDiv(fromParam != null ? fromParam : to - HOUR, Counts.MINUTE_MILLIS)
                 * Counts.MINUTE_MILLIS;
-        if (from > to) {
+        if (fromParam != null && toParam != null && fromParam > toParam) {
             problems.add(new InvalidParameter("from", "must not be after 'to'"));
         } else if ((to - from) / step > MAX_POINTS) {
             problems.add(new InvalidParameter("step", "gives " + (to - from) / step + " points, more than "
@@ -117,7 +121,7 @@ public class VolumeController {
         Instant watermark = completeness.completeUntil();
         Instant counted = completeness.countedUntil().orElseThrow(CountsUnavailableException::new);
         Instant completeUntil = counted.isBefore(watermark) ? counted : watermark;
-        int points = (int) ((to - from) / step);
+        int points = (int) Math.max(0, (to - from) / step); // a from after a defaulted to: no points
         List<Point> out = new ArrayList<>(points);
         if (points > 0) {
             CountReader.Span span = new CountReader.Span(from + Counts.MINUTE_MILLIS, from + points * step);
@@ -129,20 +133,14 @@ public class VolumeController {
                 throw new InvalidRequestException(List.of(new InvalidParameter("from", "the window needs more "
                         + "DynamoDB pages of counts than one request may read; narrow it")));
             }
-            int perStep = (int) (step / Counts.MINUTE_MILLIS);
             for (int p = 0; p < points; p++) {
                 Map<String, Long> records = new TreeMap<>();
                 Map<String, Long> bytes = new TreeMap<>();
                 for (CountReader.Series one : series) {
-                    long n = 0;
-                    long b = 0;
-                    for (int i = p * perStep; i < (p + 1) * perStep; i++) {
-                        n += one.records()[i];
-                        b += one.bytes()[i];
-                    }
-                    if (n > 0) {
-                        records.merge(one.labels().get("level"), n, Long::sum);
-                        bytes.merge(one.labels().get("level"), b, Long::sum);
+                    long[] window = one.between(from + p * step, from + (p + 1) * step);
+                    if (window[0] > 0) {
+                        records.merge(one.labels().get("level"), window[0], Long::sum);
+                        bytes.merge(one.labels().get("level"), window[1], Long::sum);
                     }
                 }
                 out.add(new Point(Instant.ofEpochMilli(from + (p + 1) * step).toString(), records, bytes));

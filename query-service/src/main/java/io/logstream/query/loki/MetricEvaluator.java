@@ -147,7 +147,7 @@ public class MetricEvaluator {
     private Result fromCounts(LogQlMetric.RangeAggregation r, long[] instants, @Nullable Authentication auth,
                               ReadBudget budget, boolean byHost) {
         boolean bytes = r.function().startsWith("bytes");
-        int rangeMinutes = (int) (r.range() / NANOS_PER_MILLI / Counts.MINUTE_MILLIS);
+        long rangeMinutes = r.range() / NANOS_PER_MILLI / Counts.MINUTE_MILLIS;
         long first = Math.floorDiv(instants[0], NANOS_PER_MILLI);
         long last = Math.floorDiv(instants[instants.length - 1], NANOS_PER_MILLI);
         CountReader.Span span = new CountReader.Span(first - (rangeMinutes - 1) * Counts.MINUTE_MILLIS, last);
@@ -167,29 +167,18 @@ public class MetricEvaluator {
         boolean perSecond = r.function().equals("rate") || r.function().equals("bytes_rate");
         Map<Map<String, String>, Double[]> series = new TreeMap<>(MetricEvaluator::compareLabels);
         for (CountReader.Series one : read) {
-            long[] records = prefix(one.records());
-            long[] sizes = prefix(one.bytes());
             Double[] values = new Double[instants.length];
             for (int i = 0; i < instants.length; i++) {
-                int to = (int) ((Math.floorDiv(instants[i], NANOS_PER_MILLI) - span.firstEnd()) / Counts.MINUTE_MILLIS) + 1;
-                int from = Math.max(0, to - rangeMinutes);
-                long n = records[to] - records[from];
-                if (n > 0) {
-                    double value = bytes ? sizes[to] - sizes[from] : n;
+                long through = Math.floorDiv(instants[i], NANOS_PER_MILLI);
+                long[] window = one.between(through - rangeMinutes * Counts.MINUTE_MILLIS, through);
+                if (window[0] > 0) {
+                    double value = bytes ? window[1] : window[0];
                     values[i] = perSecond ? value / seconds : value;
                 }
             }
             series.merge(one.labels(), values, MetricEvaluator::plus);
         }
         return new Result(false, series);
-    }
-
-    private static long[] prefix(long[] values) {
-        long[] sums = new long[values.length + 1];
-        for (int i = 0; i < values.length; i++) {
-            sums[i + 1] = sums[i] + values[i];
-        }
-        return sums;
     }
 
     private static Double[] plus(Double[] a, Double[] b) {
