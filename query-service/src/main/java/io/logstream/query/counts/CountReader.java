@@ -77,19 +77,10 @@ public class CountReader {
             return new long[]{recordSums[to] - recordSums[from], byteSums[to] - byteSums[from]};
         }
 
-        /** How many minutes end at or before {@code end}. */
+        /** How many minutes end at or before {@code end} (the ends are distinct). */
         private int upper(long end) {
-            int lo = 0;
-            int hi = ends.length;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (ends[mid] <= end) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            return lo;
+            int found = java.util.Arrays.binarySearch(ends, end);
+            return found >= 0 ? found + 1 : -found - 1;
         }
     }
 
