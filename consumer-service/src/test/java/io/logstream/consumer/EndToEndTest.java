@@ -40,13 +40,18 @@ class EndToEndTest {
     private static final long BASE_TS = 1723050000000L;
     private static final String[] LEVELS = {"TRACE", "debug", "INFO", "WARNING", "ERROR", "fatal", "info", "warn"};
 
-    private ConsumerHarness<LocalAws> harness;
+    ConsumerHarness<LocalAws> harness;
     private ApplicationContext consumer;
 
     @BeforeAll
     void start() {
         harness = ConsumerHarness.local(4);
-        consumer = harness.startConsumer();
+        consumer = harness.startConsumer(retrieval());
+    }
+
+    /** How the consumer reads the stream: KCL's polling here, enhanced fan-out in {@link FanOutEndToEndTest}. */
+    Map<String, Object> retrieval() {
+        return Map.of();
     }
 
     @AfterAll
@@ -54,11 +59,11 @@ class EndToEndTest {
         harness.close();
     }
 
-    private record Sent(String service, String level, String message, long ts, String id, String sk) {
+    record Sent(String service, String level, String message, long ts, String id, String sk) {
     }
 
     /** Puts records of several services and levels, half with their own id; returns them with the key expected. */
-    private List<Sent> putValid(String servicePrefix, int count) {
+    List<Sent> putValid(String servicePrefix, int count) {
         List<String> payloads = new ArrayList<>();
         List<Sent> sent = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -252,6 +257,29 @@ class EndToEndTest {
                     "logstream_shard_lag_seconds{shard=\"shardId-000000000000\"}");
             assertThat(counter(metrics, "logstream_records_stored_total")).isGreaterThanOrEqualTo(10);
         });
+    }
+
+    @Test
+    void everyShardsWatermarkFollowsTheClockWhileTheStreamIsIdle() {
+        putValid("idle", 10);
+        await().atMost(Duration.ofSeconds(60)).until(() -> harness.itemsOf("idle").size() == 10);
+        Instant idleFrom = Instant.now();
+        // empty answers at the tip move every open shard's watermark past the moment the stream went quiet
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(watermarks()).hasSize(4)
+                .allSatisfy((shard, until) -> assertThat(until).as(shard).isAfter(idleFrom)));
+        assertThat(watermarks()).allSatisfy((shard, until) -> assertThat(until).as(shard).isBefore(Instant.now()));
+    }
+
+    /** {@code completeUntil} per shard, from the ledger's items in the logs table. */
+    private Map<String, Instant> watermarks() {
+        Map<String, Instant> until = new java.util.TreeMap<>();
+        harness.aws.dynamoDb().query(b -> b.tableName(harness.table).consistentRead(true)
+                        .keyConditionExpression("pk = :pk").expressionAttributeValues(
+                                Map.of(":pk", AttributeValue.fromS(io.logstream.model.LedgerKeys.watermarkPk(
+                                        harness.stream))))).items()
+                .forEach(item -> until.put(item.get("sk").s(),
+                        Instant.ofEpochMilli(Long.parseLong(item.get("completeUntil").n()))));
+        return until;
     }
 
     private static double counter(String metrics, String name) {

@@ -24,6 +24,11 @@ import static org.awaitility.Awaitility.await;
 class TwoWorkersTest {
     private final ConsumerHarness<LocalAws> harness = ConsumerHarness.local(4);
 
+    /** How the consumers read the stream: KCL's polling here, enhanced fan-out in {@link FanOutTwoWorkersTest}. */
+    Map<String, Object> retrieval() {
+        return Map.of();
+    }
+
     @AfterEach
     void stop() {
         harness.close();
@@ -31,9 +36,9 @@ class TwoWorkersTest {
 
     @Test
     void twoWorkersSplitTheShardsAndOneTakesOverWhenTheOtherStops() {
-        ApplicationContext first = harness.startConsumer();
+        ApplicationContext first = harness.startConsumer(retrieval());
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(ConsumerHarness.ownedShards(first)).hasSize(4));
-        ApplicationContext second = harness.startConsumer();
+        ApplicationContext second = harness.startConsumer(retrieval());
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
             Set<String> a = ConsumerHarness.ownedShards(first);
             Set<String> b = ConsumerHarness.ownedShards(second);

@@ -19,7 +19,11 @@ import java.time.Duration;
  * take seconds at a small lease-table cost; each one, KCL's own default beside it and its cost are in the README
  * ("Health, start-up and hand-off"). Tests shorten them further.
  *
- * @param idleTimeBetweenReads KCL's default is 1 s; 250 ms keeps put-to-stored latency low at 4-5 GetRecords/s/shard
+ * @param retrieval {@code polling} (the default: GetRecords every {@code idleTimeBetweenReads}, the cheapest) or
+ *                  {@code fanout} (enhanced fan-out: KCL registers, or reuses, the stream consumer named after the
+ *                  application and Kinesis pushes records over HTTP/2; KCL_RETRIEVAL; cost and trade-offs in
+ *                  docs/consumer.md, "Retrieval: polling or enhanced fan-out")
+ * @param idleTimeBetweenReads polling only. KCL's default is 1 s; 250 ms keeps put-to-stored latency low at 4-5 GetRecords/s/shard
  * @param leaseAssignmentStrategy KCL 3's WORKER_UTILIZATION_AWARE (its default) balances by CPU, which KCL reads only
  *                                on EC2, ECS and EKS; elsewhere (a laptop, the tests) LEASE_COUNT_BASED is what
  *                                gives a joining worker its share of the shards
@@ -33,6 +37,7 @@ public record KclSettings(
                 message = "must be LATEST, TRIM_HORIZON or AT_TIMESTAMP") String initialPosition,
         @Nullable String initialTimestamp,
         @Nullable String workerId,
+        @NotBlank @Pattern(regexp = "polling|fanout", message = "must be polling or fanout") String retrieval,
         @Min(1) @Max(10000) int maxRecords,
         @NotNull Duration idleTimeBetweenReads,
         @NotNull Duration failoverTime,
@@ -45,4 +50,9 @@ public record KclSettings(
         @NotNull Duration gracefulShutdownTimeout,
         @NotNull LeaseAssignmentStrategy leaseAssignmentStrategy,
         boolean http2) {
+
+    /** True when Kinesis pushes the records (enhanced fan-out) rather than the worker polling for them. */
+    public boolean fanOut() {
+        return "fanout".equals(retrieval);
+    }
 }

@@ -17,6 +17,8 @@ import software.amazon.kinesis.processor.ProcessorConfig;
 import software.amazon.kinesis.processor.ShardRecordProcessorFactory;
 import software.amazon.kinesis.processor.SingleStreamTracker;
 import software.amazon.kinesis.retrieval.RetrievalConfig;
+import software.amazon.kinesis.retrieval.RetrievalSpecificConfig;
+import software.amazon.kinesis.retrieval.fanout.FanOutConfig;
 import software.amazon.kinesis.retrieval.polling.PollingConfig;
 
 import java.time.Instant;
@@ -24,8 +26,8 @@ import java.util.Date;
 
 /**
  * The settings translated into KCL's configs: a pure function of its arguments (it builds objects and starts nothing),
- * so what each setting becomes is unit-tested. Polling retrieval; empty batches are delivered, so an idle shard's
- * completeness watermark moves.
+ * so what each setting becomes is unit-tested. Polling or enhanced fan-out retrieval ({@link KclSettings#retrieval()});
+ * empty batches are delivered in both, so an idle shard's completeness watermark moves.
  */
 public record KclConfigs(InitialPositionInStreamExtended position, CheckpointConfig checkpoint,
                          CoordinatorConfig coordinator, LeaseManagementConfig leases, LifecycleConfig lifecycle,
@@ -52,9 +54,24 @@ public record KclConfigs(InitialPositionInStreamExtended position, CheckpointCon
                 configs.lifecycleConfig(),
                 configs.metricsConfig().metricsFactory(metricsFactory),
                 configs.processorConfig().callProcessRecordsEvenForEmptyRecordList(true),
-                configs.retrievalConfig().retrievalSpecificConfig(new PollingConfig(stream, kinesis)
-                        .maxRecords(kcl.maxRecords())
-                        .idleTimeBetweenReadsInMillis(kcl.idleTimeBetweenReads().toMillis())));
+                configs.retrievalConfig().retrievalSpecificConfig(retrieval(kcl, stream, kinesis)));
+    }
+
+    /**
+     * Polling, or fan-out through the stream consumer KCL manages: named after the application, registered the first
+     * time (RegisterStreamConsumer) and reused after that (DescribeStreamConsumer finds it by name).
+     */
+    static RetrievalSpecificConfig retrieval(KclSettings kcl, String stream, KinesisAsyncClient kinesis) {
+        if (kcl.fanOut()) {
+            if (!kcl.http2()) {
+                throw new IllegalArgumentException("KCL_RETRIEVAL=fanout needs HTTP/2 (log-stream.kcl.http2=true): "
+                        + "SubscribeToShard is served only over HTTP/2");
+            }
+            return new FanOutConfig(kinesis).streamName(stream).applicationName(kcl.applicationName())
+                    .consumerName(kcl.applicationName());
+        }
+        return new PollingConfig(stream, kinesis).maxRecords(kcl.maxRecords())
+                .idleTimeBetweenReadsInMillis(kcl.idleTimeBetweenReads().toMillis());
     }
 
     static InitialPositionInStreamExtended initialPosition(KclSettings settings) {

@@ -64,6 +64,7 @@ public class KclWorker implements ApplicationEventListener<StartupEvent> {
         this.creator = creator;
         this.retrier = retrier;
         KclConfigs.initialPosition(kcl); // a bad position or timestamp fails the start-up, not the scheduler thread
+        KclConfigs.retrieval(kcl, stream, kinesis); // so does fan-out without HTTP/2
     }
 
     @Override

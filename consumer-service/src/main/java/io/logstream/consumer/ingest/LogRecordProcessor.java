@@ -57,6 +57,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     private final CountStore countStore;
     private final boolean counting;
     private final long flushIntervalNanos;
+    private final boolean pushed;
     private String shardId;
     private ShardCounts counts;
     private KinesisClientRecord lastDone;
@@ -65,6 +66,8 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     private long settledAt = System.nanoTime();
     private boolean fenced;
     private List<String> childShards = List.of();
+    /** When {@link #processRecords} last returned: a pushed event received after it was not waiting behind work. */
+    private Instant returnedAt = Instant.MIN;
 
     public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
                               ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin) {
@@ -79,6 +82,15 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
                               ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin,
                               CountStore countStore, boolean counting, Duration flushInterval) {
+        this(stream, workerId, pipeline, retrier, metrics, shards, ledger, visibilityMargin, countStore, counting,
+                flushInterval, false);
+    }
+
+    /** @param pushed whether KCL reads with enhanced fan-out (events pushed to it) rather than by polling */
+    public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
+                              ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin,
+                              CountStore countStore, boolean counting, Duration flushInterval, boolean pushed) {
+        this.pushed = pushed;
         this.countStore = countStore;
         this.counting = counting;
         this.flushIntervalNanos = counting ? flushInterval.toNanos() : 0;
@@ -110,6 +122,8 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     public void processRecords(ProcessRecordsInput input) {
         try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             process(input);
+        } finally {
+            returnedAt = Instant.now();
         }
     }
 
@@ -202,6 +216,11 @@ public class LogRecordProcessor implements ShardRecordProcessor {
      *   <li>an empty batch at the tip of an open shard ({@code millisBehindLatest} 0, no child shards): the time its
      *   GetRecords call was answered (KCL's cache entry time) less the visibility margin. KCL is told to deliver empty
      *   batches, so an idle shard's watermark keeps moving;</li>
+     *   <li>with fan-out, an empty event at the tip: the time KCL received it less the margin, but only when it arrived
+     *   at least half a margin after this processor last returned. KCL stamps an event when it takes it from the SDK,
+     *   and one that waited in a buffer behind slow work (a dependency outage) was made long before that stamp: its
+     *   emptiness is old news. An event that came while the processor was idle waiting was made just before it
+     *   arrived;</li>
      *   <li>anything else, in particular an empty answer from a shard that has ended: nothing new. Once a shard is
      *   split or merged, new records go to its children, so its own emptiness says nothing about them.</li>
      * </ul>
@@ -216,6 +235,9 @@ public class LogRecordProcessor implements ShardRecordProcessor {
             return Optional.empty();
         }
         Instant fetched = input.cacheEntryTime() != null ? input.cacheEntryTime() : Instant.now();
+        if (pushed && fetched.isBefore(returnedAt.plus(visibilityMargin.dividedBy(2)))) {
+            return Optional.empty(); // it may have waited behind the previous event's work
+        }
         return Optional.of(fetched.minus(visibilityMargin));
     }
 

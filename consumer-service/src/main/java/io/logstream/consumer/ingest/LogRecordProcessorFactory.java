@@ -3,6 +3,7 @@ package io.logstream.consumer.ingest;
 import io.logstream.consumer.core.BatchPipeline;
 import io.logstream.consumer.config.ResourceSettings;
 import io.logstream.consumer.config.CountSettings;
+import io.logstream.consumer.config.KclSettings;
 import io.logstream.consumer.config.LedgerSettings;
 import io.logstream.consumer.core.CountStore;
 import io.logstream.consumer.core.CompletenessLedger;
@@ -25,11 +26,13 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     private final LedgerSettings ledgerSettings;
     private final CountStore countStore;
     private final CountSettings countSettings;
+    private final boolean pushed;
 
     public LogRecordProcessorFactory(ResourceSettings settings, BatchPipeline pipeline, Retrier retrier,
                                      PipelineMetrics metrics, ShardRegistry shards, WorkerId workerId,
                                      CompletenessLedger ledger, LedgerSettings ledgerSettings, CountStore countStore,
-                                     CountSettings countSettings) {
+                                     CountSettings countSettings, KclSettings kcl) {
+        this.pushed = kcl.fanOut();
         this.countStore = countStore;
         this.countSettings = countSettings;
         this.settings = settings;
@@ -45,6 +48,6 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     @Override
     public ShardRecordProcessor shardRecordProcessor() {
         return new LogRecordProcessor(settings.stream(), workerId, pipeline, retrier, metrics, shards, ledger,
-                ledgerSettings.visibilityMargin(), countStore, countSettings.enabled(), countSettings.flushInterval());
+                ledgerSettings.visibilityMargin(), countStore, countSettings.enabled(), countSettings.flushInterval(), pushed);
     }
 }

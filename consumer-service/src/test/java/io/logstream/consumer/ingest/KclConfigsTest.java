@@ -10,6 +10,7 @@ import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.kinesis.common.InitialPositionInStream;
 import software.amazon.kinesis.leases.LeaseAssignmentStrategy;
 import software.amazon.kinesis.metrics.NullMetricsFactory;
+import software.amazon.kinesis.retrieval.fanout.FanOutConfig;
 import software.amazon.kinesis.retrieval.polling.PollingConfig;
 
 import java.net.URI;
@@ -23,10 +24,14 @@ class KclConfigsTest {
     private static final URI NOWHERE = URI.create("http://127.0.0.1:9");
 
     private static KclSettings settings(String position, String timestamp) {
-        return new KclSettings("the-app", position, timestamp, null, 500, Duration.ofMillis(250),
+        return settings(position, timestamp, "polling", true);
+    }
+
+    private static KclSettings settings(String position, String timestamp, String retrieval, boolean http2) {
+        return new KclSettings("the-app", position, timestamp, null, retrieval, 500, Duration.ofMillis(250),
                 Duration.ofSeconds(11), Duration.ofSeconds(12), Duration.ofSeconds(3), Duration.ofMillis(260),
                 Duration.ofMillis(1100), Duration.ofSeconds(6), Duration.ofMillis(1200), Duration.ofSeconds(20),
-                LeaseAssignmentStrategy.LEASE_COUNT_BASED, true);
+                LeaseAssignmentStrategy.LEASE_COUNT_BASED, http2);
     }
 
     private static KclConfigs configs(KclSettings settings) {
@@ -62,6 +67,19 @@ class KclConfigsTest {
             assertThat(polling.idleTimeBetweenReadsInMillis()).isEqualTo(250);
             assertThat(polling.streamName()).isEqualTo("the-stream");
         });
+    }
+
+    @Test
+    void fanOutUsesTheStreamConsumerNamedAfterTheApplicationAndNeedsHttp2() {
+        KclConfigs configs = configs(settings("LATEST", null, "fanout", true));
+        assertThat(configs.retrieval().retrievalSpecificConfig()).isInstanceOfSatisfying(FanOutConfig.class, fanOut -> {
+            assertThat(fanOut.streamName()).isEqualTo("the-stream");
+            assertThat(fanOut.applicationName()).isEqualTo("the-app");
+            assertThat(fanOut.consumerName()).isEqualTo("the-app");
+            assertThat(fanOut.consumerArn()).as("found or registered by name at start-up").isNull();
+        });
+        assertThatThrownBy(() -> configs(settings("LATEST", null, "fanout", false)))
+                .hasMessageContaining("HTTP/2");
     }
 
     @Test

@@ -202,6 +202,30 @@ class LogRecordProcessorTest {
     }
 
     @Test
+    void aPushedEmptyEventVouchesForItsArrivalOnlyWhenItDidNotWaitBehindTheProcessorsWork() {
+        LogRecordProcessor fanOut = new LogRecordProcessor("stream", new WorkerId("worker-1"),
+                new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts,
+                        deadLetters, metrics, Clock.systemUTC(), 0, 3),
+                retrier, metrics, shards, ledger, Duration.ofSeconds(1), CountStore.NONE, false, Duration.ZERO, true);
+        fanOut.initialize(InitializationInput.builder().shardId(SHARD)
+                .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
+        fanOut.processRecords(ProcessRecordsInput.builder().records(List.of(record("901",
+                LogPayload.of("s").message("a").json()))).checkpointer(checkpointer(false)).millisBehindLatest(0L)
+                .cacheEntryTime(Instant.now()).build());
+        events.clear();
+        Instant returned = Instant.now(); // at or after the processor's own return
+        fanOut.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
+                .millisBehindLatest(0L).cacheEntryTime(returned.plusMillis(100)).build());
+        assertThat(events).as("taken from a buffer right after the work: made who knows how long before").isEmpty();
+
+        Instant waited = Instant.now().plusMillis(600);
+        fanOut.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
+                .millisBehindLatest(0L).cacheEntryTime(waited).build());
+        assertThat(events).as("arrived while the processor waited: made just before").containsExactly(
+                "watermark " + waited.minusSeconds(1));
+    }
+
+    @Test
     void anEndedShardsEmptyAnswersSayNothingAboutTheStream() {
         initialize();
         processor.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
