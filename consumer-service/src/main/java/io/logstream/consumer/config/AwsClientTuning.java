@@ -41,8 +41,16 @@ public final class AwsClientTuning {
     /** The SDK's standard strategy (exponential backoff with jitter, throttling-aware), capped explicitly. */
     static ClientOverrideConfiguration kclOwned(ClientOverrideConfiguration.Builder base, Duration attempt,
                                                         Duration call) {
-        return base.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(KCL_ATTEMPTS).build())
-                .apiCallAttemptTimeout(attempt).apiCallTimeout(call).build();
+        return retries(base).apiCallAttemptTimeout(attempt).apiCallTimeout(call).build();
+    }
+
+    /** KCL's retries without the SDK's call timeouts: for a client whose calls stream (SubscribeToShard). */
+    static ClientOverrideConfiguration kclOwned(ClientOverrideConfiguration.Builder base) {
+        return retries(base).build();
+    }
+
+    private static ClientOverrideConfiguration.Builder retries(ClientOverrideConfiguration.Builder base) {
+        return base.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(KCL_ATTEMPTS).build());
     }
 
     private static ClientOverrideConfiguration.Builder current(SdkClientBuilder<?, ?> builder) {
