@@ -4,10 +4,11 @@
 # records (5 % ERROR, 0.5 % poison) flow. Exits non-zero unless nothing
 # was lost or duplicated, every poison record was dead-lettered, every ERROR alerted and children followed parents.
 # Usage: scripts/chaos.sh [short|long] [records]   (short: 6,000 records, 2 kills, CI runs it; long: 100,000 records
-# by default, 5 kills, 30 s of throttling)
+# by default, 5 kills, 30 s of throttling). RETRIEVAL=fanout reads with enhanced fan-out (no reshard then: kinesis-mock's
+# fan-out never ends a closed shard; RESHARD=1 reshards anyway).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${SKIP_BUILD:-0}" = 1 ] || mvn -B -q -ntp -pl consumer-service,benchmarks -am package -DskipTests
-exec java -Xmx2g -Daws.accessKeyId=local -Daws.secretAccessKey=local \
+exec java -Xmx2g -Dchaos.retrieval="${RETRIEVAL:-polling}" -Dchaos.reshard="$([ "${RESHARD:-0}" = 1 ] && echo true || echo false)" -Daws.accessKeyId=local -Daws.secretAccessKey=local \
   -Dlogstream.localaws.node="$PWD/local-aws/node" -Dlogstream.root="$PWD" \
   -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.logstream.bench.ChaosRun "${1:-short}" ${2:-}

@@ -28,6 +28,24 @@ data "aws_iam_policy_document" "consumer" {
     actions   = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords"]
     resources = [aws_kinesis_stream.logs.arn]
   }
+  dynamic "statement" {
+    # enhanced fan-out only: KCL finds its stream consumer by name (the application's) or registers it
+    for_each = var.kcl_retrieval == "fanout" ? [1] : []
+    content {
+      sid       = "FanOutRegisterConsumer"
+      actions   = ["kinesis:RegisterStreamConsumer", "kinesis:ListStreamConsumers"]
+      resources = [aws_kinesis_stream.logs.arn]
+    }
+  }
+  dynamic "statement" {
+    # ...and subscribes to each shard it leases through that consumer, and that consumer only
+    for_each = var.kcl_retrieval == "fanout" ? [1] : []
+    content {
+      sid       = "FanOutSubscribe"
+      actions   = ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"]
+      resources = ["${aws_kinesis_stream.logs.arn}/consumer/${aws_dynamodb_table.leases.name}:*"]
+    }
+  }
   statement {
     sid = "WriteLogs"
     # UpdateItem: the service catalogue, the completeness watermark and the counts; PutItem also the bucket table's
@@ -141,6 +159,7 @@ resource "aws_launch_template" "consumer" {
     dlq_url              = aws_sqs_queue.dlq.url
     eventbridge_required = var.eventbridge_required
     retention_days       = var.log_retention_days
+    kcl_retrieval        = var.kcl_retrieval
   }))
   tag_specifications {
     resource_type = "instance"

@@ -39,6 +39,7 @@ output "service_environment" {
     AWS_REGION     = var.region
     KINESIS_STREAM = aws_kinesis_stream.logs.name
     KCL_APP_NAME   = aws_dynamodb_table.leases.name
+    KCL_RETRIEVAL  = var.kcl_retrieval
     DDB_TABLE      = aws_dynamodb_table.logs.name
     EVENT_BUS      = "default"
     DLQ_QUEUE_URL  = aws_sqs_queue.dlq.url

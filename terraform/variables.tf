@@ -56,6 +56,16 @@ variable "stream_mode" {
   }
 }
 
+variable "kcl_retrieval" {
+  description = "How the consumer reads the stream: polling (GetRecords, the default and cheapest) or fanout (enhanced fan-out, ~70 ms propagation, billed per consumer-shard-hour and GB; docs/consumer.md). fanout adds the IAM actions it needs."
+  type        = string
+  default     = "polling"
+  validation {
+    condition     = contains(["polling", "fanout"], var.kcl_retrieval)
+    error_message = "kcl_retrieval must be polling or fanout."
+  }
+}
+
 variable "shard_count" {
   description = "Shards when stream_mode is PROVISIONED."
   type        = number

@@ -57,7 +57,11 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     private final CountStore countStore;
     private final boolean counting;
     private final long flushIntervalNanos;
-    private final boolean pushed;
+    private final TipCheck tipCheck;
+    private final long tipCheckIntervalNanos;
+    private long tipCheckedAt;
+    private String startedFrom;
+    private Instant startedAt;
     private String shardId;
     private ShardCounts counts;
     private KinesisClientRecord lastDone;
@@ -66,8 +70,6 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     private long settledAt = System.nanoTime();
     private boolean fenced;
     private List<String> childShards = List.of();
-    /** When {@link #processRecords} last returned: a pushed event received after it was not waiting behind work. */
-    private Instant returnedAt = Instant.MIN;
 
     public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
                               ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin) {
@@ -83,14 +85,21 @@ public class LogRecordProcessor implements ShardRecordProcessor {
                               ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin,
                               CountStore countStore, boolean counting, Duration flushInterval) {
         this(stream, workerId, pipeline, retrier, metrics, shards, ledger, visibilityMargin, countStore, counting,
-                flushInterval, false);
+                flushInterval, TipCheck.NONE, Duration.ZERO);
     }
 
-    /** @param pushed whether KCL reads with enhanced fan-out (events pushed to it) rather than by polling */
+    /**
+     * @param tipCheck         with enhanced fan-out, how an idle shard's emptiness is confirmed ({@link TipCheck#NONE}
+     *                         when polling)
+     * @param tipCheckInterval at most one check per interval
+     */
     public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
                               ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin,
-                              CountStore countStore, boolean counting, Duration flushInterval, boolean pushed) {
-        this.pushed = pushed;
+                              CountStore countStore, boolean counting, Duration flushInterval, TipCheck tipCheck,
+                              Duration tipCheckInterval) {
+        this.tipCheck = tipCheck;
+        this.tipCheckIntervalNanos = tipCheckInterval.toNanos();
+        this.tipCheckedAt = System.nanoTime() - tipCheckIntervalNanos;
         this.countStore = countStore;
         this.counting = counting;
         this.flushIntervalNanos = counting ? flushInterval.toNanos() : 0;
@@ -107,6 +116,8 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     @Override
     public void initialize(InitializationInput input) {
         shardId = input.shardId();
+        startedAt = Instant.now();
+        startedFrom = input.extendedSequenceNumber() != null ? input.extendedSequenceNumber().sequenceNumber() : null;
         try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             shards.acquired(shardId);
             ledger.opened(shardId);
@@ -122,8 +133,6 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     public void processRecords(ProcessRecordsInput input) {
         try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
             process(input);
-        } finally {
-            returnedAt = Instant.now();
         }
     }
 
@@ -216,11 +225,10 @@ public class LogRecordProcessor implements ShardRecordProcessor {
      *   <li>an empty batch at the tip of an open shard ({@code millisBehindLatest} 0, no child shards): the time its
      *   GetRecords call was answered (KCL's cache entry time) less the visibility margin. KCL is told to deliver empty
      *   batches, so an idle shard's watermark keeps moving;</li>
-     *   <li>with fan-out, an empty event at the tip: the time KCL received it less the margin, but only when it arrived
-     *   at least half a margin after this processor last returned. KCL stamps an event when it takes it from the SDK,
-     *   and one that waited in a buffer behind slow work (a dependency outage) was made long before that stamp: its
-     *   emptiness is old news. An event that came while the processor was idle waiting was made just before it
-     *   arrived;</li>
+     *   <li>with fan-out, an empty event at the tip: nothing by itself, since a pushed event may have waited in the
+     *   connection's buffers behind slow work and its emptiness be old news. At most once per check interval, Kinesis
+     *   is asked whether the shard has anything after the last record done ({@link TipCheck}); if not, the time it
+     *   was asked less the margin;</li>
      *   <li>anything else, in particular an empty answer from a shard that has ended: nothing new. Once a shard is
      *   split or merged, new records go to its children, so its own emptiness says nothing about them.</li>
      * </ul>
@@ -234,10 +242,15 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         if (ended || input.millisBehindLatest() == null || input.millisBehindLatest() != 0) {
             return Optional.empty();
         }
-        Instant fetched = input.cacheEntryTime() != null ? input.cacheEntryTime() : Instant.now();
-        if (pushed && fetched.isBefore(returnedAt.plus(visibilityMargin.dividedBy(2)))) {
-            return Optional.empty(); // it may have waited behind the previous event's work
+        if (tipCheck != TipCheck.NONE) {
+            if (System.nanoTime() - tipCheckedAt < tipCheckIntervalNanos) {
+                return Optional.empty();
+            }
+            tipCheckedAt = System.nanoTime();
+            return tipCheck.emptyAfter(shardId, lastDone != null ? lastDone.sequenceNumber() : startedFrom, startedAt)
+                    .map(answered -> answered.minus(visibilityMargin));
         }
+        Instant fetched = input.cacheEntryTime() != null ? input.cacheEntryTime() : Instant.now();
         return Optional.of(fetched.minus(visibilityMargin));
     }
 

@@ -26,13 +26,13 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     private final LedgerSettings ledgerSettings;
     private final CountStore countStore;
     private final CountSettings countSettings;
-    private final boolean pushed;
+    private final TipCheck tipCheck;
 
     public LogRecordProcessorFactory(ResourceSettings settings, BatchPipeline pipeline, Retrier retrier,
                                      PipelineMetrics metrics, ShardRegistry shards, WorkerId workerId,
                                      CompletenessLedger ledger, LedgerSettings ledgerSettings, CountStore countStore,
-                                     CountSettings countSettings, KclSettings kcl) {
-        this.pushed = kcl.fanOut();
+                                     CountSettings countSettings, KclSettings kcl, KinesisTipCheck kinesisTipCheck) {
+        this.tipCheck = kcl.fanOut() ? kinesisTipCheck : TipCheck.NONE;
         this.countStore = countStore;
         this.countSettings = countSettings;
         this.settings = settings;
@@ -48,6 +48,7 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     @Override
     public ShardRecordProcessor shardRecordProcessor() {
         return new LogRecordProcessor(settings.stream(), workerId, pipeline, retrier, metrics, shards, ledger,
-                ledgerSettings.visibilityMargin(), countStore, countSettings.enabled(), countSettings.flushInterval(), pushed);
+                ledgerSettings.visibilityMargin(), countStore, countSettings.enabled(), countSettings.flushInterval(), tipCheck,
+                ledgerSettings.watermarkInterval());
     }
 }

@@ -76,6 +76,17 @@ class AwsClientWiringTest {
     }
 
     @Test
+    void withFanOutTheKinesisClientKeepsItsRetriesButHasNoCallTimeoutToCutASubscriptionShort() {
+        ApplicationContext fanOut = harness.startConsumer(java.util.Map.of("log-stream.kcl.retrieval", "fanout"));
+        ClientOverrideConfiguration kinesis = overrides(fanOut.getBean(KinesisAsyncClient.class));
+        assertThat(kinesis.retryStrategy()).hasValueSatisfying(strategy ->
+                assertThat(strategy.maxAttempts()).isEqualTo(AwsClientTuning.KCL_ATTEMPTS));
+        assertThat(kinesis.apiCallAttemptTimeout()).isEmpty();
+        assertThat(kinesis.apiCallTimeout()).isEmpty();
+        harness.stop(fanOut);
+    }
+
+    @Test
     void theModuleBuiltTheDynamoDbAndSqsClients() {
         // the module's builder beans exist, and the clients the harness uses are the ones they built
         assertThat(consumer.getBeansOfType(software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder.class))

@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -201,28 +202,48 @@ class LogRecordProcessorTest {
                 "watermark 2026-11-22T10:00:14Z");
     }
 
-    @Test
-    void aPushedEmptyEventVouchesForItsArrivalOnlyWhenItDidNotWaitBehindTheProcessorsWork() {
+    /** A processor reading with fan-out whose tip checks answer from {@code answers} and are noted in events. */
+    private LogRecordProcessor fanOut(Duration checkInterval, java.util.Deque<Optional<Instant>> answers) {
+        TipCheck check = (shard, after, startedAt) -> {
+            events.add("tip check after " + after);
+            return answers.isEmpty() ? Optional.empty() : answers.pop();
+        };
         LogRecordProcessor fanOut = new LogRecordProcessor("stream", new WorkerId("worker-1"),
                 new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts,
                         deadLetters, metrics, Clock.systemUTC(), 0, 3),
-                retrier, metrics, shards, ledger, Duration.ofSeconds(1), CountStore.NONE, false, Duration.ZERO, true);
+                retrier, metrics, shards, ledger, Duration.ofSeconds(1), CountStore.NONE, false, Duration.ZERO, check,
+                checkInterval);
         fanOut.initialize(InitializationInput.builder().shardId(SHARD)
                 .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
-        fanOut.processRecords(ProcessRecordsInput.builder().records(List.of(record("901",
-                LogPayload.of("s").message("a").json()))).checkpointer(checkpointer(false)).millisBehindLatest(0L)
-                .cacheEntryTime(Instant.now()).build());
-        events.clear();
-        Instant returned = Instant.now(); // at or after the processor's own return
-        fanOut.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
-                .millisBehindLatest(0L).cacheEntryTime(returned.plusMillis(100)).build());
-        assertThat(events).as("taken from a buffer right after the work: made who knows how long before").isEmpty();
+        return fanOut;
+    }
 
-        Instant waited = Instant.now().plusMillis(600);
-        fanOut.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
-                .millisBehindLatest(0L).cacheEntryTime(waited).build());
-        assertThat(events).as("arrived while the processor waited: made just before").containsExactly(
-                "watermark " + waited.minusSeconds(1));
+    private void pushAtTip(LogRecordProcessor processor, KinesisClientRecord... records) {
+        processor.processRecords(ProcessRecordsInput.builder().records(List.of(records)).checkpointer(checkpointer(false))
+                .millisBehindLatest(0L).cacheEntryTime(Instant.now()).build());
+    }
+
+    @Test
+    void aPushedEmptyEventVouchesForNothingItselfButKinesisIsAskedOncePerIntervalWhetherTheShardIsEmpty() {
+        Instant answered = Instant.parse("2026-11-22T10:00:30Z");
+        LogRecordProcessor fanOut = fanOut(Duration.ofHours(1),
+                new java.util.ArrayDeque<>(List.of(Optional.of(answered))));
+        pushAtTip(fanOut);
+        assertThat(events).as("the event's receive stamp is not trusted; Kinesis's answer is").containsExactly(
+                "tip check after TRIM_HORIZON", "watermark 2026-11-22T10:00:29Z");
+        events.clear();
+        pushAtTip(fanOut);
+        assertThat(events).as("at most one check per interval").isEmpty();
+    }
+
+    @Test
+    void aPushedEmptyEventAfterRecordsAsksFromTheLastRecordAndAShardWithMoreVouchesForNothing() {
+        LogRecordProcessor fanOut = fanOut(Duration.ZERO, new java.util.ArrayDeque<>());
+        pushAtTip(fanOut, record("901", LogPayload.of("s").message("a").json()));
+        events.clear();
+        pushAtTip(fanOut);
+        assertThat(events).as("Kinesis has more after 901 (or did not answer): nothing moves").containsExactly(
+                "tip check after 901");
     }
 
     @Test
