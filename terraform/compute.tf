@@ -29,21 +29,16 @@ data "aws_iam_policy_document" "consumer" {
     resources = [aws_kinesis_stream.logs.arn]
   }
   dynamic "statement" {
-    # enhanced fan-out only: KCL finds its stream consumer by name (the application's) or registers it
-    for_each = var.kcl_retrieval == "fanout" ? [1] : []
+    # enhanced fan-out only: KCL finds its stream consumer by name (the application's) or registers it, then subscribes
+    # to each shard it leases through that consumer, and that consumer only
+    for_each = var.kcl_retrieval == "fanout" ? {
+      FanOutRegisterConsumer = { actions = ["kinesis:RegisterStreamConsumer", "kinesis:ListStreamConsumers"], resource = aws_kinesis_stream.logs.arn }
+      FanOutSubscribe        = { actions = ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], resource = "${aws_kinesis_stream.logs.arn}/consumer/${aws_dynamodb_table.leases.name}:*" }
+    } : {}
     content {
-      sid       = "FanOutRegisterConsumer"
-      actions   = ["kinesis:RegisterStreamConsumer", "kinesis:ListStreamConsumers"]
-      resources = [aws_kinesis_stream.logs.arn]
-    }
-  }
-  dynamic "statement" {
-    # ...and subscribes to each shard it leases through that consumer, and that consumer only
-    for_each = var.kcl_retrieval == "fanout" ? [1] : []
-    content {
-      sid       = "FanOutSubscribe"
-      actions   = ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"]
-      resources = ["${aws_kinesis_stream.logs.arn}/consumer/${aws_dynamodb_table.leases.name}:*"]
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = [statement.value.resource]
     }
   }
   statement {
