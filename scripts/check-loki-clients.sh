@@ -149,7 +149,7 @@ if minute_ms=$(python scripts/loki-clients/counts_check.py "$API" "$TOKEN" wait 
   check "counts of the minute ending $(iso "$minute_ms") = REST records" \
     python scripts/loki-clients/counts_check.py "$API" "$TOKEN" check "$minute_ms" "$WORK/instant.json"
 else
-  check "a whole minute counted within 150 s" false
+  check "a whole minute with records counted within 210 s" false
 fi
 check "loki-reader-core = REST" python scripts/loki-clients/reader_check.py "$API" "$TOKEN" "$from_ms" "$to_ms"
 check "Grafana's call sequence" python scripts/loki-clients/grafana_replay.py "$API" "$TOKEN" "$from_ms" "$to_ms"

@@ -1,7 +1,8 @@
 """The exact counts, checked from outside: a whole minute the count watermark has passed, counted four ways, each
 equal to the REST API's records of that minute per level (docs/counts.md).
 
-  counts_check.py API TOKEN wait AFTER_MS      waits for such a minute after AFTER_MS and prints its end (epoch ms)
+  counts_check.py API TOKEN wait AFTER_MS      waits for such a minute after AFTER_MS that holds checkout records
+                                               and prints its end (epoch ms)
   counts_check.py API TOKEN check MINUTE_MS LOGCLI_OUTPUT
                                                logcli's instant query at the minute's end (its output file), Loki's
                                                query_range at whole minutes, index/volume_range and
@@ -25,18 +26,20 @@ def millis(text):
 
 if mode == "wait":
     after = int(sys.argv[4])
-    deadline = time.time() + 150
+    deadline = time.time() + 210
     while time.time() < deadline:
         _, headers, body = rest.get(api, token, "/v1/services")
         minute = body.get("lastCompleteMinute")
         _, vheaders, _ = rest.get(api, token, "/v1/services/%s/volume" % SERVICE)
         complete = millis(vheaders.get("X-Complete-Until"))
         # the minute is done for the records too, with a margin for records that arrived just after their ts
-        if minute and millis(minute) > after and complete >= millis(minute) + 3000:
+        # and it holds records: the run's first minute may end before the producer's first checkout record
+        if minute and millis(minute) > after and complete >= millis(minute) + 3000 \
+                and next(rest.records(api, token, SERVICE, millis(minute) - MIN + 1, millis(minute)), None):
             print(millis(minute))
             sys.exit(0)
         time.sleep(2)
-    print("no whole minute after %d was counted within 150 s" % after, file=sys.stderr)
+    print("no whole minute after %d with records was counted within 210 s" % after, file=sys.stderr)
     sys.exit(1)
 
 minute = int(sys.argv[4])
