@@ -202,17 +202,7 @@ public final class ChaosRun {
 
     /** The minimum over open shards of {@code attribute}, 0 if none or if a shard lacks it. */
     private static long watermark(LocalAws aws, String attribute) {
-        long min = Long.MAX_VALUE;
-        for (Map<String, AttributeValue> item : aws.dynamoDb().query(b -> b.tableName(TABLE).consistentRead(true)
-                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk",
-                        AttributeValue.fromS(LedgerKeys.watermarkPk(STREAM))))).items()) {
-            AttributeValue closed = item.get(LedgerKeys.CLOSED);
-            if (closed == null || !Boolean.TRUE.equals(closed.bool())) {
-                AttributeValue value = item.get(attribute);
-                min = Math.min(min, value == null ? 0 : Long.parseLong(value.n()));
-            }
-        }
-        return min == Long.MAX_VALUE ? 0 : min;
+        return Watermarks.minimum(aws.dynamoDb(), TABLE, STREAM, attribute);
     }
 
     private static void reshard(LocalAws aws, int shards, List<String> events) {

@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -30,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Freshness in both retrieval modes, in one run, on kinesis-mock (the one local engine that serves enhanced fan-out;
@@ -142,7 +140,7 @@ public final class FreshnessBenchmark {
                 int warmUpSeconds = aws.kinesisKind() == KinesisEngine.Kind.KINESALITE ? KINESALITE_WARM_UP_SECONDS
                         : WARM_UP_SECONDS;
                 LOG.info("{}: consumer owns {} shards; warming up for {} s", name, SHARDS, warmUpSeconds);
-                Traffic warmUp = new Traffic(aws, stream, rate, warmUpSeconds);
+                PacedPuts warmUp = traffic(aws, stream, rate, warmUpSeconds);
                 probes(queryPort, authorization, warmUp, null);
                 awaitStored(consumer, warmUp.await(), deadline + TimeUnit.MINUTES.toNanos(5));
 
@@ -153,11 +151,11 @@ public final class FreshnessBenchmark {
 
                 Tail tail = Tail.open(queryPort, authorization);
                 BareSubscriber bare = mode.equals("fanout") ? new BareSubscriber(aws, stream) : null;
-                Watermarks watermarks = new Watermarks(aws, table, stream);
+                WatermarkSamples watermarks = new WatermarkSamples(aws, table, stream);
                 double storedBefore = consumer.stored();
                 cpu.start();
                 long loadStart = System.nanoTime();
-                Traffic load = new Traffic(aws, stream, rate, seconds);
+                PacedPuts load = traffic(aws, stream, rate, seconds);
                 Probes probed = probes(queryPort, authorization, load, tail);
                 long sent = load.await();
                 double putSeconds = (System.nanoTime() - loadStart) / 1e9;
@@ -215,21 +213,16 @@ public final class FreshnessBenchmark {
         }
 
         private int startQuery() throws Exception {
-            int port = ConsumerProcess.freePort();
-            List<String> query = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
-            query.addAll(ServiceOptions.endpoints(aws));
-            query.addAll(ServiceOptions.queryService(identity, table, port));
-            query.add("-Dlog-stream.stream=" + stream);
-            query.addAll(ConsumerProcess.extraJavaOptions("bench.queryJavaOpts"));
-            query.addAll(List.of("-jar", root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
-            processes.add(new ProcessBuilder(query).redirectErrorStream(true)
-                    .redirectOutput(results.resolve("freshness-query-" + name + ".log").toFile()).start());
-            ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + port + "/health"));
-            return port;
+            List<String> options = new ArrayList<>(List.of("-Dlog-stream.stream=" + stream));
+            options.addAll(ConsumerProcess.extraJavaOptions("bench.queryJavaOpts"));
+            QueryService query = QueryService.start(root, aws, identity, table, options,
+                    results.resolve("freshness-query-" + name + ".log"));
+            processes.add(query.process());
+            return query.port();
         }
 
         /** Probes one at a time while {@code traffic} runs, each followed until stored, queryable and (with a tail) sent. */
-        private Probes probes(int queryPort, String authorization, Traffic traffic, Tail tail) throws Exception {
+        private Probes probes(int queryPort, String authorization, PacedPuts traffic, Tail tail) throws Exception {
             Probes probes = new Probes();
             URI latest = URI.create("http://127.0.0.1:" + queryPort + "/v1/services/" + PROBE + "/logs?limit=1");
             for (int i = 0; traffic.running(); i++) {
@@ -280,7 +273,7 @@ public final class FreshnessBenchmark {
          * delay, so a delay above the largest of these releases every record, in order; below it, a record whose
          * {@code ts} the tails had passed is skipped.
          */
-        private double neededTailDelay(Watermarks watermarks) {
+        private double neededTailDelay(WatermarkSamples watermarks) {
             List<long[]> samples = watermarks.samples;
             double worst = Double.NEGATIVE_INFINITY;
             for (Map<String, AttributeValue> item : aws.dynamoDb().scanPaginator(ScanRequest.builder().tableName(table)
@@ -445,19 +438,15 @@ public final class FreshnessBenchmark {
     }
 
     /** The stream's watermark (the least completeUntil of its shards), read every 50 ms: (wall ms, watermark ms). */
-    private static final class Watermarks {
+    private static final class WatermarkSamples {
         final List<long[]> samples = new CopyOnWriteArrayList<>();
         final long startedAt = System.currentTimeMillis();
         private volatile boolean stopped;
 
-        Watermarks(LocalAws aws, String table, String stream) {
+        WatermarkSamples(LocalAws aws, String table, String stream) {
             Thread thread = new Thread(() -> {
                 while (!stopped) {
-                    long min = aws.dynamoDb().query(b -> b.tableName(table).consistentRead(true)
-                                    .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk",
-                                            AttributeValue.fromS(LedgerKeys.watermarkPk(stream))))).items().stream()
-                            .filter(item -> !item.containsKey("closed") || !item.get("closed").bool())
-                            .mapToLong(item -> Long.parseLong(item.get("completeUntil").n())).min().orElse(0);
+                    long min = Watermarks.minimum(aws.dynamoDb(), table, stream, LedgerKeys.COMPLETE_UNTIL);
                     samples.add(new long[]{System.currentTimeMillis(), min});
                     try {
                         Thread.sleep(50);
@@ -476,45 +465,10 @@ public final class FreshnessBenchmark {
     }
 
     /** {@code rate} records/s of ~150-byte INFO/ERROR records stamped with their put time, in 20 puts a second. */
-    private static final class Traffic {
-        private final Thread thread;
-        private final AtomicLong sent = new AtomicLong();
-        private volatile boolean done;
-
-        Traffic(LocalAws aws, String stream, int rate, int seconds) {
-            thread = new Thread(() -> {
-                int perTick = Math.max(1, rate / 20);
-                long start = System.nanoTime();
-                for (long tick = 0; tick < seconds * 20L; tick++) {
-                    long wait = start + tick * 50_000_000L - System.nanoTime();
-                    if (wait > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
-                    }
-                    long ts = System.currentTimeMillis();
-                    List<PutRecordsRequestEntry> entries = new ArrayList<>(perTick);
-                    for (int i = 0; i < perTick; i++) {
-                        long n = tick * perTick + i;
-                        String json = LogPayload.of("load-" + n % 6).level(n % 20 == 0 ? "ERROR" : "INFO").ts(ts)
-                                .host("host-" + n % 3).message("request " + n + " served in " + n % 997 + " ms "
-                                        + "x".repeat(60)).json();
-                        entries.add(PutRecordsRequestEntry.builder().data(SdkBytes.fromUtf8String(json))
-                                .partitionKey(Long.toString(n)).build());
-                    }
-                    Puts.putAll(aws.kinesis(), stream, entries);
-                    sent.addAndGet(perTick);
-                }
-                done = true;
-            }, "load");
-            thread.start();
-        }
-
-        boolean running() {
-            return !done;
-        }
-
-        long await() throws InterruptedException {
-            thread.join();
-            return sent.get();
-        }
+    private static PacedPuts traffic(LocalAws aws, String stream, int rate, int seconds) {
+        return PacedPuts.start(aws.kinesis(), stream, rate, seconds, (n, putAt) -> LogPayload.of("load-" + n % 6)
+                .level(n % 20 == 0 ? "ERROR" : "INFO").ts(putAt).host("host-" + n % 3)
+                .message("request " + n + " served in " + n % 997 + " ms " + "x".repeat(60)).json()
+                .getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -118,7 +118,10 @@ public final class PipelineBenchmark {
             Idle idle = run.idle();
             Drain drain = run.measuredDrain();
             double lifetimeCpuPerRecordUs = CpuMeter.cpu(run.consumer.toHandle()).toNanos() / 1e3 / run.stored;
-            Load load = run.underLoad(startQuery(aws, identity, root, results, processes), identity, rate, seconds);
+            QueryService query = QueryService.start(root, aws, identity, TABLE, List.of("-Daws.cborEnabled=false"),
+                    results.resolve("query.log"));
+            processes.add(query.process());
+            Load load = run.underLoad(query.port(), identity, rate, seconds);
 
             Measures measures = measures(ceiling, records, first, warmUpDrains, drain, lifetimeCpuPerRecordUs, idle,
                     load, seconds);
@@ -227,20 +230,6 @@ public final class PipelineBenchmark {
         Process process = start(consumer, results.resolve("consumer.log"));
         processes.add(process);
         return new Consumer(process, URI.create("http://127.0.0.1:" + port + "/prometheus"));
-    }
-
-    /** query-service's port, once it answers /health. */
-    private static int startQuery(LocalAws aws, LocalIdentity identity, Path root, Path results,
-                                  List<Process> processes) throws Exception {
-        int port = ConsumerProcess.freePort();
-        List<String> query = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
-        query.addAll(ServiceOptions.endpoints(aws));
-        query.add("-Daws.cborEnabled=false");
-        query.addAll(ServiceOptions.queryService(identity, TABLE, port));
-        query.addAll(List.of("-jar", root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
-        processes.add(start(query, results.resolve("query.log")));
-        ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + port + "/health"));
-        return port;
     }
 
     /** The consumer's phases, in the order they run; {@code stored} is what it has stored so far. */
@@ -352,7 +341,8 @@ public final class PipelineBenchmark {
             putToQueryable(aws, queryPort, 20, authorization, null); // warm the query path
             double before = ConsumerProcess.storedAt(metrics);
             cpu.start();
-            Traffic traffic = Traffic.start(aws, rate, seconds);
+            LogGenerator generator = new LogGenerator(11, 6, 0.05, 0, 150);
+            PacedPuts traffic = PacedPuts.start(aws.kinesis(), STREAM, rate, seconds, (n, putAt) -> generator.next());
             List<Double> latencies = putToQueryable(aws, queryPort, Integer.MAX_VALUE, authorization, traffic);
             long loaded = traffic.await();
             awaitStored(metrics, before, before + loaded + latencies.size(), deadline);
@@ -374,50 +364,6 @@ public final class PipelineBenchmark {
             stored = ConsumerProcess.storedAt(metrics);
         }
         return stored;
-    }
-
-    /** Records put at a steady rate (batches every 50 ms, 5 % ERROR) on a thread of its own. */
-    private static final class Traffic {
-        private final Thread thread;
-        private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-        private volatile boolean done;
-
-        private Traffic(LocalAws aws, int rate, int seconds) {
-            thread = new Thread(() -> {
-                LogGenerator generator = new LogGenerator(11, 6, 0.05, 0, 150);
-                int perTick = Math.max(1, rate / 20);
-                long start = System.nanoTime();
-                for (long tick = 0; tick < seconds * 20L; tick++) {
-                    long due = start + tick * 50_000_000L;
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
-                    }
-                    List<PutRecordsRequestEntry> entries = new ArrayList<>();
-                    for (int i = 0; i < perTick; i++) {
-                        entries.add(PutRecordsRequestEntry.builder().data(SdkBytes.fromByteArray(generator.next()))
-                                .partitionKey(Long.toString(tick * perTick + i)).build());
-                    }
-                    Puts.putAll(aws.kinesis(), STREAM, entries);
-                    sent.addAndGet(perTick);
-                }
-                done = true;
-            }, "load");
-            thread.start();
-        }
-
-        static Traffic start(LocalAws aws, int rate, int seconds) {
-            return new Traffic(aws, rate, seconds);
-        }
-
-        boolean running() {
-            return !done;
-        }
-
-        long await() throws InterruptedException {
-            thread.join();
-            return sent.get();
-        }
     }
 
     private static void jcmd(Process process, String... command) throws Exception {
@@ -509,7 +455,7 @@ public final class PipelineBenchmark {
     }
 
     /** Probes put one at a time ({@code probes} of them, or while {@code load} runs), each polled until queryable. */
-    private static List<Double> putToQueryable(LocalAws aws, int queryPort, int probes, String authorization, Traffic load)
+    private static List<Double> putToQueryable(LocalAws aws, int queryPort, int probes, String authorization, PacedPuts load)
             throws Exception {
         List<Double> latencies = new ArrayList<>();
         for (int i = 0; i < probes && (load == null || load.running()); i++) {

@@ -97,23 +97,17 @@ public final class QueryBenchmark {
         try (LocalAws aws = LocalAws.start(); LocalIdentity identity = LocalIdentity.start()) {
             aws.createLogsTable(TABLE);
             seed(aws.dynamoDb(), 10_000);
-            int port = ConsumerProcess.freePort();
             boolean profile = Boolean.getBoolean("bench.profile");
             Path recording = results.resolve("query-service.jfr");
-            List<String> command = new ArrayList<>(List.of(ConsumerProcess.java(), "-Xmx512m"));
-            command.addAll(ConsumerProcess.extraJavaOptions("bench.serviceJavaOpts"));
+            List<String> options = new ArrayList<>(ConsumerProcess.extraJavaOptions("bench.serviceJavaOpts"));
             if (profile) {
-                command.add("-XX:StartFlightRecording=settings=profile,filename=" + recording.toAbsolutePath());
+                options.add("-XX:StartFlightRecording=settings=profile,filename=" + recording.toAbsolutePath());
             }
-            command.addAll(ServiceOptions.endpoints(aws));
-            command.addAll(ServiceOptions.queryService(identity, TABLE, port));
-            command.addAll(List.of("-jar", root.resolve("query-service/target/query-service-0.1.0-all.jar").toString()));
-            query = new ProcessBuilder(command)
-                    .redirectErrorStream(true).redirectOutput(results.resolve("query-bench-service.log").toFile())
-                    .start();
+            QueryService started = QueryService.start(root, aws, identity, TABLE, options,
+                    results.resolve("query-bench-service.log"));
+            query = started.process();
             Process service = query;
-            Runtime.getRuntime().addShutdownHook(new Thread(service::destroyForcibly));
-            ConsumerProcess.awaitHealthy(URI.create("http://127.0.0.1:" + port + "/health"));
+            int port = started.port();
 
             String api = "http://127.0.0.1:" + port + "/v1/services/checkout/logs?limit=50";
             List<String> apiArgs = List.of("-H", "Authorization: Bearer " + identity.token("bench", LocalIdentity.ALL_SERVICES), api);
