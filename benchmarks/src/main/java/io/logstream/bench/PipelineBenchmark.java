@@ -182,6 +182,9 @@ public final class PipelineBenchmark {
             }
         });
         m.add("load: records/s put for " + seconds + " s", "load_records_per_s", load.rate(), 0);
+        // near 100 %, queueing makes the latencies below swing widely with small changes of either rate
+        m.share("  load / backlog drain rate (the consumer's utilisation)", "load_to_backlog_drain",
+                load.rate() / drain.backlogRate());
         m.add("consumer CPU per stored record under load (us)", "consumer_cpu_us_per_record_load",
                 load.cpuPerRecordUs(), 1);
         m.add("put -> queryable under load, p50 (ms)", "put_to_queryable_p50_ms", percentile(load.latencies(), 0.5), 0);
