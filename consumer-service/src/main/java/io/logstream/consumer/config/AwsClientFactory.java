@@ -1,5 +1,6 @@
 package io.logstream.consumer.config;
 
+import io.logstream.consumer.ingest.GetRecordsCalls;
 import io.micronaut.aws.sdk.v2.service.AWSServiceConfiguration;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
@@ -45,7 +46,8 @@ public class AwsClientFactory {
 
     @Singleton
     @Bean(preDestroy = "close")
-    KinesisAsyncClient kinesisAsyncClient(KclSettings kcl, @Named("kinesis") @Nullable AWSServiceConfiguration service) {
+    KinesisAsyncClient kinesisAsyncClient(KclSettings kcl, @Named("kinesis") @Nullable AWSServiceConfiguration service,
+                                          GetRecordsCalls getRecordsCalls) {
         var builder = KinesisAsyncClient.builder();
         if (kcl.fanOut()) {
             // SubscribeToShard is one call that streams for up to 5 minutes: an attempt timeout would cut every
@@ -53,9 +55,10 @@ public class AwsClientFactory {
             // KCL bounds its other calls itself, and the HTTP/2 health-check ping finds a dead connection.
             builder.overrideConfiguration(AwsClientTuning.kclOwned(ClientOverrideConfiguration.builder()));
         } else {
-            // GetRecords of up to 10,000 records (10 MB) gets 10 s an attempt
-            builder.overrideConfiguration(AwsClientTuning.kclOwned(ClientOverrideConfiguration.builder(),
-                    Duration.ofSeconds(10), Duration.ofSeconds(30)));
+            // GetRecords of up to 10,000 records (10 MB) gets 10 s an attempt; each call's start and end are noted, for
+            // when an empty answer was made (FetchStarts)
+            builder.overrideConfiguration(AwsClientTuning.kclOwned(ClientOverrideConfiguration.builder()
+                    .addExecutionInterceptor(getRecordsCalls), Duration.ofSeconds(10), Duration.ofSeconds(30)));
         }
         if (kcl.http2()) {
             KinesisClientUtil.adjustKinesisClientBuilder(builder);

@@ -58,6 +58,9 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     private final boolean counting;
     private final long flushIntervalNanos;
     private final TipCheck tipCheck;
+    private final FetchStarts fetchStarts;
+    /** When the shard's last batch was received (polling): the call behind the next one started after it. */
+    private Instant lastReceived;
     private final long tipCheckIntervalNanos;
     private long tipCheckedAt;
     private String startedFrom;
@@ -85,18 +88,20 @@ public class LogRecordProcessor implements ShardRecordProcessor {
                               ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin,
                               CountStore countStore, boolean counting, Duration flushInterval) {
         this(stream, workerId, pipeline, retrier, metrics, shards, ledger, visibilityMargin, countStore, counting,
-                flushInterval, TipCheck.NONE, Duration.ZERO);
+                flushInterval, TipCheck.NONE, Duration.ZERO, FetchStarts.RECEIVED);
     }
 
     /**
      * @param tipCheck         with enhanced fan-out, how an idle shard's emptiness is confirmed ({@link TipCheck#NONE}
      *                         when polling)
      * @param tipCheckInterval at most one check per interval
+     * @param fetchStarts      when polling, when the call behind an empty batch was made
      */
     public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
                               ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin,
                               CountStore countStore, boolean counting, Duration flushInterval, TipCheck tipCheck,
-                              Duration tipCheckInterval) {
+                              Duration tipCheckInterval, FetchStarts fetchStarts) {
+        this.fetchStarts = fetchStarts;
         this.tipCheck = tipCheck;
         this.tipCheckIntervalNanos = tipCheckInterval.toNanos();
         this.tipCheckedAt = System.nanoTime() - tipCheckIntervalNanos;
@@ -146,10 +151,13 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         if (input.childShards() != null && !input.childShards().isEmpty()) {
             childShards = input.childShards().stream().map(ChildShard::shardId).toList();
         }
+        Instant received = input.cacheEntryTime() != null ? input.cacheEntryTime() : Instant.now();
+        Instant previous = lastReceived;
+        lastReceived = received;
         List<KinesisClientRecord> records = input.records();
         try {
             if (records.isEmpty()) {
-                Optional<Instant> until = completeUntil(input, null);
+                Optional<Instant> until = completeUntil(input, null, previous, received);
                 until.ifPresent(at -> ledger.advanced(shardId, at));
                 if (counting && unsettled == null) {
                     until.ifPresent(at -> ledger.counted(shardId, at)); // nothing uncounted: the counts are as complete
@@ -173,7 +181,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
             lastDone = last;
             unsettled = last;
             // stored is stored: the watermark does not wait for the counts or the checkpoint
-            completeUntil(input, last).ifPresent(until -> ledger.advanced(shardId, until));
+            completeUntil(input, last, previous, received).ifPresent(until -> ledger.advanced(shardId, until));
             settleIfDue(input.checkpointer());
             metrics.batchTook(Duration.ofNanos(System.nanoTime() - started));
         } catch (RetryAbortedException e) {
@@ -223,8 +231,9 @@ public class LogRecordProcessor implements ShardRecordProcessor {
      *   <li>a batch with records: the last record's arrival less the visibility margin (arrival times follow sequence
      *   numbers only approximately);</li>
      *   <li>an empty batch at the tip of an open shard ({@code millisBehindLatest} 0, no child shards): the time its
-     *   GetRecords call was answered (KCL's cache entry time) less the visibility margin. KCL is told to deliver empty
-     *   batches, so an idle shard's watermark keeps moving;</li>
+     *   GetRecords call was made ({@link FetchStarts}, never later than Kinesis's answer) less the visibility margin;
+     *   nothing for the shard's first batch, whose call's start is unknown. KCL is told to deliver empty batches, so an
+     *   idle shard's watermark keeps moving;</li>
      *   <li>with fan-out, an empty event at the tip: nothing by itself, since a pushed event may have waited in the
      *   connection's buffers behind slow work and its emptiness be old news. At most once per check interval, Kinesis
      *   is asked whether the shard has anything after the last record done ({@link TipCheck}); if not, the time it
@@ -234,7 +243,8 @@ public class LogRecordProcessor implements ShardRecordProcessor {
      * </ul>
      * The ledger keeps the highest value per shard, so a lower one changes nothing.
      */
-    private Optional<Instant> completeUntil(ProcessRecordsInput input, KinesisClientRecord last) {
+    private Optional<Instant> completeUntil(ProcessRecordsInput input, KinesisClientRecord last, Instant previous,
+                                            Instant received) {
         if (last != null) {
             return Optional.of(arrival(last).minus(visibilityMargin));
         }
@@ -250,8 +260,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
             return tipCheck.emptyAfter(shardId, lastDone != null ? lastDone.sequenceNumber() : startedFrom, startedAt)
                     .map(answered -> answered.minus(visibilityMargin));
         }
-        Instant fetched = input.cacheEntryTime() != null ? input.cacheEntryTime() : Instant.now();
-        return Optional.of(fetched.minus(visibilityMargin));
+        return fetchStarts.madeBy(previous, received).map(made -> made.minus(visibilityMargin));
     }
 
     /** Unexpected failures are retried too: skipping the batch would lose it. One record's defect never gets here. */

@@ -27,12 +27,15 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     private final CountStore countStore;
     private final CountSettings countSettings;
     private final TipCheck tipCheck;
+    private final FetchStarts fetchStarts;
 
     public LogRecordProcessorFactory(ResourceSettings settings, BatchPipeline pipeline, Retrier retrier,
                                      PipelineMetrics metrics, ShardRegistry shards, WorkerId workerId,
                                      CompletenessLedger ledger, LedgerSettings ledgerSettings, CountStore countStore,
-                                     CountSettings countSettings, KclSettings kcl, KinesisTipCheck kinesisTipCheck) {
+                                     CountSettings countSettings, KclSettings kcl, KinesisTipCheck kinesisTipCheck,
+                                     GetRecordsCalls getRecordsCalls) {
         this.tipCheck = kcl.fanOut() ? kinesisTipCheck : TipCheck.NONE;
+        this.fetchStarts = getRecordsCalls;
         this.countStore = countStore;
         this.countSettings = countSettings;
         this.settings = settings;
@@ -49,6 +52,6 @@ public class LogRecordProcessorFactory implements ShardRecordProcessorFactory {
     public ShardRecordProcessor shardRecordProcessor() {
         return new LogRecordProcessor(settings.stream(), workerId, pipeline, retrier, metrics, shards, ledger,
                 ledgerSettings.visibilityMargin(), countStore, countSettings.enabled(), countSettings.flushInterval(), tipCheck,
-                ledgerSettings.watermarkInterval());
+                ledgerSettings.watermarkInterval(), fetchStarts);
     }
 }

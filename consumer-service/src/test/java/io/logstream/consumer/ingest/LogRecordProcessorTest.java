@@ -202,6 +202,31 @@ class LogRecordProcessorTest {
                 "watermark 2026-11-22T10:00:14Z");
     }
 
+    @Test
+    void pollingVouchesForWhenTheEmptyAnswersCallWasMadeNotWhenItWasReceived() {
+        GetRecordsCalls calls = new GetRecordsCalls(Clock.systemUTC());
+        LogRecordProcessor polling = new LogRecordProcessor("stream", new WorkerId("worker-1"),
+                new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts,
+                        deadLetters, metrics, Clock.systemUTC(), 0, 3),
+                retrier, metrics, shards, ledger, Duration.ofSeconds(1), CountStore.NONE, false, Duration.ZERO,
+                TipCheck.NONE, Duration.ZERO, calls);
+        polling.initialize(InitializationInput.builder().shardId(SHARD)
+                .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
+        Instant first = Instant.parse("2026-11-22T10:00:05Z");
+        calls.ended(first.toEpochMilli() - 20, first.toEpochMilli() - 1);
+        polling.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
+                .millisBehindLatest(0L).cacheEntryTime(first).build());
+        assertThat(events).as("the first batch: when its call started is unknown").isEmpty();
+
+        // the next call started 250 ms after the first answer was received, and Kinesis took 3 s to answer
+        Instant second = first.plusMillis(3250);
+        calls.ended(first.toEpochMilli() + 250, second.toEpochMilli() - 1);
+        polling.processRecords(ProcessRecordsInput.builder().records(List.of()).checkpointer(checkpointer(false))
+                .millisBehindLatest(0L).cacheEntryTime(second).build());
+        assertThat(events).as("the call's start less the margin, not the receipt's 10:00:07.250").containsExactly(
+                "watermark 2026-11-22T10:00:04.250Z");
+    }
+
     /** A processor reading with fan-out whose tip checks answer from {@code answers} and are noted in events. */
     private LogRecordProcessor fanOut(Duration checkInterval, java.util.Deque<Optional<Instant>> answers) {
         TipCheck check = (shard, after, startedAt) -> {
@@ -212,7 +237,7 @@ class LogRecordProcessorTest {
                 new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts,
                         deadLetters, metrics, Clock.systemUTC(), 0, 3),
                 retrier, metrics, shards, ledger, Duration.ofSeconds(1), CountStore.NONE, false, Duration.ZERO, check,
-                checkInterval);
+                checkInterval, FetchStarts.RECEIVED);
         fanOut.initialize(InitializationInput.builder().shardId(SHARD)
                 .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
         return fanOut;
