@@ -70,6 +70,8 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
     private final Map<String, Schema> schemas = new ConcurrentHashMap<>();
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> units = new ConcurrentHashMap<>();
+    /** When each item (table, partition and sort key) was first written through the proxy, in epoch millis. */
+    private final Map<String, Long> firstWritten = new ConcurrentHashMap<>();
     private volatile double fraction;
     /** Calls refused whole: by {@link #throttle}, or because every item was over its key's limit. */
     public final AtomicLong throttledCalls = new AtomicLong();
@@ -84,7 +86,7 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
     }
 
     /** The table's partition key and each GSI's, by index name. */
-    private record Schema(String tableKey, Map<String, String> indexKeys) {
+    private record Schema(String tableKey, String rangeKey, Map<String, String> indexKeys) {
     }
 
     /** A token bucket of write units for one key value: {@code limit} a second, at most one second's worth. */
@@ -196,7 +198,11 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
             return;
         }
         if (unprocessed.isEmpty()) {
-            relay(exchange, forward(exchange, body));
+            HttpResponse<byte[]> response = forward(exchange, body);
+            if (response.statusCode() == 200) {
+                written(admitted, (ObjectNode) JSON.readTree(response.body()));
+            }
+            relay(exchange, response);
             return;
         }
         request.set("RequestItems", admitted);
@@ -206,6 +212,7 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
             return;
         }
         ObjectNode answer = (ObjectNode) JSON.readTree(response.body());
+        written(admitted, answer);
         ObjectNode merged = answer.has("UnprocessedItems") ? (ObjectNode) answer.get("UnprocessedItems")
                 : JSON.createObjectNode();
         unprocessed.fields().forEachRemaining(table -> table.getValue().forEach(merged.withArray(table.getKey())::add));
@@ -244,6 +251,42 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
         relay(exchange, response);
     }
 
+    /**
+     * Notes the puts of a BatchWriteItem that DynamoDB took (those not in its answer's UnprocessedItems), at the time
+     * of the answer: the first write of each item, which a replay's rewrite does not move.
+     */
+    private void written(ObjectNode requestItems, ObjectNode answer) {
+        long now = System.currentTimeMillis();
+        requestItems.fields().forEachRemaining(table -> {
+            Set<String> left = new java.util.HashSet<>();
+            answer.path("UnprocessedItems").path(table.getKey()).forEach(write ->
+                    left.add(itemKey(table.getKey(), write.path("PutRequest").path("Item"))));
+            for (JsonNode write : table.getValue()) {
+                if (write.has("PutRequest")) {
+                    String key = itemKey(table.getKey(), write.path("PutRequest").path("Item"));
+                    if (!left.contains(key)) {
+                        firstWritten.putIfAbsent(key, now);
+                    }
+                }
+            }
+        });
+    }
+
+    private String itemKey(String table, JsonNode item) {
+        Schema schema = schemas.computeIfAbsent(table, this::schema);
+        return table + '\u0000' + keyValue(item.path(schema.tableKey())) + '\u0000'
+                + (schema.rangeKey() == null ? "" : keyValue(item.path(schema.rangeKey())));
+    }
+
+    /**
+     * When the item of {@code table} with these key values was first written by a BatchWriteItem through the proxy
+     * (epoch millis, at DynamoDB's answer), or null if never: a record stored, then rewritten by a replay, was there
+     * from the first write on.
+     */
+    public Long firstWrittenAt(String table, String partitionKey, String sortKey) {
+        return firstWritten.get(table + '\u0000' + partitionKey + '\u0000' + (sortKey == null ? "" : sortKey));
+    }
+
     /** Takes the item's units from its table key and every index key it projects into; null, or why not. */
     private Reason admit(String table, JsonNode item, long itemUnits) {
         Schema schema = schemas.computeIfAbsent(table, this::schema);
@@ -279,7 +322,9 @@ public final class DynamoDbLimitProxy implements AutoCloseable {
         description.globalSecondaryIndexes().forEach(index -> index.keySchema().stream()
                 .filter(k -> k.keyType() == KeyType.HASH).findFirst()
                 .ifPresent(k -> indexKeys.put(index.indexName(), k.attributeName())));
-        return new Schema(tableKey, indexKeys);
+        String rangeKey = description.keySchema().stream().filter(k -> k.keyType() == KeyType.RANGE).findFirst()
+                .map(k -> k.attributeName()).orElse(null);
+        return new Schema(tableKey, rangeKey, indexKeys);
     }
 
     private static String keyValue(JsonNode attribute) {

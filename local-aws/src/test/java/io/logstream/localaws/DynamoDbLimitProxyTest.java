@@ -94,6 +94,30 @@ class DynamoDbLimitProxyTest {
     }
 
     @Test
+    void anItemsFirstWriteIsKeptThroughARewriteAndAThrottledItemIsNotWritten() throws Exception {
+        List<WriteRequest> once = items("first-write", null, 1);
+        String sk = once.get(0).putRequest().item().get("sk").s();
+        assertThat(proxy.firstWrittenAt("limited", "first-write", sk)).isNull();
+        long before = System.currentTimeMillis();
+        assertThat(write(once).unprocessedItems()).isEmpty();
+        Long first = proxy.firstWrittenAt("limited", "first-write", sk);
+        assertThat(first).isBetween(before, System.currentTimeMillis());
+        Thread.sleep(1100); // the key's bucket refills
+        assertThat(write(once).unprocessedItems()).isEmpty();
+        assertThat(proxy.firstWrittenAt("limited", "first-write", sk)).as("a rewrite does not move it").isEqualTo(first);
+
+        List<WriteRequest> burst = items("first-throttled", null, 25);
+        List<WriteRequest> back = write(burst).unprocessedItems().getOrDefault("limited", List.of());
+        assertThat(back).isNotEmpty();
+        for (WriteRequest refused : back) {
+            assertThat(proxy.firstWrittenAt("limited", "first-throttled", refused.putRequest().item().get("sk").s()))
+                    .as("handed back unprocessed: not written").isNull();
+        }
+        assertThat(burst.stream().filter(w -> proxy.firstWrittenAt("limited", "first-throttled",
+                w.putRequest().item().get("sk").s()) != null).count()).isEqualTo(25 - back.size());
+    }
+
+    @Test
     void anIndexKeyPastItsLimitThrottlesTheBaseTableWriteToo() {
         List<WriteRequest> spread = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
