@@ -58,9 +58,9 @@ public class GetRecordsCalls implements ExecutionInterceptor, FetchStarts {
         long cutoff = (endedAt - KEPT.toMillis()) * 1024;
         Map.Entry<Long, Long> oldest;
         while ((oldest = calls.firstEntry()) != null && oldest.getKey() < cutoff) {
-            if (calls.remove(oldest.getKey(), oldest.getValue())) {
-                forgottenThrough = Math.max(forgottenThrough, oldest.getKey() / 1024);
-            }
+            // said before it is done, so that a reader that misses the call also sees that it is gone
+            forgottenThrough = Math.max(forgottenThrough, oldest.getKey() / 1024);
+            calls.remove(oldest.getKey(), oldest.getValue());
         }
     }
 
@@ -71,12 +71,16 @@ public class GetRecordsCalls implements ExecutionInterceptor, FetchStarts {
      */
     @Override
     public Optional<Instant> madeBy(Instant previous, Instant received) {
-        if (previous == null || previous.toEpochMilli() < forgottenThrough) {
+        if (previous == null) {
             return Optional.empty();
         }
         // ends are compared in whole milliseconds: a call that ended in the millisecond of previous is included
         NavigableMap<Long, Long> window = calls.subMap(previous.toEpochMilli() * 1024, true,
                 received.toEpochMilli() * 1024 + 1023, true);
-        return window.values().stream().min(Long::compare).map(Instant::ofEpochMilli);
+        Optional<Long> earliest = window.values().stream().min(Long::compare);
+        if (previous.toEpochMilli() <= forgottenThrough) {
+            return Optional.empty(); // read after the window: a call forgotten meanwhile may have been this batch's
+        }
+        return earliest.map(Instant::ofEpochMilli);
     }
 }
