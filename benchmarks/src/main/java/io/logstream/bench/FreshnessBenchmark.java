@@ -188,7 +188,7 @@ public final class FreshnessBenchmark {
                 addPercentiles(measures, m + "put -> received by a live tail", key + "_tail", toTail);
                 measures.add(m + "probes the tail never received", key + "_tail_missing",
                         probed.count() - toTail.size(), 0);
-                measures.add(m + "tail delay needed: watermark past ts before stored, max (ms)", mode
+                measures.add(m + "tail delay needed: watermark past ts before stored, max (ms)", key
                         + "_tail_delay_needed_ms", neededDelay, 0);
                 measures.add(m + "consumer CPU per record under load (us)", key + "_cpu_us_per_record",
                         used.get("consumer") * 1e6 / stored, 0);

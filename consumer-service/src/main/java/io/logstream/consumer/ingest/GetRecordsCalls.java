@@ -31,7 +31,7 @@ public class GetRecordsCalls implements ExecutionInterceptor, FetchStarts {
     private final ConcurrentSkipListMap<Long, Long> calls = new ConcurrentSkipListMap<>();
     private final AtomicLong tie = new AtomicLong();
     /** The latest end of a call forgotten; a window that reaches back before it cannot be answered. */
-    private volatile long forgottenThrough = Long.MIN_VALUE;
+    private final AtomicLong forgottenThrough = new AtomicLong(Long.MIN_VALUE);
 
     public GetRecordsCalls(Clock clock) {
         this.clock = clock;
@@ -59,7 +59,8 @@ public class GetRecordsCalls implements ExecutionInterceptor, FetchStarts {
         Map.Entry<Long, Long> oldest;
         while ((oldest = calls.firstEntry()) != null && oldest.getKey() < cutoff) {
             // said before it is done, so that a reader that misses the call also sees that it is gone
-            forgottenThrough = Math.max(forgottenThrough, oldest.getKey() / 1024);
+            // raised atomically: calls end on several SDK threads at once, and it must never go back
+            forgottenThrough.accumulateAndGet(oldest.getKey() / 1024, Math::max);
             calls.remove(oldest.getKey(), oldest.getValue());
         }
     }
@@ -78,7 +79,7 @@ public class GetRecordsCalls implements ExecutionInterceptor, FetchStarts {
         NavigableMap<Long, Long> window = calls.subMap(previous.toEpochMilli() * 1024, true,
                 received.toEpochMilli() * 1024 + 1023, true);
         Optional<Long> earliest = window.values().stream().min(Long::compare);
-        if (previous.toEpochMilli() <= forgottenThrough) {
+        if (previous.toEpochMilli() <= forgottenThrough.get()) {
             return Optional.empty(); // read after the window: a call forgotten meanwhile may have been this batch's
         }
         return earliest.map(Instant::ofEpochMilli);

@@ -10,7 +10,7 @@ import java.util.Optional;
  * for 4,128 unstored records on KCL's receive stamp). A request-response call is answered after it is asked, so the time it was asked is a safe bound.
  */
 public interface TipCheck {
-    /** Polling: the empty batch's own fetch time is the answer, so no check is made. */
+    /** Polling: no check is made; an empty batch's own GetRecords call answers it ({@link FetchStarts}). */
     TipCheck NONE = (shardId, after, startedAt) -> Optional.empty();
 
     /**
