@@ -46,97 +46,43 @@ import java.util.Optional;
 public class LogRecordProcessor implements ShardRecordProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(LogRecordProcessor.class);
 
-    private final String stream;
-    private final WorkerId workerId;
-    private final BatchPipeline pipeline;
-    private final Retrier retrier;
+    private final ShardServices services;
     private final PipelineMetrics metrics;
-    private final ShardRegistry shards;
     private final CompletenessLedger ledger;
-    private final Duration visibilityMargin;
-    private final CountStore countStore;
-    private final boolean counting;
-    private final long flushIntervalNanos;
-    private final TipCheck tipCheck;
-    private final FetchStarts fetchStarts;
-    /** When the shard's last batch was received (polling): the call behind the next one started after it. */
-    private Instant lastReceived;
-    private final long tipCheckIntervalNanos;
-    private long tipCheckedAt;
-    private String startedFrom;
-    private Instant startedAt;
+    private final ShardWatermark.Policy watermarks;
+    private final CountSettlement.Policy settlements;
     private String shardId;
-    private ShardCounts counts;
+    private ShardWatermark watermark;
+    private CountSettlement settlement;
     private KinesisClientRecord lastDone;
-    /** The last record done but not yet checkpointed (its counts, if any, not yet flushed). */
-    private KinesisClientRecord unsettled;
-    private long settledAt = System.nanoTime();
     private boolean fenced;
     private List<String> childShards = List.of();
 
-    public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
-                              ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin) {
-        this(stream, workerId, pipeline, retrier, metrics, shards, ledger, visibilityMargin, CountStore.NONE, false,
-                Duration.ZERO);
-    }
-
-    /**
-     * @param counting      whether to count the stored records into {@code countStore}
-     * @param flushInterval how often the counts are flushed and the shard checkpointed (every batch when not counting)
-     */
-    public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
-                              ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin,
-                              CountStore countStore, boolean counting, Duration flushInterval) {
-        this(stream, workerId, pipeline, retrier, metrics, shards, ledger, visibilityMargin, countStore, counting,
-                flushInterval, TipCheck.NONE, Duration.ZERO, FetchStarts.RECEIVED);
-    }
-
-    /**
-     * @param tipCheck         with enhanced fan-out, how an idle shard's emptiness is confirmed ({@link TipCheck#NONE}
-     *                         when polling)
-     * @param tipCheckInterval at most one check per interval
-     * @param fetchStarts      when polling, when the call behind an empty batch was made
-     */
-    public LogRecordProcessor(String stream, WorkerId workerId, BatchPipeline pipeline, Retrier retrier, PipelineMetrics metrics,
-                              ShardRegistry shards, CompletenessLedger ledger, Duration visibilityMargin,
-                              CountStore countStore, boolean counting, Duration flushInterval, TipCheck tipCheck,
-                              Duration tipCheckInterval, FetchStarts fetchStarts) {
-        this.fetchStarts = fetchStarts;
-        this.tipCheck = tipCheck;
-        this.tipCheckIntervalNanos = tipCheckInterval.toNanos();
-        this.tipCheckedAt = System.nanoTime() - tipCheckIntervalNanos;
-        this.countStore = countStore;
-        this.counting = counting;
-        this.flushIntervalNanos = counting ? flushInterval.toNanos() : 0;
-        this.stream = stream;
-        this.workerId = workerId;
-        this.pipeline = pipeline;
-        this.retrier = retrier;
-        this.metrics = metrics;
-        this.shards = shards;
-        this.ledger = ledger;
-        this.visibilityMargin = visibilityMargin;
+    LogRecordProcessor(ShardServices services, ShardWatermark.Policy watermarks, CountSettlement.Policy settlements) {
+        this.services = services;
+        this.metrics = services.metrics();
+        this.ledger = services.ledger();
+        this.watermarks = watermarks;
+        this.settlements = settlements;
     }
 
     @Override
     public void initialize(InitializationInput input) {
         shardId = input.shardId();
-        startedAt = Instant.now();
-        startedFrom = input.extendedSequenceNumber() != null ? input.extendedSequenceNumber().sequenceNumber() : null;
-        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
-            shards.acquired(shardId);
+        String startedFrom = input.extendedSequenceNumber() != null
+                ? input.extendedSequenceNumber().sequenceNumber() : null;
+        watermark = watermarks.open(shardId, startedFrom, Instant.now());
+        try (LogContext.Scope ignored = services.workerId().inMdc(shardId)) {
+            services.shards().acquired(shardId);
             ledger.opened(shardId);
-            if (counting) {
-                counts = new ShardCounts(shardId, countStore);
-                counts.start();
-            }
+            settlement = settlements.open(shardId, ledger, watermark::vouchedBy);
             LOG.info("processing the shard from {}", input.extendedSequenceNumber());
         }
     }
 
     @Override
     public void processRecords(ProcessRecordsInput input) {
-        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
+        try (LogContext.Scope ignored = services.workerId().inMdc(shardId)) {
             process(input);
         }
     }
@@ -151,38 +97,30 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         if (input.childShards() != null && !input.childShards().isEmpty()) {
             childShards = input.childShards().stream().map(ChildShard::shardId).toList();
         }
-        Instant received = input.cacheEntryTime() != null ? input.cacheEntryTime() : Instant.now();
-        Instant previous = lastReceived;
-        lastReceived = received;
+        watermark.received(input);
         List<KinesisClientRecord> records = input.records();
         try {
             if (records.isEmpty()) {
-                Optional<Instant> until = completeUntil(input, null, previous, received);
+                Optional<Instant> until = watermark.completeUntil(input, null, lastDone);
                 until.ifPresent(at -> ledger.advanced(shardId, at));
-                if (counting && unsettled == null) {
-                    until.ifPresent(at -> ledger.counted(shardId, at)); // nothing uncounted: the counts are as complete
-                }
-                settleIfDue(input.checkpointer());
+                settlement.idle(until);
+                settlement.settleIfDue(checkpointer(input.checkpointer()));
                 return;
             }
             long started = System.nanoTime();
             List<IncomingRecord> batch = new ArrayList<>(records.size());
             for (KinesisClientRecord record : records) {
-                batch.add(new IncomingRecord(bytes(record.data()), new RecordCoordinates(stream, shardId,
-                        record.sequenceNumber(), record.subSequenceNumber(), arrival(record))));
+                batch.add(new IncomingRecord(bytes(record.data()), new RecordCoordinates(services.stream(), shardId,
+                        record.sequenceNumber(), record.subSequenceNumber(), ShardWatermark.arrival(record))));
             }
             List<PendingItem> stored = processInPlace(batch);
-            if (counts != null) {
-                for (PendingItem item : stored) {
-                    counts.add(item.record(), item.source().coordinates());
-                }
-            }
             KinesisClientRecord last = records.get(records.size() - 1);
+            settlement.stored(stored, last);
+            KinesisClientRecord before = lastDone;
             lastDone = last;
-            unsettled = last;
             // stored is stored: the watermark does not wait for the counts or the checkpoint
-            completeUntil(input, last, previous, received).ifPresent(until -> ledger.advanced(shardId, until));
-            settleIfDue(input.checkpointer());
+            watermark.completeUntil(input, last, before).ifPresent(until -> ledger.advanced(shardId, until));
+            settlement.settleIfDue(checkpointer(input.checkpointer()));
             metrics.batchTook(Duration.ofNanos(System.nanoTime() - started));
         } catch (RetryAbortedException e) {
             LOG.warn("stopping with {} records unfinished or not checkpointed ({})", records.size(), e.getMessage());
@@ -191,85 +129,20 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         }
     }
 
-    /** Flushes the counts and checkpoints once per flush interval (every batch when not counting). */
-    private void settleIfDue(RecordProcessorCheckpointer checkpointer) {
-        if (unsettled != null && System.nanoTime() - settledAt >= flushIntervalNanos) {
-            settle(checkpointer);
-        }
-    }
-
-    /** The counts, then the checkpoint, then the count watermark: in that order, so none overstates. */
-    private void settle(RecordProcessorCheckpointer checkpointer) {
-        if (unsettled == null) {
-            return;
-        }
-        KinesisClientRecord record = unsettled;
-        if (counts != null) {
-            counts.flush();
-        }
-        checkpoint(checkpointer, record);
-        if (counting) {
-            ledger.counted(shardId, arrival(record).minus(visibilityMargin));
-        }
-        unsettled = null;
-        settledAt = System.nanoTime();
-    }
-
     /** A later owner took the shard's counts over: this one stops, leaving the rest to it. */
     private void fence(CountStore.Fenced e) {
         fenced = true;
-        if (counts != null) {
-            counts.drop();
-        }
-        unsettled = null;
+        settlement.drop();
         LOG.warn("stopping: {}; the new owner counts from the last checkpoint", e.getMessage());
-    }
-
-    /**
-     * The arrival time up to which the shard is done once this batch is:
-     * <ul>
-     *   <li>a batch with records: the last record's arrival less the visibility margin (arrival times follow sequence
-     *   numbers only approximately);</li>
-     *   <li>an empty batch at the tip of an open shard ({@code millisBehindLatest} 0, no child shards): the time its
-     *   GetRecords call was made ({@link FetchStarts}, never later than Kinesis's answer) less the visibility margin;
-     *   nothing for the shard's first batch, whose call's start is unknown. KCL is told to deliver empty batches, so an
-     *   idle shard's watermark keeps moving;</li>
-     *   <li>with fan-out, an empty event at the tip: nothing by itself, since a pushed event may have waited in the
-     *   connection's buffers behind slow work and its emptiness be old news. At most once per check interval, Kinesis
-     *   is asked whether the shard has anything after the last record done ({@link TipCheck}); if not, the time it
-     *   was asked less the margin;</li>
-     *   <li>anything else, in particular an empty answer from a shard that has ended: nothing new. Once a shard is
-     *   split or merged, new records go to its children, so its own emptiness says nothing about them.</li>
-     * </ul>
-     * The ledger keeps the highest value per shard, so a lower one changes nothing.
-     */
-    private Optional<Instant> completeUntil(ProcessRecordsInput input, KinesisClientRecord last, Instant previous,
-                                            Instant received) {
-        if (last != null) {
-            return Optional.of(arrival(last).minus(visibilityMargin));
-        }
-        boolean ended = input.isAtShardEnd() || (input.childShards() != null && !input.childShards().isEmpty());
-        if (ended || input.millisBehindLatest() == null || input.millisBehindLatest() != 0) {
-            return Optional.empty();
-        }
-        if (tipCheck != TipCheck.NONE) {
-            if (System.nanoTime() - tipCheckedAt < tipCheckIntervalNanos) {
-                return Optional.empty();
-            }
-            tipCheckedAt = System.nanoTime();
-            return tipCheck.emptyAfter(shardId, lastDone != null ? lastDone.sequenceNumber() : startedFrom, startedAt)
-                    .map(answered -> answered.minus(visibilityMargin));
-        }
-        return fetchStarts.madeBy(previous, received).map(made -> made.minus(visibilityMargin));
     }
 
     /** Unexpected failures are retried too: skipping the batch would lose it. One record's defect never gets here. */
     private List<PendingItem> processInPlace(List<IncomingRecord> batch) {
         List<List<PendingItem>> stored = new ArrayList<>(1);
         // thrown out of processRecords, a failure would make KCL log it and move on: the batch would be lost
-        retrier.call("pipeline", () -> {
+        services.retrier().call("pipeline", () -> {
             stored.clear();
-            stored.add(pipeline.process(batch));
+            stored.add(services.pipeline().process(batch));
         }, failure -> {
             LOG.error("batch failed unexpectedly, retrying it", failure);
             return true;
@@ -279,10 +152,10 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void leaseLost(LeaseLostInput input) {
-        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
+        try (LogContext.Scope ignored = services.workerId().inMdc(shardId)) {
             release();
-            if (counts != null) {
-                counts.drop();
+            if (settlement != null) {
+                settlement.drop();
             }
             LOG.info("lease lost");
         }
@@ -297,13 +170,13 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     @Override
     public void shardEnded(ShardEndedInput input) {
         if (shardId == null) {
-            try (LogContext.Scope ignored = workerId.inMdc(null)) {
+            try (LogContext.Scope ignored = services.workerId().inMdc(null)) {
                 LOG.info("a shard ended before this processor started (its previous owner finished it); checkpointing");
                 checkpoint(input.checkpointer(), null);
             }
             return;
         }
-        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
+        try (LogContext.Scope ignored = services.workerId().inMdc(shardId)) {
             release();
             if (!finishCounts()) {
                 return;
@@ -316,18 +189,19 @@ public class LogRecordProcessor implements ShardRecordProcessor {
 
     @Override
     public void shutdownRequested(ShutdownRequestedInput input) {
-        try (LogContext.Scope ignored = workerId.inMdc(shardId)) {
+        try (LogContext.Scope ignored = services.workerId().inMdc(shardId)) {
             release();
             if (fenced) {
                 return;
             }
+            KinesisClientRecord unsettled = settlement == null ? null : settlement.unsettled();
             if (unsettled == null && lastDone != null) {
                 LOG.info("shutdown requested, checkpointing at {}", lastDone.sequenceNumber());
                 checkpoint(input.checkpointer(), lastDone);
             } else if (unsettled != null) {
                 LOG.info("shutdown requested, flushing the counts and checkpointing at {}", unsettled.sequenceNumber());
                 try {
-                    settle(input.checkpointer());
+                    settlement.settle(checkpointer(input.checkpointer()));
                 } catch (CountStore.Fenced e) {
                     fence(e);
                 } catch (RetryAbortedException e) {
@@ -343,13 +217,7 @@ public class LogRecordProcessor implements ShardRecordProcessor {
             return false;
         }
         try {
-            if (counts != null) {
-                counts.flush();
-            }
-            if (counting && lastDone != null) {
-                ledger.counted(shardId, arrival(lastDone).minus(visibilityMargin));
-            }
-            unsettled = null;
+            settlement.finish(lastDone);
             return true;
         } catch (CountStore.Fenced e) {
             fence(e);
@@ -363,15 +231,19 @@ public class LogRecordProcessor implements ShardRecordProcessor {
     /** The shard is no longer this worker's: it leaves health and its lag series leaves the metrics. */
     private void release() {
         if (shardId != null) {
-            shards.released(shardId);
+            services.shards().released(shardId);
             metrics.shardReleased(shardId);
         }
+    }
+
+    private CountSettlement.Checkpoint checkpointer(RecordProcessorCheckpointer checkpointer) {
+        return record -> checkpoint(checkpointer, record);
     }
 
     /** Checkpoints at {@code record}, or at the shard's end when null; retries while the lease table is unavailable. */
     private void checkpoint(RecordProcessorCheckpointer checkpointer, KinesisClientRecord record) {
         try {
-            retrier.call("checkpoint", () -> {
+            services.retrier().call("checkpoint", () -> {
                 try {
                     if (record == null) {
                         checkpointer.checkpoint();
@@ -412,9 +284,5 @@ public class LogRecordProcessor implements ShardRecordProcessor {
         byte[] bytes = new byte[copy.remaining()];
         copy.get(bytes);
         return bytes;
-    }
-
-    private static Instant arrival(KinesisClientRecord record) {
-        return record.approximateArrivalTimestamp() != null ? record.approximateArrivalTimestamp() : Instant.now();
     }
 }

@@ -116,10 +116,12 @@ class LogRecordProcessorTest {
                     + columns.keySet() + " of the block to " + key.end() + ": " + columns.values()));
         }
     };
-    private final LogRecordProcessor processor = new LogRecordProcessor("stream", new WorkerId("worker-1"),
-            new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts, deadLetters, metrics,
-                    Clock.systemUTC(), 0, 3),
-            retrier, metrics, shards, ledger, Duration.ofSeconds(1));
+    private final ShardServices services = new ShardServices("stream", new WorkerId("worker-1"),
+            new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts, deadLetters,
+                    metrics, Clock.systemUTC(), 0, 3),
+            retrier, metrics, shards, ledger);
+    private final LogRecordProcessor processor = new LogRecordProcessor(services,
+            ShardWatermark.Policy.polling(Duration.ofSeconds(1)), CountSettlement.Policy.OFF);
 
     /** A checkpointer that records where it was asked to checkpoint; it can refuse as after a lost lease. */
     private RecordProcessorCheckpointer checkpointer(boolean leaseLost) {
@@ -205,11 +207,9 @@ class LogRecordProcessorTest {
     @Test
     void pollingVouchesForWhenTheEmptyAnswersCallWasMadeNotWhenItWasReceived() {
         GetRecordsCalls calls = new GetRecordsCalls(Clock.systemUTC());
-        LogRecordProcessor polling = new LogRecordProcessor("stream", new WorkerId("worker-1"),
-                new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts,
-                        deadLetters, metrics, Clock.systemUTC(), 0, 3),
-                retrier, metrics, shards, ledger, Duration.ofSeconds(1), CountStore.NONE, false, Duration.ZERO,
-                TipCheck.NONE, Duration.ZERO, calls);
+        LogRecordProcessor polling = new LogRecordProcessor(services,
+                new ShardWatermark.Policy(Duration.ofSeconds(1), TipCheck.NONE, Duration.ZERO, calls),
+                CountSettlement.Policy.OFF);
         polling.initialize(InitializationInput.builder().shardId(SHARD)
                 .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
         Instant first = Instant.parse("2026-11-22T10:00:05Z");
@@ -233,11 +233,9 @@ class LogRecordProcessorTest {
             events.add("tip check after " + after);
             return answers.isEmpty() ? Optional.empty() : answers.pop();
         };
-        LogRecordProcessor fanOut = new LogRecordProcessor("stream", new WorkerId("worker-1"),
-                new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts,
-                        deadLetters, metrics, Clock.systemUTC(), 0, 3),
-                retrier, metrics, shards, ledger, Duration.ofSeconds(1), CountStore.NONE, false, Duration.ZERO, check,
-                checkInterval, FetchStarts.RECEIVED);
+        LogRecordProcessor fanOut = new LogRecordProcessor(services,
+                new ShardWatermark.Policy(Duration.ofSeconds(1), check, checkInterval, FetchStarts.RECEIVED),
+                CountSettlement.Policy.OFF);
         fanOut.initialize(InitializationInput.builder().shardId(SHARD)
                 .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
         return fanOut;
@@ -306,10 +304,8 @@ class LogRecordProcessorTest {
 
     @Test
     void withCountsTheCheckpointWaitsForTheFlushAndFollowsIt() {
-        LogRecordProcessor counting = new LogRecordProcessor("stream", new WorkerId("worker-1"),
-                new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, stored -> { }, alerts,
-                        deadLetters, metrics, Clock.systemUTC(), 0, 3),
-                retrier, metrics, shards, ledger, Duration.ofSeconds(1), countStore, true, Duration.ofHours(1));
+        LogRecordProcessor counting = new LogRecordProcessor(services, ShardWatermark.Policy.polling(Duration.ofSeconds(1)),
+                new CountSettlement.Policy(countStore, true, Duration.ofHours(1)));
         counting.initialize(InitializationInput.builder().shardId(SHARD)
                 .extendedSequenceNumber(ExtendedSequenceNumber.TRIM_HORIZON).build());
         counting.processRecords(ProcessRecordsInput.builder().checkpointer(checkpointer(false)).millisBehindLatest(0L)

@@ -1,5 +1,7 @@
 package io.logstream.query.loki;
 
+import io.logstream.query.logql.LogQlException;
+
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;

@@ -1,8 +1,10 @@
 package io.logstream.query.loki;
 
+import io.logstream.query.logql.LogQl;
+
 import io.logstream.query.config.ReadSettings;
-import io.logstream.query.ledger.Completeness;
-import io.logstream.query.ledger.CompletenessHeader;
+import io.logstream.query.store.Completeness;
+import io.logstream.query.store.CompletenessHeader;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpParameters;
 import io.micronaut.http.HttpRequest;
@@ -52,16 +54,22 @@ public class LokiController {
     @Get(value = "/query_range", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<LokiResponses.Success<?>> queryRange(HttpRequest<?> request, @Nullable Authentication auth) {
         LokiParams.Range range = LokiParams.range(request.getParameters(), nowNanos(), settings.lokiMaxEntries());
-        return LogQlMetric.isMetric(range.query()) ? countedAndWatermarked(() -> reads.query(range, false, auth))
-                : watermarked(() -> reads.query(range, false, auth));
+        return answer(range, false, auth);
     }
 
     /** An instant query: a metric query at {@code time}, a log query back from it over {@code since}. */
     @Get(value = "/query", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<LokiResponses.Success<?>> query(HttpRequest<?> request, @Nullable Authentication auth) {
         LokiParams.Range range = LokiParams.instant(request.getParameters(), nowNanos(), settings.lokiMaxEntries());
-        return LogQlMetric.isMetric(range.query()) ? countedAndWatermarked(() -> reads.query(range, true, auth))
-                : watermarked(() -> reads.query(range, true, auth));
+        return answer(range, true, auth);
+    }
+
+    /** A metric query also says how far its counts are complete; the query is parsed once, here. */
+    private HttpResponse<LokiResponses.Success<?>> answer(LokiParams.Range range, boolean instant,
+                                                          @Nullable Authentication auth) {
+        LogQl.Statement statement = reads.parse(range, auth);
+        return statement instanceof LogQl.Expr ? countedAndWatermarked(() -> reads.query(range, statement, instant, auth))
+                : watermarked(() -> reads.query(range, statement, instant, auth));
     }
 
     @Get(value = "/labels", produces = MediaType.APPLICATION_JSON)

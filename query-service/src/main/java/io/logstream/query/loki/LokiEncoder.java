@@ -1,8 +1,10 @@
 package io.logstream.query.loki;
 
+import io.logstream.query.logql.LogQl;
+
 import io.logstream.model.LogRecord;
 import io.logstream.query.config.ReadSettings;
-import io.logstream.query.logs.LogView;
+import io.logstream.query.rest.LogView;
 import io.micronaut.json.JsonMapper;
 import jakarta.inject.Singleton;
 

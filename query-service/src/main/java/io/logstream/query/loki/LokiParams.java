@@ -1,6 +1,9 @@
 package io.logstream.query.loki;
 
-import io.logstream.query.logs.Direction;
+import io.logstream.query.logql.LogQlException;
+import io.logstream.query.logql.PromDuration;
+
+import io.logstream.query.store.Direction;
 import io.micronaut.http.HttpParameters;
 
 import java.util.List;

@@ -1,13 +1,18 @@
 package io.logstream.query.loki;
 
+import io.logstream.query.logql.LogQl;
+import io.logstream.query.logql.LogQlParser;
+import io.logstream.query.logql.LogQlException;
+import io.logstream.query.logql.LogQl;
+
 import io.logstream.model.LedgerKeys;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
 import io.logstream.query.config.ReadSettings;
-import io.logstream.query.ledger.Catalogue;
-import io.logstream.query.logs.Direction;
-import io.logstream.query.logs.ReadBudget;
-import io.logstream.query.logs.ReadBudgets;
+import io.logstream.query.store.Catalogue;
+import io.logstream.query.store.Direction;
+import io.logstream.query.store.ReadBudget;
+import io.logstream.query.store.ReadBudgets;
 import io.logstream.query.security.ServiceAccess;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.security.authentication.Authentication;
@@ -55,13 +60,20 @@ public class LokiReads {
         this.settings = settings;
     }
 
-    /** A log query's streams, or a metric query's vector (instant) or matrix (range). */
-    public LokiResponses.Success<?> query(LokiParams.Range range, boolean instant, @Nullable Authentication auth) {
+    /** The query of {@code range}, parsed once: a log query or a metric expression (checked for access first). */
+    public LogQl.Statement parse(LokiParams.Range range, @Nullable Authentication auth) {
         access.checkReadsAnything(auth);
-        if (!LogQlMetric.isMetric(range.query())) { // a missing query is refused by LogQl.parse
-            return logs(range, LogQl.parse(range.query()), auth);
+        return LogQlParser.parse(range.query());
+    }
+
+    /** A log query's streams, or a metric query's vector (instant) or matrix (range). */
+    public LokiResponses.Success<?> query(LokiParams.Range range, LogQl.Statement statement, boolean instant,
+                                          @Nullable Authentication auth) {
+        access.checkReadsAnything(auth);
+        if (statement instanceof LogQl.Query query) {
+            return logs(range, query, auth);
         }
-        LogQlMetric.Expr expr = LogQlMetric.parse(range.query());
+        LogQl.Expr expr = (LogQl.Expr) statement;
         long at = range.end() - 1; // an instant query's time; Loki's end is exclusive, the instant is not
         // a range metric query's instants run from start to end, both included, as in Loki
         long[] instants = instant ? new long[]{at} : instants(range.start(), range.end(), range.step());
@@ -93,7 +105,7 @@ public class LokiReads {
                                                                   @Nullable Authentication auth) {
         access.checkReadsAnything(auth);
         List<LogQl.Query> parsed = range.selectors().stream()
-                .map(selector -> new LogQl.Query(LogQl.parseSelector(selector), List.of())).toList();
+                .map(selector -> new LogQl.Query(LogQlParser.parseSelector(selector), List.of())).toList();
         Set<Map<String, String>> series = new LinkedHashSet<>();
         boolean capped = false;
         ReadBudget budget = budgets.start();
@@ -131,7 +143,7 @@ public class LokiReads {
         if (query != null) {
             access.checkReadsAnything(auth);
         }
-        Set<String> scope = query == null ? null : new TreeSet<>(reader.services(LogQl.parseSelector(query), auth));
+        Set<String> scope = query == null ? null : new TreeSet<>(reader.services(LogQlParser.parseSelector(query), auth));
         Set<String> values = new TreeSet<>();
         switch (name) {
             case "service" -> catalogue.services().stream().map(Catalogue.Entry::name)
@@ -157,7 +169,7 @@ public class LokiReads {
     /** {@code index/stats}: streams, entries and bytes of a selector over the window, counted exactly. */
     public LokiResponses.IndexStats stats(LokiParams.Range range, @Nullable Authentication auth) {
         access.checkReadsAnything(auth);
-        LogQl.Query query = LogQl.parse(range.query());
+        LogQl.Query query = LogQlParser.parseLog(range.query());
         Set<Map<String, String>> streams = new HashSet<>();
         java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
         ReadBudget budget = budgets.start();
@@ -180,12 +192,12 @@ public class LokiReads {
     public LokiResponses.Success<?> volume(LokiParams.Range range, @Nullable String targetLabels, int limit,
                                           boolean overRange, @Nullable Authentication auth) {
         access.checkReadsAnything(auth);
-        LogQl.Query query = LogQl.parse(range.query());
+        LogQl.Query query = LogQlParser.parseLog(range.query());
         List<String> by = targetLabels == null || targetLabels.isBlank() ? LABELS
                 : List.of(targetLabels.split("\\s*,\\s*"));
         long window = overRange ? range.step() : range.end() - range.start();
-        LogQlMetric.Expr expr = new LogQlMetric.Aggregation("sum", by, false,
-                new LogQlMetric.RangeAggregation("bytes_over_time", query, window));
+        LogQl.Expr expr = new LogQl.Aggregation("sum", by, false,
+                new LogQl.RangeAggregation("bytes_over_time", query, window));
         // at whole minutes the counts answer, over (start, end] as a metric query's windows; else [start, end)
         long minute = 60_000_000_000L;
         boolean minutes = range.start() % minute == 0 && range.end() % minute == 0 && window % minute == 0
@@ -234,7 +246,7 @@ public class LokiReads {
 
     private Map<String, Set<Object>> sampleAttributes(LokiParams.Range range, @Nullable Authentication auth) {
         access.checkReadsAnything(auth);
-        LogQl.Query query = LogQl.parse(range.query());
+        LogQl.Query query = LogQlParser.parseLog(range.query());
         SelectorReader.Result result = read(query, range.start(), range.end(), Direction.BACKWARD, DETECTION_RECORDS,
                 auth, budgets.start());
         Map<String, Set<Object>> values = new TreeMap<>();

@@ -1,9 +1,13 @@
 package io.logstream.query.loki;
 
+import io.logstream.query.logql.LogQl;
+import io.logstream.query.logql.LogQlParser;
+import io.logstream.query.logql.LogQlException;
+
 import io.logstream.model.LogRecord;
 import io.logstream.query.config.ReadSettings;
-import io.logstream.query.logs.Direction;
-import io.logstream.query.logs.ReadBudgets;
+import io.logstream.query.store.Direction;
+import io.logstream.query.store.ReadBudgets;
 import io.logstream.query.security.ServiceAccess;
 import io.logstream.query.security.TokenExpiry;
 import io.logstream.query.tail.TailService;
@@ -72,7 +76,7 @@ public class LokiTailSocket {
             Authentication authentication = request.getUserPrincipal(Authentication.class).orElse(null);
             access.checkReadsAnything(authentication);
             LokiParams.Tail params = LokiParams.tail(request.getParameters(), clock.millis(), settings.lokiMaxEntries());
-            LogQl.Query query = LogQl.parse(params.query());
+            LogQl.Query query = LogQlParser.parseLog(params.query());
             List<String> services = reader.services(query.matchers(), authentication);
             TailService.Spec spec = new TailService.Spec(services, SelectorReader.levels(query.matchers()),
                     encoder.filter(query), settings.tailDelay().toMillis() + params.delayForMillis());

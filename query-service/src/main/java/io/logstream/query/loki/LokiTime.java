@@ -1,5 +1,7 @@
 package io.logstream.query.loki;
 
+import io.logstream.query.logql.LogQlException;
+
 import io.logstream.model.LogKeys;
 
 import java.math.BigDecimal;

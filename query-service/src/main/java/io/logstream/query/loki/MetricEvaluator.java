@@ -1,13 +1,17 @@
 package io.logstream.query.loki;
 
+import io.logstream.query.logql.LogQl;
+import io.logstream.query.logql.LogQlException;
+import io.logstream.query.logql.LogQl;
+
 import io.logstream.model.Counts;
 import io.logstream.model.LogRecord;
 import io.logstream.query.config.ReadSettings;
-import io.logstream.query.counts.CountReader;
-import io.logstream.query.ledger.Completeness;
+import io.logstream.query.store.CountReader;
+import io.logstream.query.store.Completeness;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.logstream.query.logs.ReadBudget;
+import io.logstream.query.store.ReadBudget;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.security.authentication.Authentication;
 import jakarta.inject.Singleton;
@@ -21,7 +25,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Evaluates a {@link LogQlMetric} expression at a list of instants, exactly, none of it sampled (docs/counts.md):
+ * Evaluates a {@link LogQl.Expr metric expression} at a list of instants, exactly, none of it sampled (docs/counts.md):
  * <ul>
  *   <li>from the consumer's per-minute counts ({@link CountReader}) when a range aggregation has no line filter, its
  *   range is whole minutes and every instant is at a whole minute (bytes only while a Loki line is the message);</li>
@@ -61,24 +65,24 @@ public class MetricEvaluator {
     }
 
     /** {@code instants} in epoch nanoseconds, ascending. */
-    public Result evaluate(LogQlMetric.Expr expr, long[] instants, @Nullable Authentication auth, ReadBudget budget) {
-        if (expr instanceof LogQlMetric.Scalar s) {
+    public Result evaluate(LogQl.Expr expr, long[] instants, @Nullable Authentication auth, ReadBudget budget) {
+        if (expr instanceof LogQl.Scalar s) {
             return constant(true, s.value(), instants);
         }
-        if (expr instanceof LogQlMetric.ConstantVector v) {
+        if (expr instanceof LogQl.ConstantVector v) {
             return constant(false, v.value(), instants);
         }
-        if (expr instanceof LogQlMetric.RangeAggregation r) {
+        if (expr instanceof LogQl.RangeAggregation r) {
             return range(r, instants, auth, budget, true);
         }
-        if (expr instanceof LogQlMetric.Aggregation a) {
-            if (a.function().equals("sum") && a.inner() instanceof LogQlMetric.RangeAggregation r
+        if (expr instanceof LogQl.Aggregation a) {
+            if (a.function().equals("sum") && a.inner() instanceof LogQl.RangeAggregation r
                     && a.without() == a.labels().contains("host")) {
                 return aggregate(a, range(r, instants, auth, budget, false)); // the host split sums away
             }
             return aggregate(a, evaluate(a.inner(), instants, auth, budget));
         }
-        LogQlMetric.Binary b = (LogQlMetric.Binary) expr;
+        LogQl.Binary b = (LogQl.Binary) expr;
         return binary(b.op(), evaluate(b.left(), instants, auth, budget), evaluate(b.right(), instants, auth, budget));
     }
 
@@ -94,7 +98,7 @@ public class MetricEvaluator {
      * One series per label set; at each instant t the records in (t - range, t]. {@code byHost} false lets the series
      * merge hosts (for a sum that drops them).
      */
-    private Result range(LogQlMetric.RangeAggregation r, long[] instants, @Nullable Authentication auth,
+    private Result range(LogQl.RangeAggregation r, long[] instants, @Nullable Authentication auth,
                          ReadBudget budget, boolean byHost) {
         if (countable(r, instants)) {
             fromCounts.increment();
@@ -131,7 +135,7 @@ public class MetricEvaluator {
     }
 
     /** Whether the counts answer the range aggregation exactly at these instants. */
-    private boolean countable(LogQlMetric.RangeAggregation r, long[] instants) {
+    private boolean countable(LogQl.RangeAggregation r, long[] instants) {
         if (!r.query().filters().isEmpty() || (r.function().startsWith("bytes") && !lineIsMessage)
                 || r.range() % (Counts.MINUTE_MILLIS * NANOS_PER_MILLI) != 0) {
             return false;
@@ -144,7 +148,7 @@ public class MetricEvaluator {
         return completeness.countedUntil().isPresent();
     }
 
-    private Result fromCounts(LogQlMetric.RangeAggregation r, long[] instants, @Nullable Authentication auth,
+    private Result fromCounts(LogQl.RangeAggregation r, long[] instants, @Nullable Authentication auth,
                               ReadBudget budget, boolean byHost) {
         boolean bytes = r.function().startsWith("bytes");
         long rangeMinutes = r.range() / NANOS_PER_MILLI / Counts.MINUTE_MILLIS;
@@ -244,7 +248,7 @@ public class MetricEvaluator {
         }
     }
 
-    private static Result aggregate(LogQlMetric.Aggregation a, Result inner) {
+    private static Result aggregate(LogQl.Aggregation a, Result inner) {
         if (inner.scalar()) {
             throw new LogQlException(a.function() + " takes a vector, not a number");
         }
@@ -263,7 +267,7 @@ public class MetricEvaluator {
         return new Result(false, out);
     }
 
-    private static Map<String, String> group(Map<String, String> labels, LogQlMetric.Aggregation a) {
+    private static Map<String, String> group(Map<String, String> labels, LogQl.Aggregation a) {
         Map<String, String> kept = new TreeMap<>();
         labels.forEach((name, value) -> {
             if (a.without() != a.labels().contains(name)) {

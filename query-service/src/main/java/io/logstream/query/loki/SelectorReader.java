@@ -1,14 +1,17 @@
 package io.logstream.query.loki;
 
+import io.logstream.query.logql.LogQl;
+import io.logstream.query.logql.LogQlException;
+
 import io.logstream.model.LogKeys;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
 import io.logstream.query.config.ReadSettings;
-import io.logstream.query.ledger.Catalogue;
-import io.logstream.query.logs.Direction;
-import io.logstream.query.logs.LogQuery;
-import io.logstream.query.logs.LogRepository;
-import io.logstream.query.logs.ReadBudget;
+import io.logstream.query.store.Catalogue;
+import io.logstream.query.store.Direction;
+import io.logstream.query.store.LogQuery;
+import io.logstream.query.store.LogRepository;
+import io.logstream.query.store.ReadBudget;
 import io.logstream.query.security.ServiceAccess;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.security.authentication.Authentication;

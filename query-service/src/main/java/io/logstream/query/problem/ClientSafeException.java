@@ -14,4 +14,9 @@ public abstract class ClientSafeException extends RuntimeException {
 
     /** The problem's title. */
     public abstract String title();
+
+    /** The HTTP status it answers with: 400 unless the exception says otherwise. */
+    public int status() {
+        return 400;
+    }
 }

@@ -20,30 +20,16 @@ public final class ProblemHandlers {
     private ProblemHandlers() {
     }
 
-    /** 400, naming every invalid parameter. */
+    /** Exceptions written for clients: each says its status (400 for invalid parameters, 409 for missing counts). */
     @Singleton
-    public static class InvalidRequest extends ErrorResponseProcessorExceptionHandler<InvalidRequestException> {
-        public InvalidRequest(ErrorResponseProcessor<?> processor) {
+    public static class ClientSafe extends ErrorResponseProcessorExceptionHandler<ClientSafeException> {
+        public ClientSafe(ErrorResponseProcessor<?> processor) {
             super(processor);
         }
 
         @Override
-        protected MutableHttpResponse<?> createResponse(InvalidRequestException exception) {
-            return HttpResponse.status(HttpStatus.BAD_REQUEST);
-        }
-    }
-
-    /** 409: the deployment keeps no counts. */
-    @Singleton
-    public static class CountsUnavailable
-            extends ErrorResponseProcessorExceptionHandler<io.logstream.query.counts.CountsUnavailableException> {
-        public CountsUnavailable(ErrorResponseProcessor<?> processor) {
-            super(processor);
-        }
-
-        @Override
-        protected MutableHttpResponse<?> createResponse(io.logstream.query.counts.CountsUnavailableException exception) {
-            return HttpResponse.status(HttpStatus.CONFLICT);
+        protected MutableHttpResponse<?> createResponse(ClientSafeException exception) {
+            return HttpResponse.status(HttpStatus.valueOf(exception.status()));
         }
     }
 

@@ -1,9 +1,0 @@
-package io.logstream.query.ledger;
-
-/** The response header every read carries: the completeness watermark as an RFC 3339 instant. */
-public final class CompletenessHeader {
-    public static final String NAME = "X-Complete-Until";
-
-    private CompletenessHeader() {
-    }
-}

@@ -1,0 +1,383 @@
+package io.logstream.query.logql;
+
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import io.logstream.query.logql.LogQl.Aggregation;
+import io.logstream.query.logql.LogQl.Binary;
+import io.logstream.query.logql.LogQl.ConstantVector;
+import io.logstream.query.logql.LogQl.Expr;
+import io.logstream.query.logql.LogQl.LineFilter;
+import io.logstream.query.logql.LogQl.Matcher;
+import io.logstream.query.logql.LogQl.Op;
+import io.logstream.query.logql.LogQl.Query;
+import io.logstream.query.logql.LogQl.RangeAggregation;
+import io.logstream.query.logql.LogQl.Scalar;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The one parser for log and metric queries (docs/loki.md), over one {@link LogQlLexer}:
+ * <ul>
+ *   <li>a log query is a stream selector with {@code =}, {@code !=}, {@code =~}, {@code !~} on {@link LogQl#LABELS},
+ *   then any chain of line filters {@code |=}, {@code !=}, {@code |~}, {@code !~};</li>
+ *   <li>a metric query is a range aggregation of a log query ({@code count_over_time}, {@code rate},
+ *   {@code bytes_over_time}, {@code bytes_rate}), vector aggregations over them ({@code sum}, {@code count},
+ *   {@code min}, {@code max}, {@code avg} with {@code by (...)} or {@code without (...)} before or after the
+ *   parenthesis), numbers, {@code vector(n)} and {@code + - * /} with parentheses.</li>
+ * </ul>
+ * A query that starts with {@code {} is a log query; anything else is a metric query: {@link #parse} decides it once.
+ * A regex whose expanded repetitions exceed {@link LogQl#MAX_REGEX_SIZE} elements is refused before it is compiled.
+ * Everything else is refused with a message that names it.
+ */
+public final class LogQlParser {
+    private static final int MAX_LENGTH = 4096;
+    /** Deepest nesting of parentheses and aggregations: ample for any real query, far from the stack's limit. */
+    static final int MAX_DEPTH = 64;
+    private static final Set<String> RANGE_FUNCTIONS = Set.of("count_over_time", "rate", "bytes_over_time", "bytes_rate");
+    private static final Set<String> AGGREGATIONS = Set.of("sum", "count", "min", "max", "avg");
+
+    private final LogQlLexer lexer;
+    private int depth;
+
+    private LogQlParser(LogQlLexer lexer) {
+        this.lexer = lexer;
+    }
+
+    /** A log query or a metric expression, by the query's first character. */
+    public static LogQl.Statement parse(String text) {
+        checkSize(text);
+        return text.strip().charAt(0) == '{' ? parseLog(text) : parseMetric(text);
+    }
+
+    /** True when {@code text} is a metric query rather than a log query (which starts with a selector). */
+    public static boolean isMetric(String text) {
+        return text != null && !text.isBlank() && text.strip().charAt(0) != '{';
+    }
+
+    /** A log query: a selector and line filters. */
+    public static Query parseLog(String text) {
+        checkSize(text);
+        return new LogQlParser(new LogQlLexer(text)).logQuery();
+    }
+
+    /** A bare stream selector (the {@code match[]} of series). */
+    public static List<Matcher> parseSelector(String text) {
+        Query query = parseLog(text);
+        if (!query.filters().isEmpty()) {
+            throw new LogQlException("a series selector takes no line filters");
+        }
+        return query.matchers();
+    }
+
+    /** A metric expression. */
+    public static Expr parseMetric(String text) {
+        checkSize(text);
+        LogQlParser parser = new LogQlParser(new LogQlLexer(text));
+        Expr expr = parser.sum();
+        parser.lexer.skipSpace();
+        if (!parser.lexer.atEnd()) {
+            throw new LogQlException("parse error at col " + parser.lexer.col() + ": unexpected "
+                    + LogQlLexer.abbreviate(parser.lexer.rest()));
+        }
+        return expr;
+    }
+
+    private static void checkSize(String text) {
+        if (text == null || text.isBlank()) {
+            throw new LogQlException("query is required: a stream selector such as {service=\"checkout\"}");
+        }
+        if (text.length() > MAX_LENGTH) {
+            throw new LogQlException("query is longer than " + MAX_LENGTH + " characters");
+        }
+    }
+
+    // ---- log queries
+
+    /** A log query up to the lexer's end. */
+    private Query logQuery() {
+        if (lexer.rest().isBlank()) {
+            throw new LogQlException("query is required: a stream selector such as {service=\"checkout\"}");
+        }
+        List<Matcher> matchers = selector();
+        List<LineFilter> filters = new ArrayList<>();
+        lexer.skipSpace();
+        while (!lexer.atEnd()) {
+            if (!dropErrorLabels()) {
+                filters.add(lineFilter());
+            }
+            lexer.skipSpace();
+        }
+        return new Query(List.copyOf(matchers), List.copyOf(filters));
+    }
+
+    private List<Matcher> selector() {
+        lexer.skipSpace();
+        if (!lexer.consume("{")) {
+            String word = lexer.rest().split("[^A-Za-z_]", 2)[0];
+            throw new LogQlException(word.isEmpty()
+                    ? "parse error at col " + lexer.col() + ": a log query starts with a stream selector {...}"
+                    : "function " + word + "(...) is not supported here; a log query is a stream selector and line "
+                    + "filters, a metric query one of the forms in docs/loki.md");
+        }
+        List<Matcher> matchers = new ArrayList<>();
+        lexer.skipSpace();
+        if (lexer.consume("}")) {
+            return matchers;
+        }
+        while (true) {
+            lexer.skipSpace();
+            matchers.add(matcher());
+            lexer.skipSpace();
+            if (lexer.consume("}")) {
+                return matchers;
+            }
+            if (!lexer.consume(",")) {
+                throw new LogQlException("parse error at col " + lexer.col() + ": expected , or } in the stream selector");
+            }
+        }
+    }
+
+    private Matcher matcher() {
+        String label = lexer.name();
+        if (label.isEmpty()) {
+            throw new LogQlException("parse error at col " + lexer.col() + ": expected a label name");
+        }
+        if (!LogQl.LABELS.contains(label)) {
+            throw new LogQlException("label " + label + " is not supported; the labels are host, level and service");
+        }
+        lexer.skipSpace();
+        Op op;
+        if (lexer.consume("=~")) {
+            op = Op.RE;
+        } else if (lexer.consume("!~")) {
+            op = Op.NRE;
+        } else if (lexer.consume("!=")) {
+            op = Op.NEQ;
+        } else if (lexer.consume("=")) {
+            op = Op.EQ;
+        } else {
+            throw new LogQlException("parse error at col " + lexer.col() + ": expected =, !=, =~ or !~ after " + label);
+        }
+        lexer.skipSpace();
+        String value = lexer.string();
+        return new Matcher(label, op, value, op == Op.RE || op == Op.NRE ? regex(value) : null);
+    }
+
+    /**
+     * {@code | drop __error__[, __error_details__]}, which Grafana adds to its queries: log-stream never sets those
+     * labels, so dropping them changes nothing. Dropping any other label is refused.
+     */
+    private boolean dropErrorLabels() {
+        int start = lexer.pos();
+        if (!lexer.consume("|")) {
+            return false;
+        }
+        lexer.skipSpace();
+        if (!lexer.consume("drop") || !lexer.atSpace()) {
+            lexer.reset(start);
+            return false;
+        }
+        do {
+            lexer.skipSpace();
+            int from = lexer.col();
+            String label = lexer.name();
+            if (!label.equals("__error__") && !label.equals("__error_details__")) {
+                throw new LogQlException("unsupported at col " + from + ": drop " + LogQlLexer.abbreviate(label)
+                        + "; only | drop __error__, __error_details__ is supported (log-stream sets no such labels)");
+            }
+            lexer.skipSpace();
+        } while (lexer.consume(","));
+        return true;
+    }
+
+    private LineFilter lineFilter() {
+        Op op;
+        if (lexer.consume("|=")) {
+            op = Op.EQ;
+        } else if (lexer.consume("!=")) {
+            op = Op.NEQ;
+        } else if (lexer.consume("|~")) {
+            op = Op.RE;
+        } else if (lexer.consume("!~")) {
+            op = Op.NRE;
+        } else {
+            throw new LogQlException("unsupported at col " + lexer.col() + ": "
+                    + LogQlLexer.abbreviate(lexer.rest().strip()) + "; after the selector only line filters |=, !=, "
+                    + "|~ and !~ are supported (no parsers, label filters or formatting)");
+        }
+        lexer.skipSpace();
+        String value = lexer.string();
+        return new LineFilter(op, value, op == Op.RE || op == Op.NRE ? regex(value) : null);
+    }
+
+    private static Pattern regex(String value) {
+        if (RegexSize.of(value, LogQl.MAX_REGEX_SIZE) > LogQl.MAX_REGEX_SIZE) {
+            throw new LogQlException("regular expression " + LogQlLexer.abbreviate(value) + " is too large once its "
+                    + "repetitions are expanded (more than " + LogQl.MAX_REGEX_SIZE + " elements); use fewer or "
+                    + "smaller {n,m} counts");
+        }
+        try {
+            return Pattern.compile(value);
+        } catch (PatternSyntaxException e) {
+            throw new LogQlException("invalid regular expression " + LogQlLexer.abbreviate(value) + ": "
+                    + e.getDescription());
+        }
+    }
+
+    // ---- metric queries
+
+    private Expr sum() {
+        Expr left = product();
+        while (true) {
+            lexer.skipSpace();
+            if (lexer.consume("+")) {
+                left = new Binary('+', left, product());
+            } else if (lexer.consume("-")) {
+                left = new Binary('-', left, product());
+            } else {
+                return left;
+            }
+        }
+    }
+
+    private Expr product() {
+        Expr left = operand();
+        while (true) {
+            lexer.skipSpace();
+            if (lexer.consume("*")) {
+                left = new Binary('*', left, operand());
+            } else if (lexer.consume("/")) {
+                left = new Binary('/', left, operand());
+            } else {
+                return left;
+            }
+        }
+    }
+
+    private Expr operand() {
+        if (++depth > MAX_DEPTH) {
+            throw new LogQlException("the query nests deeper than " + MAX_DEPTH + " levels");
+        }
+        try {
+            return nestedOperand();
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr nestedOperand() {
+        lexer.skipSpace();
+        if (lexer.consume("(")) {
+            Expr inner = sum();
+            lexer.expect(")");
+            return inner;
+        }
+        if (lexer.atDigit()) {
+            return new Scalar(lexer.number());
+        }
+        if (lexer.peek() == '{') {
+            throw new LogQlException("parse error at col " + lexer.col() + ": a log query cannot be combined with "
+                    + "operators; wrap it in a range aggregation such as count_over_time({...}[5m])");
+        }
+        String word = lexer.word();
+        if (word.isEmpty()) {
+            throw new LogQlException("parse error at col " + lexer.col() + ": expected a number, vector(n) or a function");
+        }
+        String name = word.toLowerCase(Locale.ROOT);
+        if (name.equals("vector")) {
+            lexer.expect("(");
+            lexer.skipSpace();
+            double value = lexer.number();
+            lexer.expect(")");
+            return new ConstantVector(value);
+        }
+        if (RANGE_FUNCTIONS.contains(name)) {
+            return rangeAggregation(name);
+        }
+        if (AGGREGATIONS.contains(name)) {
+            return aggregation(name);
+        }
+        throw new LogQlException("function " + word + " is not supported; the metric functions are "
+                + "count_over_time, rate, bytes_over_time, bytes_rate, sum, count, min, max, avg and vector");
+    }
+
+    private Expr rangeAggregation(String function) {
+        lexer.expect("(");
+        int bracket = lexer.indexOutsideStrings('[');
+        if (bracket < 0) {
+            throw new LogQlException("parse error: a range aggregation needs a range such as [5m] after its log query");
+        }
+        Query query = new LogQlParser(new LogQlLexer(lexer.text(), lexer.pos(), bracket)).logQuery();
+        lexer.reset(bracket + 1);
+        int close = lexer.indexOutsideStrings(']');
+        if (close < 0) {
+            throw new LogQlException("parse error: unterminated range [...]");
+        }
+        String range = lexer.text().substring(bracket + 1, close).trim();
+        lexer.reset(close + 1);
+        long nanos;
+        try {
+            nanos = PromDuration.nanos(range);
+        } catch (IllegalArgumentException e) {
+            throw new LogQlException("invalid range [" + LogQlLexer.abbreviate(range) + "]: " + e.getMessage());
+        } catch (ArithmeticException e) {
+            throw new LogQlException("invalid range [" + LogQlLexer.abbreviate(range) + "]: out of range");
+        }
+        if (nanos <= 0) {
+            throw new LogQlException("invalid range [" + range + "]: must be positive");
+        }
+        lexer.skipSpace();
+        if (!lexer.consume(")")) {
+            throw new LogQlException("parse error at col " + lexer.col() + ": expected ) after the range; "
+                    + "offset, unwrap and grouping inside a range aggregation are not supported");
+        }
+        return new RangeAggregation(function, query, nanos);
+    }
+
+    private Expr aggregation(String function) {
+        lexer.skipSpace();
+        Grouping grouping = grouping();
+        lexer.expect("(");
+        Expr inner = sum();
+        lexer.expect(")");
+        lexer.skipSpace();
+        if (grouping == null) {
+            grouping = grouping();
+        }
+        if (inner instanceof Scalar) {
+            throw new LogQlException(function + " takes a vector, not a number");
+        }
+        return grouping == null ? new Aggregation(function, List.of(), false, inner)
+                : new Aggregation(function, grouping.labels(), grouping.without(), inner);
+    }
+
+    private record Grouping(List<String> labels, boolean without) {
+    }
+
+    private Grouping grouping() {
+        int start = lexer.pos();
+        String word = lexer.word().toLowerCase(Locale.ROOT);
+        if (!word.equals("by") && !word.equals("without")) {
+            lexer.reset(start);
+            return null;
+        }
+        lexer.expect("(");
+        List<String> labels = new ArrayList<>();
+        lexer.skipSpace();
+        if (!lexer.consume(")")) {
+            do {
+                String label = lexer.word();
+                if (label.isEmpty()) {
+                    throw new LogQlException("parse error at col " + lexer.col() + ": expected a label name");
+                }
+                labels.add(label);
+                lexer.skipSpace();
+            } while (lexer.consume(","));
+            lexer.expect(")");
+        }
+        return new Grouping(List.copyOf(labels), word.equals("without"));
+    }
+}
