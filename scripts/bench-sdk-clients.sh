@@ -2,9 +2,6 @@
 # The SDK floor by HTTP client: the latest-page Query through the sync Apache, sync URL-connection and async Netty
 # DynamoDB clients, on DynamoDB Local, in one run.
 # Usage: scripts/bench-sdk-clients.sh [seconds per run=5] [rounds=3] [connections=1,8]; results in benchmarks/results/.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-mvn -B -q -ntp -DskipTests package
-exec java -Xmx2g -Daws.accessKeyId=local -Daws.secretAccessKey=local -Dlogstream.root="$PWD" \
-  -Dlogstream.localaws.node="$PWD/local-aws/node" \
-  -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.logstream.bench.SdkClientBenchmark "$@"
+source "$(dirname "$0")/lib/launch.sh"
+launch_build
+launch_java 2g SdkClientBenchmark "$@"

@@ -6,9 +6,8 @@
 # Usage: scripts/chaos.sh [short|long] [records]   (short: 6,000 records, 2 kills, CI runs it; long: 100,000 records
 # by default, 5 kills, 30 s of throttling). RETRIEVAL=fanout reads with enhanced fan-out (no reshard then: kinesis-mock's
 # fan-out never ends a closed shard; RESHARD=1 reshards anyway).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-[ "${SKIP_BUILD:-0}" = 1 ] || mvn -B -q -ntp -pl consumer-service,benchmarks -am package -DskipTests
-exec java -Xmx2g -Dchaos.retrieval="${RETRIEVAL:-polling}" -Dchaos.reshard="$([ "${RESHARD:-0}" = 1 ] && echo true || echo false)" -Daws.accessKeyId=local -Daws.secretAccessKey=local \
-  -Dlogstream.localaws.node="$PWD/local-aws/node" -Dlogstream.root="$PWD" \
-  -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.logstream.bench.ChaosRun "${1:-short}" ${2:-}
+source "$(dirname "$0")/lib/launch.sh"
+launch_engines kinesis-mock kinesalite
+launch_build consumer-service,benchmarks
+jvm_flags=(-Dchaos.retrieval="${RETRIEVAL:-polling}" -Dchaos.reshard="$([ "${RESHARD:-0}" = 1 ] && echo true || echo false)")
+launch_java 2g ChaosRun "${1:-short}" ${2:-}

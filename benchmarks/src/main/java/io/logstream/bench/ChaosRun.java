@@ -1,5 +1,6 @@
 package io.logstream.bench;
 
+import io.logstream.producer.PoisonRecords;
 import io.logstream.localaws.ConsumerProperties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -226,6 +227,7 @@ public final class ChaosRun {
     private static final class Put {
         final Map<Long, String> shardOf = new ConcurrentHashMap<>();
         final Map<Long, Long> putAt = new ConcurrentHashMap<>();
+        /** Each poison payload put, in base64 (one kind is not UTF-8). */
         final Set<String> poison = ConcurrentHashMap.newKeySet();
         int errors;
     }
@@ -240,13 +242,14 @@ public final class ChaosRun {
             List<Long> numbers = new ArrayList<>(); // the record number of each entry; -1 for poison
             for (int i = 0; i < batch && n < plan.records(); i++, n++) {
                 boolean poisoned = random.nextDouble() < 0.005;
-                String payload = poisoned ? poison(n, random) : valid(n, random, put);
+                byte[] payload = poisoned ? PoisonRecords.of("chaos", n, random.nextInt(PoisonRecords.KINDS))
+                        : valid(n, random, put).getBytes(StandardCharsets.UTF_8);
                 numbers.add(poisoned ? -1L : n);
                 if (poisoned) {
-                    put.poison.add(payload);
+                    put.poison.add(Base64.getEncoder().encodeToString(payload));
                 }
                 entries.add(PutRecordsRequestEntry.builder().partitionKey(Long.toString(random.nextLong()))
-                        .data(SdkBytes.fromUtf8String(payload)).build());
+                        .data(SdkBytes.fromByteArray(payload)).build());
             }
             Puts.putAll(aws.kinesis(), STREAM, entries, (index, result) -> {
                 if (numbers.get(index) >= 0) {
@@ -265,16 +268,6 @@ public final class ChaosRun {
         put.errors += error ? 1 : 0;
         return LogPayload.of(n % 2 == 0 ? HOT : "chaos-" + n % 6).level(error ? "ERROR" : "INFO").message("chaos record " + n)
                 .field("n", n).json();
-    }
-
-    /** Four kinds of poison, each payload unique so that each can be found in the dead letters. */
-    private static String poison(long n, Random random) {
-        return switch (random.nextInt(4)) {
-            case 0 -> "{\"service\":\"chaos\",\"message\":\"unterminated " + n;
-            case 1 -> "{\"level\":\"INFO\",\"message\":\"no service " + n + "\"}";
-            case 2 -> "{\"service\":\"chaos\",\"level\":\"LOUD\",\"message\":\"bad level " + n + "\"}";
-            default -> "[" + n + "]";
-        };
     }
 
     /** Sleeps until {@code sent} records are due at {@code rate} records/s from {@code started}. */
@@ -330,8 +323,7 @@ public final class ChaosRun {
         Set<String> deadPayloads = new HashSet<>();
         for (JsonNode letter : deadLetters) {
             byReason.merge(letter.path("reason").asText(), 1, Integer::sum);
-            deadPayloads.add(new String(Base64.getDecoder().decode(letter.path("payload").asText()),
-                    StandardCharsets.UTF_8));
+            deadPayloads.add(letter.path("payload").asText()); // base64 of the original bytes, as put
         }
         long poisonMissing = put.poison.stream().filter(p -> !deadPayloads.contains(p)).count();
         long alerts = aws.eventBridge().acceptedEvents().stream().filter(e -> e.detail().contains("chaos record")).count();

@@ -7,7 +7,7 @@ import java.util.Random;
 /**
  * Realistic log records: several services, mostly INFO with some DEBUG and WARN, ERROR/FATAL at the error ratio,
  * traces, hosts, attributes, padded to a target size; and at the poison ratio a record the consumer must
- * dead-letter (broken JSON, no service, an unknown level, bytes that are not UTF-8).
+ * dead-letter ({@link PoisonRecords}).
  */
 public final class LogGenerator {
     private static final List<String> SERVICES = List.of("api-gateway", "checkout", "payments", "auth", "search",
@@ -78,17 +78,7 @@ public final class LogGenerator {
         return json.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private byte[] poison(long n) {
-        switch ((int) (n % 4)) {
-            case 0:
-                return ("{\"service\":\"checkout\",\"message\":\"truncated " + n).getBytes(StandardCharsets.UTF_8);
-            case 1:
-                return ("{\"level\":\"INFO\",\"message\":\"no service " + n + "\"}").getBytes(StandardCharsets.UTF_8);
-            case 2:
-                return ("{\"service\":\"checkout\",\"level\":\"LOUD\",\"message\":\"" + n + "\"}")
-                        .getBytes(StandardCharsets.UTF_8);
-            default:
-                return new byte[]{'{', '"', 's', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
-        }
+    private static byte[] poison(long n) {
+        return PoisonRecords.of("checkout", n, (int) (n % PoisonRecords.KINDS));
     }
 }

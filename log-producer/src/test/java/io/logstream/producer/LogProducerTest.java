@@ -21,6 +21,21 @@ class LogProducerTest {
     private final LocalAws aws = LocalAws.shared();
 
     @Test
+    void everyKindOfPoisonIsDeadLetteredByTheParserAndEachPayloadIsUnique() {
+        LogRecordParser parser = new LogRecordParser();
+        java.util.Set<String> payloads = new java.util.HashSet<>();
+        for (int kind = 0; kind < PoisonRecords.KINDS; kind++) {
+            for (long n = 0; n < 3; n++) {
+                byte[] record = PoisonRecords.of("chaos", n, kind);
+                assertThat(parser.parse(record, new RecordCoordinates("s", "shardId-0", "1", n, Instant.now())))
+                        .as("kind %d", kind).isInstanceOf(ParseOutcome.Poison.class);
+                payloads.add(java.util.Base64.getEncoder().encodeToString(record));
+            }
+        }
+        assertThat(payloads).hasSize(3 * PoisonRecords.KINDS);
+    }
+
+    @Test
     void generatedRecordsAreValidExceptThePoisonShare() {
         LogGenerator generator = new LogGenerator(1, 6, 0.05, 0.02, 300);
         LogRecordParser parser = new LogRecordParser();

@@ -16,8 +16,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -44,7 +42,6 @@ class CountedMetricsTest implements TestPropertyProvider {
 
     private final ReadsFixture fixture = ReadsFixture.create("counted");
     private final List<LogRecord> records = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
     @Inject
@@ -318,8 +315,7 @@ class CountedMetricsTest implements TestPropertyProvider {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(server.getURI() + path))
-                .header("Authorization", "Bearer " + TestAuth.token()).build(), HttpResponse.BodyHandlers.ofString());
+        return ApiClient.get(server.getURI(), path);
     }
 
     private JsonNode ok(String path) throws Exception {

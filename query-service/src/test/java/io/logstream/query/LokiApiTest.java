@@ -15,8 +15,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -39,7 +37,6 @@ class LokiApiTest implements TestPropertyProvider {
 
     private final ReadsFixture fixture = ReadsFixture.create("loki");
     private final List<LogRecord> records = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
     @Inject
@@ -76,11 +73,7 @@ class LokiApiTest implements TestPropertyProvider {
     }
 
     private HttpResponse<String> get(String path, String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + path));
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiClient.get(api, path, token);
     }
 
     private JsonNode ok(String path) throws Exception {

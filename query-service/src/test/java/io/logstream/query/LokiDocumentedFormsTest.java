@@ -12,8 +12,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +35,6 @@ class LokiDocumentedFormsTest implements TestPropertyProvider {
     private static final long NS = 1_000_000L;
 
     private final ReadsFixture fixture = ReadsFixture.create("forms");
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @Inject
     EmbeddedServer server;
@@ -79,8 +76,7 @@ class LokiDocumentedFormsTest implements TestPropertyProvider {
         for (Form form : forms) {
             String path = "/loki/api/v1/query_range?query=" + URLEncoder.encode(form.query(), StandardCharsets.UTF_8)
                     + "&start=" + BASE * NS + "&end=" + (BASE + 60_000) * NS + "&step=10s&limit=100";
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(server.getURI() + path))
-                    .header("Authorization", "Bearer " + TestAuth.token()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = ApiClient.get(server.getURI(), path);
             if (form.answer().equals("served")) {
                 assertThat(response.statusCode()).as(form.construct() + ": " + response.body()).isEqualTo(200);
                 assertThat(response.body()).as(form.construct())

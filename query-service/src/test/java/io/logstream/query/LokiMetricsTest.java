@@ -14,8 +14,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -39,7 +37,6 @@ class LokiMetricsTest implements TestPropertyProvider {
 
     private final ReadsFixture fixture = ReadsFixture.create("metrics");
     private final List<LogRecord> records = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
     @Inject
@@ -65,12 +62,7 @@ class LokiMetricsTest implements TestPropertyProvider {
     }
 
     private HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.getURI() + path))
-                .header("Authorization", "Bearer " + TestAuth.token());
-        if (headers.length > 0) {
-            request.headers(headers);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiClient.get(server.getURI(), path, TestAuth.token(), headers);
     }
 
     private JsonNode ok(String path) throws Exception {

@@ -14,8 +14,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -40,7 +38,6 @@ class RequestBudgetTest {
 
     private final ReadsFixture fixture = ReadsFixture.create("budget");
     private final List<LogRecord> records = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
     private ApplicationContext context;
     private URI base;
@@ -71,8 +68,7 @@ class RequestBudgetTest {
     }
 
     private HttpResponse<String> get(String path, String token) throws Exception {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return ApiClient.get(base, path, token);
     }
 
     private static String q(String value) {
@@ -80,8 +76,7 @@ class RequestBudgetTest {
     }
 
     private double exhaustedCount() throws Exception {
-        String metrics = http.send(HttpRequest.newBuilder(base.resolve("/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = ApiClient.get(base, "/prometheus", null).body();
         return metrics.lines().filter(line -> line.startsWith("logstream_query_budget_exhausted_total{cause=\"pages\""))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
@@ -198,10 +193,9 @@ class RequestBudgetTest {
         properties.put("log-stream.reads.deadline", "1ms");
         try (ApplicationContext hurried = ApplicationContext.run(properties)) {
             URI hurriedBase = hurried.getBean(EmbeddedServer.class).start().getURI();
-            HttpResponse<String> loki = http.send(HttpRequest.newBuilder(hurriedBase.resolve(
+            HttpResponse<String> loki = ApiClient.get(hurriedBase,
                     "/loki/api/v1/query_range?limit=5000&start=" + BASE * 1_000_000L + "&end=" + (BASE + 100_000) * 1_000_000L
-                            + "&query=" + q("{service=~\"svc-0|svc-1\",level=\"TRACE\"}")))
-                    .header("Authorization", "Bearer " + TestAuth.token()).build(), HttpResponse.BodyHandlers.ofString());
+                            + "&query=" + q("{service=~\"svc-0|svc-1\",level=\"TRACE\"}"));
             assertThat(loki.statusCode()).as(loki.body()).isEqualTo(200);
             assertThat(loki.body()).contains("stopped at the request deadline");
 
@@ -210,9 +204,8 @@ class RequestBudgetTest {
             String cursor = null;
             int requests = 0;
             do {
-                HttpResponse<String> page = http.send(HttpRequest.newBuilder(hurriedBase.resolve(
-                        "/v1/services/svc-0/logs?limit=1000&level=TRACE" + (cursor == null ? "" : "&cursor=" + cursor)))
-                        .header("Authorization", "Bearer " + TestAuth.token()).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> page = ApiClient.get(hurriedBase,
+                        "/v1/services/svc-0/logs?limit=1000&level=TRACE" + (cursor == null ? "" : "&cursor=" + cursor));
                 assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
                 JsonNode body = json.readTree(page.body());
                 body.path("items").forEach(item -> ids.add(item.path("id").asText()));

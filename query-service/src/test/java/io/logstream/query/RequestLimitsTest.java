@@ -10,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RequestLimitsTest {
     private final ReadsFixture fixture = ReadsFixture.create("limits");
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
     private ApplicationContext context;
     private URI base;
@@ -52,11 +49,7 @@ class RequestLimitsTest {
     }
 
     private HttpResponse<String> get(String path, String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path));
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiClient.get(base, path, token);
     }
 
     @Test
@@ -102,9 +95,8 @@ class RequestLimitsTest {
             String token = TestAuth.IDENTITY.token("parallel", List.of("*"));
             List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
-                inFlight.add(http.sendAsync(HttpRequest.newBuilder(narrowBase.resolve(
-                        "/loki/api/v1/query_range?query=%7Bservice%3D%22api%22%7D")).header("Authorization", "Bearer " + token)
-                        .build(), HttpResponse.BodyHandlers.ofString()));
+                inFlight.add(ApiClient.getAsync(narrowBase, "/loki/api/v1/query_range?query=%7Bservice%3D%22api%22%7D",
+                        token));
             }
             List<Integer> statuses = inFlight.stream().map(CompletableFuture::join).map(HttpResponse::statusCode).toList();
             assertThat(statuses).containsOnly(200, 429).contains(200, 429);

@@ -15,8 +15,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -47,7 +45,6 @@ class ShardedReadsTest implements TestPropertyProvider {
 
     private final ReadsFixture fixture = ReadsFixture.create("sharded");
     private final List<LogRecord> hot = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
     @Inject
@@ -84,8 +81,7 @@ class ShardedReadsTest implements TestPropertyProvider {
     }
 
     private JsonNode ok(String path) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(server.getURI() + path))
-                .header("Authorization", "Bearer " + TestAuth.token()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = ApiClient.get(server.getURI(), path);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return json.readTree(response.body());
     }

@@ -18,8 +18,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +42,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TailTest implements TestPropertyProvider {
     private final ReadsFixture fixture = ReadsFixture.create("tail");
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
     @Inject
@@ -74,12 +71,9 @@ class TailTest implements TestPropertyProvider {
 
     private BlockingQueue<Event> sse(String path, String lastEventId, List<InputStream> open, String token)
             throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.getURI() + path))
-                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream");
-        if (lastEventId != null) {
-            request.header("Last-Event-ID", lastEventId);
-        }
-        HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = lastEventId == null
+                ? ApiClient.stream(server.getURI(), path, token, "Accept", "text/event-stream")
+                : ApiClient.stream(server.getURI(), path, token, "Accept", "text/event-stream", "Last-Event-ID", lastEventId);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("X-Complete-Until")).isPresent();
         open.add(response.body());
@@ -191,13 +185,11 @@ class TailTest implements TestPropertyProvider {
 
     @Test
     void badTailRequestsAreProblems() throws Exception {
-        HttpResponse<String> badId = http.send(HttpRequest.newBuilder(URI.create(server.getURI() + "/v1/services/api/logs/tail"))
-                .header("Authorization", "Bearer " + TestAuth.token()).header("Last-Event-ID", "yesterday").build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> badId = ApiClient.get(server.getURI(), "/v1/services/api/logs/tail", TestAuth.token(),
+                "Last-Event-ID", "yesterday");
         assertThat(badId.statusCode()).isEqualTo(400);
         assertThat(badId.body()).contains("Last-Event-ID");
-        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(server.getURI()
-                + "/v1/services/api/logs/tail")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> anonymous = ApiClient.get(server.getURI(), "/v1/services/api/logs/tail", null);
         assertThat(anonymous.statusCode()).isEqualTo(401);
     }
 
@@ -208,9 +200,7 @@ class TailTest implements TestPropertyProvider {
             for (int i = 0; i < 3; i++) {
                 sse("/v1/services/api/logs/tail", null, open);
             }
-            HttpResponse<String> fourth = http.send(HttpRequest.newBuilder(URI.create(server.getURI()
-                    + "/v1/services/api/logs/tail")).header("Authorization", "Bearer " + TestAuth.token()).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> fourth = ApiClient.get(server.getURI(), "/v1/services/api/logs/tail");
             assertThat(fourth.statusCode()).isEqualTo(429);
             assertThat(fourth.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
                     assertThat(type).startsWith("application/problem+json"));
@@ -252,9 +242,8 @@ class TailTest implements TestPropertyProvider {
 
     @Test
     void aLastEventIdOlderThanTheResumeWindowIsRefusedInsteadOfReplayingTheHistory() throws Exception {
-        HttpResponse<String> ancient = http.send(HttpRequest.newBuilder(URI.create(server.getURI() + "/v1/services/api/logs/tail"))
-                .header("Authorization", "Bearer " + TestAuth.token()).header("Last-Event-ID", "0000000000000#x").build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> ancient = ApiClient.get(server.getURI(), "/v1/services/api/logs/tail", TestAuth.token(),
+                "Last-Event-ID", "0000000000000#x");
         assertThat(ancient.statusCode()).isEqualTo(400);
         assertThat(ancient.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
                 assertThat(type).startsWith("application/problem+json"));
@@ -374,7 +363,7 @@ class TailTest implements TestPropertyProvider {
         BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
         java.util.concurrent.CompletableFuture<String> closed = new java.util.concurrent.CompletableFuture<>();
         String briefToo = TestAuth.IDENTITY.token("brief", io.logstream.localaws.LocalIdentity.ALL_SERVICES, Duration.ofSeconds(3));
-        http.newWebSocketBuilder().header("Authorization", "Bearer " + briefToo)
+        ApiClient.http().newWebSocketBuilder().header("Authorization", "Bearer " + briefToo)
                 .buildAsync(URI.create(server.getURI().toString().replace("http", "ws") + "/loki/api/v1/tail?query="
                         + URLEncoder.encode("{service=\"api\"}", StandardCharsets.UTF_8)), new WebSocket.Listener() {
                     @Override
@@ -387,7 +376,7 @@ class TailTest implements TestPropertyProvider {
     }
 
     private WebSocket lokiTail(String parameters, BlockingQueue<JsonNode> frames, String token) throws Exception {
-        return http.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+        return ApiClient.http().newWebSocketBuilder().header("Authorization", "Bearer " + token)
                 .buildAsync(URI.create(server.getURI().toString().replace("http", "ws") + "/loki/api/v1/tail?query="
                         + parameters), new WebSocket.Listener() {
                     private final StringBuilder text = new StringBuilder();

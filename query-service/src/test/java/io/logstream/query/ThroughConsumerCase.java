@@ -23,8 +23,6 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +53,6 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final String stream = "it-" + suffix;
     private final String table = "it-logs-" + suffix;
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
     private Process consumer;
     private int starts;
@@ -141,9 +138,7 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
     }
 
     private HttpResponse<String> send(String pathAndQuery) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(api + pathAndQuery))
-                        .header("Authorization", "Bearer " + TestAuth.token()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return ApiClient.get(api, pathAndQuery);
     }
 
     private Instant watermark() throws Exception {

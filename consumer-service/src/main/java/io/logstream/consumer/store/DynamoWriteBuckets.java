@@ -2,6 +2,7 @@ package io.logstream.consumer.store;
 
 import io.logstream.consumer.config.BucketSettings;
 import io.logstream.consumer.config.ResourceSettings;
+import io.logstream.consumer.core.BucketPolicy;
 import io.logstream.consumer.core.WriteBuckets;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.consumer.retry.Retrier;
@@ -22,11 +23,9 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,20 +54,16 @@ import java.util.concurrent.atomic.LongAdder;
 public class DynamoWriteBuckets implements WriteBuckets {
     private static final Logger LOG = LoggerFactory.getLogger(DynamoWriteBuckets.class);
     private static final String DEPENDENCY = "dynamodb";
-    /** A worker appends at most one epoch per service in this time, so two disagreeing pins cannot flood the table. */
-    private static final long MIN_DECISION_GAP_MILLIS = 30_000;
 
     private final DynamoDbClient dynamoDb;
     private final String table;
-    private final BucketSettings settings;
-    private final Map<String, Integer> pinned;
+    private final BucketPolicy policy;
+    private final java.time.Duration refresh;
     private final Retrier retrier;
     private final PipelineMetrics metrics;
     private final Clock clock;
     private final ScheduledExecutorService ticker;
     private final Map<String, Heat> heat = new ConcurrentHashMap<>();
-    private final Map<String, Long> lowSince = new HashMap<>();
-    private final Map<String, Long> decidedAt = new HashMap<>();
     private volatile Map<String, Buckets.Table> tables = Map.of();
     /** When the last successful read of the table started; 0 before the first. */
     private volatile long readAt;
@@ -84,8 +79,10 @@ public class DynamoWriteBuckets implements WriteBuckets {
                               Retrier retrier, PipelineMetrics metrics, Clock clock) {
         this.dynamoDb = dynamoDb;
         this.table = resources.table();
-        this.settings = settings;
-        this.pinned = parsePinned(settings.pinned(), settings.maxBuckets());
+        this.refresh = settings.refresh();
+        this.policy = new BucketPolicy(new BucketPolicy.Limits(settings.auto(), settings.keyWriteLimit(),
+                settings.growAt(), settings.target(), settings.maxBuckets(), settings.shrinkAfter().toMillis()),
+                parsePinned(settings.pinned(), settings.maxBuckets()));
         this.retrier = retrier;
         this.metrics = metrics;
         this.clock = clock;
@@ -162,7 +159,7 @@ public class DynamoWriteBuckets implements WriteBuckets {
             read();
             decide();
         } catch (RuntimeException e) {
-            LOG.warn("bucket table tick failed, trying again in {}: {}", settings.refresh(), e.toString());
+            LOG.warn("bucket table tick failed, trying again in {}: {}", refresh, e.toString());
         }
     }
 
@@ -205,50 +202,12 @@ public class DynamoWriteBuckets implements WriteBuckets {
         long now = clock.millis();
         double seconds = Math.max(0.001, (now - lastTick) / 1000.0);
         lastTick = now;
-        Set<String> services = new HashSet<>(heat.keySet());
-        tables.forEach((service, buckets) -> {
-            if (buckets.latest() > 1) {
-                services.add(service);
-            }
-        });
-        services.addAll(pinned.keySet());
-        for (String service : services) {
-            Heat h = heat.get(service);
-            long units = h == null ? 0 : h.units.sumThenReset();
-            long throttled = h == null ? 0 : h.throttled.sumThenReset();
-            Buckets.Table current = table(service);
-            if (current.latestFrom() > now || now - decidedAt.getOrDefault(service, 0L) < MIN_DECISION_GAP_MILLIS) {
-                continue; // an epoch waits to start, or this worker just decided: judge it once it is in use
-            }
-            Integer pin = pinned.get(service);
-            if (pin != null) {
-                if (current.latest() != pin) {
-                    append(service, pin, "pinned", now);
-                }
-                continue;
-            }
-            if (settings.auto()) {
-                judge(service, current.latest(), units / seconds, throttled, now);
-            }
+        Map<String, BucketPolicy.Heat> since = new HashMap<>();
+        heat.forEach((service, h) -> since.put(service, new BucketPolicy.Heat(h.units.sumThenReset(),
+                h.throttled.sumThenReset())));
+        for (BucketPolicy.Decision decision : policy.decide(since, tables, now, seconds)) {
+            append(decision.service(), decision.count(), decision.reason(), now);
         }
-    }
-
-    /** Grows or shrinks one service's count on its rate (units a second) and throttled writes since the last tick. */
-    private void judge(String service, int count, double rate, long throttled, long now) {
-        double sized = settings.target() * settings.keyWriteLimit();
-        int fits = Math.min(settings.maxBuckets(), powerOfTwoAtLeast((int) Math.ceil(rate / sized)));
-        if (throttled > 0 && count < settings.maxBuckets()) {
-            append(service, Math.max(fits, Math.min(settings.maxBuckets(), count * 4)), "throttled", now);
-        } else if (rate / count >= settings.growAt() * settings.keyWriteLimit() && fits > count) {
-            append(service, fits, "near-limit", now);
-        } else if (count > 1 && fits * 4 <= count && !settings.shrinkAfter().isZero()) {
-            long since = lowSince.computeIfAbsent(service, s -> now);
-            if (now - since >= settings.shrinkAfter().toMillis()) {
-                append(service, fits, "cooled", now);
-            }
-            return;
-        }
-        lowSince.remove(service);
     }
 
     /**
@@ -276,19 +235,10 @@ public class DynamoWriteBuckets implements WriteBuckets {
                 // another worker appended the same epoch in the same millisecond
             }
         });
-        decidedAt.put(service, now);
-        lowSince.remove(service);
+        policy.appended(service, now);
         metrics.bucketsChanged(reason);
         LOG.info("service {}: {} -> {} buckets from {} ({})", service, table(service).latest(), count, from, reason);
         read();
-    }
-
-    static int powerOfTwoAtLeast(int n) {
-        int power = 1;
-        while (power < n) {
-            power <<= 1;
-        }
-        return power;
     }
 
     @PreDestroy
