@@ -195,7 +195,7 @@ class LokiApiTest implements TestPropertyProvider {
     @Test
     void unsupportedQueriesAndBadParametersAre400InLokisShapeNamingTheProblem() throws Exception {
         Map<String, String> cases = Map.of(
-                "{service=\"api\"} | json", "| json",
+                "{service=\"api\"} | distinct host", "| distinct",
                 "quantile_over_time(0.99, {service=\"api\"} | unwrap n [1m])", "quantile_over_time",
                 "{app=\"api\"}", "label app is not supported",
                 "{service=\"api\"} |~ \"(\"", "invalid regular expression",

@@ -45,7 +45,7 @@ class LokiDocumentedFormsTest implements TestPropertyProvider {
         for (int i = 0; i < 60; i++) {
             records.add(new LogRecord(i % 2 == 0 ? "checkout" : "payments", LogLevel.values()[i % 6],
                     (i % 3 == 0 ? "timeout calling db-" : "handled ") + i, BASE + i * 1000L, "id-" + i, null,
-                    "web-" + i % 2, Map.of(), null));
+                    "web-" + i % 2, Map.of("status", new java.math.BigDecimal(i % 4 == 0 ? 503 : 200)), null));
         }
         fixture.store(records);
         fixture.catalogue(LedgerKeys.SERVICES_PK, "checkout", BASE);

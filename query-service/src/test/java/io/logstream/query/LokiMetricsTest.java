@@ -214,9 +214,9 @@ class LokiMetricsTest implements TestPropertyProvider {
                 "topk(3, count_over_time({service=\"api\"}[1m]))", "topk",
                 "{service=\"api\"} + 1", "+ 1",
                 "1 + {service=\"api\"}", "cannot be combined",
-                "count_over_time({service=\"api\"} | json [1m])", "| json",
+                "count_over_time({service=\"api\"} | distinct host [1m])", "| distinct",
                 "count_over_time({service=\"api\"})", "needs a range",
-                "count_over_time({service=\"api\"} | drop app [1m])", "drop app",
+                "count_over_time({service=\"api\"} | keep [1m])", "keep",
                 "sum(count_over_time({service=\"api\"}[1m])) offset 1m", "unexpected");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             HttpResponse<String> response = get("/loki/api/v1/query_range?query=" + q(c.getKey()));

@@ -54,11 +54,59 @@ public final class LogQl {
         }
     }
 
-    /** A log query: a stream selector and line filters. */
-    public record Query(List<Matcher> matchers, List<LineFilter> filters) implements Statement {
+    /**
+     * A log query: a stream selector, its line filters (wherever they stand: no stage changes the line, so they can
+     * all run first) and the other pipeline stages in their order ({@link Pipeline}).
+     */
+    public record Query(List<Matcher> matchers, List<LineFilter> filters, List<Stage> pipeline) implements Statement {
+        public Query(List<Matcher> matchers, List<LineFilter> filters) {
+            this(matchers, filters, List.of());
+        }
+
         public boolean lineMatches(String line) {
             return filters.stream().allMatch(filter -> filter.test(line));
         }
+    }
+
+    /** A pipeline stage after the selector, other than a line filter. */
+    public sealed interface Stage permits Parser, LabelFilter, Drop, Keep {
+    }
+
+    /** {@code | json} or {@code | logfmt}: the line's fields become labels. */
+    public record Parser(String format) implements Stage {
+    }
+
+    /** {@code | <label filter expression>}. */
+    public record LabelFilter(LabelPredicate predicate) implements Stage {
+    }
+
+    /** {@code | drop a, b}: those labels leave the entry. */
+    public record Drop(List<String> labels) implements Stage {
+    }
+
+    /** {@code | keep a, b}: only those labels stay. */
+    public record Keep(List<String> labels) implements Stage {
+    }
+
+    /** A label filter expression. */
+    public sealed interface LabelPredicate permits LabelMatch, LabelCompare, And, Or {
+    }
+
+    /** A string comparison of a label, as a stream matcher does it. */
+    public record LabelMatch(Matcher matcher) implements LabelPredicate {
+    }
+
+    /** What a numeric label filter compares: a plain number, a duration (in seconds) or a size (in bytes). */
+    public enum Unit { NUMBER, DURATION, BYTES }
+
+    /** {@code label op value} with {@code op} one of {@code == != > >= < <=} ({@code =} is {@code ==}). */
+    public record LabelCompare(String label, String op, double value, Unit unit) implements LabelPredicate {
+    }
+
+    public record And(LabelPredicate left, LabelPredicate right) implements LabelPredicate {
+    }
+
+    public record Or(LabelPredicate left, LabelPredicate right) implements LabelPredicate {
     }
 
     /** A metric expression. */

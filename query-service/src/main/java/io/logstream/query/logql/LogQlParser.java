@@ -22,7 +22,9 @@ import java.util.Set;
  * The one parser for log and metric queries (docs/loki.md), over one {@link LogQlLexer}:
  * <ul>
  *   <li>a log query is a stream selector with {@code =}, {@code !=}, {@code =~}, {@code !~} on {@link LogQl#LABELS},
- *   then any chain of line filters {@code |=}, {@code !=}, {@code |~}, {@code !~};</li>
+ *   then a pipeline: line filters {@code |=}, {@code !=}, {@code |~}, {@code !~}, the parsers {@code | json} and
+ *   {@code | logfmt}, label filters (strings, numbers, durations and sizes, with {@code and}, {@code or}, commas and
+ *   parentheses), {@code | drop} and {@code | keep} ({@link Pipeline});</li>
  *   <li>a metric query is a range aggregation of a log query ({@code count_over_time}, {@code rate},
  *   {@code bytes_over_time}, {@code bytes_rate}), vector aggregations over them ({@code sum}, {@code count},
  *   {@code min}, {@code max}, {@code avg} with {@code by (...)} or {@code without (...)} before or after the
@@ -103,14 +105,181 @@ public final class LogQlParser {
         }
         List<Matcher> matchers = selector();
         List<LineFilter> filters = new ArrayList<>();
+        List<LogQl.Stage> stages = new ArrayList<>();
         lexer.skipSpace();
         while (!lexer.atEnd()) {
-            if (!dropErrorLabels()) {
-                filters.add(lineFilter());
+            LineFilter filter = lineFilter();
+            if (filter != null) {
+                filters.add(filter);
+            } else if (lexer.consume("|")) {
+                stage(stages);
+            } else {
+                throw unsupported(lexer.col(), lexer.rest().strip());
             }
             lexer.skipSpace();
         }
-        return new Query(List.copyOf(matchers), List.copyOf(filters));
+        return new Query(List.copyOf(matchers), List.copyOf(filters), List.copyOf(stages));
+    }
+
+    private static final Set<String> NOT_YET = Set.of("unpack", "regexp", "pattern", "line_format", "label_format",
+            "decolorize", "unwrap", "distinct");
+
+    private static LogQlException unsupported(int col, String what) {
+        return new LogQlException("unsupported at col " + col + ": " + LogQlLexer.abbreviate(what) + "; a log query's "
+                + "pipeline takes line filters |=, !=, |~ and !~, | json, | logfmt, label filters, | drop and | keep "
+                + "(docs/loki.md)");
+    }
+
+    /** One stage after its {@code |}. */
+    private void stage(List<LogQl.Stage> stages) {
+        lexer.skipSpace();
+        int start = lexer.pos();
+        String word = lexer.name();
+        if (word.equals("json") || word.equals("logfmt")) {
+            lexer.skipSpace();
+            if (!lexer.atEnd() && lexer.peek() != '|' && !lexer.rest().startsWith("!=") && !lexer.rest().startsWith("!~")) {
+                throw new LogQlException("unsupported at col " + lexer.col() + ": | " + word + " with "
+                        + LogQlLexer.abbreviate(lexer.rest().strip()) + "; | " + word + " takes no parameters here "
+                        + "(extraction lists and flags are not supported yet)");
+            }
+            stages.add(new LogQl.Parser(word));
+            return;
+        }
+        if ((word.equals("drop") || word.equals("keep")) && lexer.atSpace()) {
+            List<String> names = new ArrayList<>();
+            do {
+                lexer.skipSpace();
+                int from = lexer.col();
+                String name = lexer.name();
+                lexer.skipSpace();
+                if (name.isEmpty() || lexer.peek() == '=' || lexer.peek() == '!') {
+                    throw new LogQlException("unsupported at col " + from + ": " + word + " "
+                            + LogQlLexer.abbreviate(name + lexer.rest()) + "; | " + word + " takes label names");
+                }
+                names.add(name);
+            } while (lexer.consume(","));
+            boolean errorLabelsOnly = names.stream().allMatch(n -> n.equals(Pipeline.ERROR)
+                    || n.equals(Pipeline.ERROR_DETAILS));
+            if (word.equals("drop") && errorLabelsOnly && stages.isEmpty()) {
+                return; // Grafana adds it; with no stage before it no entry has those labels, so it changes nothing
+            }
+            stages.add(word.equals("drop") ? new LogQl.Drop(List.copyOf(names)) : new LogQl.Keep(List.copyOf(names)));
+            return;
+        }
+        if (NOT_YET.contains(word)) {
+            throw unsupported(start + 1, "| " + word);
+        }
+        lexer.reset(start);
+        if (word.isEmpty() && lexer.peek() != '(') {
+            throw unsupported(start + 1, "| " + lexer.rest().strip());
+        }
+        stages.add(new LogQl.LabelFilter(labelOr()));
+        lexer.skipSpace();
+        if (!lexer.atEnd() && lexer.peek() != '|' && !lexer.rest().startsWith("!=") && !lexer.rest().startsWith("!~")) {
+            throw new LogQlException("parse error at col " + lexer.col() + ": unexpected "
+                    + LogQlLexer.abbreviate(lexer.rest().strip()) + " in a label filter (join filters with and, or "
+                    + "or a comma)");
+        }
+    }
+
+    private LogQl.LabelPredicate labelOr() {
+        LogQl.LabelPredicate left = labelAnd();
+        while (keyword("or")) {
+            left = new LogQl.Or(left, labelAnd());
+        }
+        return left;
+    }
+
+    private LogQl.LabelPredicate labelAnd() {
+        LogQl.LabelPredicate left = labelPrimary();
+        while (true) {
+            lexer.skipSpace();
+            if (lexer.consume(",") || keyword("and")) {
+                left = new LogQl.And(left, labelPrimary());
+            } else {
+                return left;
+            }
+        }
+    }
+
+    /** The keyword {@code word} as a whole word, consumed; false (and nothing consumed) otherwise. */
+    private boolean keyword(String word) {
+        lexer.skipSpace();
+        int start = lexer.pos();
+        if (lexer.name().equals(word) && (lexer.atSpace() || lexer.peek() == '(')) {
+            return true;
+        }
+        lexer.reset(start);
+        return false;
+    }
+
+    private LogQl.LabelPredicate labelPrimary() {
+        if (++depth > MAX_DEPTH) {
+            throw new LogQlException("the query nests deeper than " + MAX_DEPTH + " levels");
+        }
+        try {
+            lexer.skipSpace();
+            if (lexer.consume("(")) {
+                LogQl.LabelPredicate inner = labelOr();
+                lexer.expect(")");
+                return inner;
+            }
+            String label = lexer.name();
+            if (label.isEmpty() || Character.isDigit(label.charAt(0))) {
+                throw new LogQlException("parse error at col " + lexer.col() + ": expected a label name in a label "
+                        + "filter");
+            }
+            lexer.skipSpace();
+            String op = null;
+            for (String candidate : List.of("=~", "!~", "!=", "==", ">=", "<=", ">", "<", "=")) {
+                if (lexer.consume(candidate)) {
+                    op = candidate;
+                    break;
+                }
+            }
+            if (op == null) {
+                throw new LogQlException("parse error at col " + lexer.col() + ": expected =, !=, =~, !~, ==, >, >=, "
+                        + "< or <= after " + label);
+            }
+            lexer.skipSpace();
+            if (lexer.peek() == '"' || lexer.peek() == '`') {
+                String value = lexer.string();
+                Op matchOp = switch (op) {
+                    case "=", "==" -> Op.EQ;
+                    case "!=" -> Op.NEQ;
+                    case "=~" -> Op.RE;
+                    case "!~" -> Op.NRE;
+                    default -> throw new LogQlException("invalid label filter " + label + " " + op + " \""
+                            + LogQlLexer.abbreviate(value) + "\": " + op + " compares numbers, durations or sizes");
+                };
+                return new LogQl.LabelMatch(new Matcher(label, matchOp, value,
+                        matchOp == Op.RE || matchOp == Op.NRE ? regex(value) : null));
+            }
+            if (op.equals("=~") || op.equals("!~")) {
+                throw new LogQlException("parse error at col " + lexer.col() + ": " + op + " takes a quoted regex");
+            }
+            int from = lexer.pos();
+            lexer.consume("-");
+            while (lexer.atDigit() || Character.isLetter(lexer.peek()) || lexer.peek() == 'µ' || lexer.peek() == 'μ') {
+                lexer.reset(lexer.pos() + 1);
+            }
+            String literal = lexer.text().substring(from, lexer.pos());
+            LogQl.Unit unit;
+            Double value = LabelNumbers.number(literal);
+            if (value != null) {
+                unit = LogQl.Unit.NUMBER;
+            } else if ((value = LabelNumbers.seconds(literal)) != null) {
+                unit = LogQl.Unit.DURATION;
+            } else if ((value = LabelNumbers.bytes(literal)) != null) {
+                unit = LogQl.Unit.BYTES;
+            } else {
+                throw new LogQlException("parse error at col " + (from + 1) + ": expected a quoted string, a number, a "
+                        + "duration (250ms) or a size (20MB) after " + label + " " + op);
+            }
+            return new LogQl.LabelCompare(label, op.equals("=") ? "==" : op, value, unit);
+        } finally {
+            depth--;
+        }
     }
 
     private List<Matcher> selector() {
@@ -166,33 +335,6 @@ public final class LogQlParser {
         return new Matcher(label, op, value, op == Op.RE || op == Op.NRE ? regex(value) : null);
     }
 
-    /**
-     * {@code | drop __error__[, __error_details__]}, which Grafana adds to its queries: log-stream never sets those
-     * labels, so dropping them changes nothing. Dropping any other label is refused.
-     */
-    private boolean dropErrorLabels() {
-        int start = lexer.pos();
-        if (!lexer.consume("|")) {
-            return false;
-        }
-        lexer.skipSpace();
-        if (!lexer.consume("drop") || !lexer.atSpace()) {
-            lexer.reset(start);
-            return false;
-        }
-        do {
-            lexer.skipSpace();
-            int from = lexer.col();
-            String label = lexer.name();
-            if (!label.equals("__error__") && !label.equals("__error_details__")) {
-                throw new LogQlException("unsupported at col " + from + ": drop " + LogQlLexer.abbreviate(label)
-                        + "; only | drop __error__, __error_details__ is supported (log-stream sets no such labels)");
-            }
-            lexer.skipSpace();
-        } while (lexer.consume(","));
-        return true;
-    }
-
     private LineFilter lineFilter() {
         Op op;
         if (lexer.consume("|=")) {
@@ -204,9 +346,7 @@ public final class LogQlParser {
         } else if (lexer.consume("!~")) {
             op = Op.NRE;
         } else {
-            throw new LogQlException("unsupported at col " + lexer.col() + ": "
-                    + LogQlLexer.abbreviate(lexer.rest().strip()) + "; after the selector only line filters |=, !=, "
-                    + "|~ and !~ are supported (no parsers, label filters or formatting)");
+            return null;
         }
         lexer.skipSpace();
         String value = lexer.string();

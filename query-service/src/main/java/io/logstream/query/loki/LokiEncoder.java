@@ -1,6 +1,7 @@
 package io.logstream.query.loki;
 
 import io.logstream.query.logql.LogQl;
+import io.logstream.query.logql.Pipeline;
 
 import io.logstream.model.LogRecord;
 import io.logstream.query.config.ReadSettings;
@@ -44,17 +45,43 @@ public class LokiEncoder {
         return line(record).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
-    /** The query's host matchers and line filters; a line is rendered only when there are line filters. */
+    /**
+     * The query's host matchers, line filters and pipeline; a line is rendered only when there are line filters or
+     * pipeline stages.
+     */
     public Predicate<LogRecord> filter(LogQl.Query query) {
         Predicate<LogRecord> hosts = SelectorReader.hostFilter(query.matchers());
-        return query.filters().isEmpty() ? hosts : hosts.and(record -> query.lineMatches(line(record)));
+        Predicate<LogRecord> lines = query.filters().isEmpty() ? hosts
+                : hosts.and(record -> query.lineMatches(line(record)));
+        return query.pipeline().isEmpty() ? lines : lines.and(record -> labels(record, query) != null);
     }
 
-    /** Records as Loki streams: one per label set, in first-seen order, each keeping the records' order. */
-    public List<LokiResponses.Stream> streams(List<LogRecord> records) {
+    /** A record's labels after the query's pipeline (its stream labels when it has none); null if it drops it. */
+    public Map<String, String> labels(LogRecord record, LogQl.Query query) {
+        Map<String, String> labels = labelsOf(record);
+        return query.pipeline().isEmpty() ? labels
+                : Pipeline.run(query.pipeline(), line(record), labels, metadataOf(record));
+    }
+
+    /** A record's structured metadata, as label filters see it: its attributes (flattened) and detected_level. */
+    public static Map<String, String> metadataOf(LogRecord record) {
+        Map<String, String> metadata = Pipeline.flatten(record.attributes());
+        metadata.putIfAbsent("detected_level", record.level().name().toLowerCase(java.util.Locale.ROOT));
+        return metadata;
+    }
+
+    /**
+     * Records as Loki streams: one per label set (after the query's pipeline), in first-seen order, each keeping the
+     * records' order.
+     */
+    public List<LokiResponses.Stream> streams(List<LogRecord> records, LogQl.Query query) {
         Map<Map<String, String>, List<List<String>>> streams = new LinkedHashMap<>();
         for (LogRecord record : records) {
-            streams.computeIfAbsent(labelsOf(record), labels -> new ArrayList<>())
+            Map<String, String> labels = labels(record, query);
+            if (labels == null) {
+                continue;
+            }
+            streams.computeIfAbsent(labels, key -> new ArrayList<>())
                     .add(List.of(LokiTime.nanosText(record.ts()), line(record)));
         }
         List<LokiResponses.Stream> result = new ArrayList<>();
@@ -63,8 +90,8 @@ public class LokiEncoder {
     }
 
     /** A tail frame as the text the WebSocket sends. */
-    public String tailFrame(List<LogRecord> records) {
-        return encode(new LokiResponses.TailFrame(streams(records)));
+    public String tailFrame(List<LogRecord> records, LogQl.Query query) {
+        return encode(new LokiResponses.TailFrame(streams(records, query)));
     }
 
     /** A record's Loki labels: host (when it has one), level and service, in name order. */

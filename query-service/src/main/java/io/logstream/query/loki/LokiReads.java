@@ -87,7 +87,7 @@ public class LokiReads {
         ReadBudget budget = budgets.start();
         SelectorReader.Result result = read(query, range.start(), range.end(), range.direction(), range.limit(), auth,
                 budget);
-        List<LokiResponses.Stream> streams = encoder.streams(result.records());
+        List<LokiResponses.Stream> streams = encoder.streams(result.records(), query);
         long bytes = 0;
         for (LokiResponses.Stream stream : streams) {
             for (List<String> entry : stream.values()) {
@@ -176,7 +176,7 @@ public class LokiReads {
         SelectorReader.Scanned scanned = reader.scan(reader.services(query.matchers(), auth),
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(range.start()),
                 LokiTime.toMillis(range.end()), encoder.filter(query), budget, record -> {
-                    streams.add(LokiEncoder.labelsOf(record));
+                    streams.add(encoder.labels(record, query));
                     bytes.add(encoder.lineBytes(record));
                 });
         if (scanned.truncated()) {

@@ -82,10 +82,10 @@ public class LokiTailSocket {
                     encoder.filter(query), settings.tailDelay().toMillis() + params.delayForMillis());
             long bound = tails.releaseBound(spec.delayMillis());
             if (bound >= params.startMillis()) {
-                send(session, initial(services, spec, params, bound));
+                send(session, initial(services, spec, params, bound), query);
             }
             var tail = tails.start(spec, TailService.Position.from(Math.max(params.startMillis(), bound + 1)),
-                    batch -> send(session, batch), error -> session.close(CloseReason.INTERNAL_ERROR));
+                    batch -> send(session, batch, query), error -> session.close(CloseReason.INTERNAL_ERROR));
             if (tail.isEmpty()) {
                 session.close(CloseReason.TRY_AGAIN_LATER);
                 return;
@@ -120,10 +120,10 @@ public class LokiTailSocket {
         session.get(EXPIRY, Disposable.class).ifPresent(Disposable::dispose);
     }
 
-    private void send(WebSocketSession session, List<LogRecord> records) {
+    private void send(WebSocketSession session, List<LogRecord> records, LogQl.Query query) {
         if (records.isEmpty() || !session.isOpen()) {
             return;
         }
-        session.sendSync(encoder.tailFrame(records));
+        session.sendSync(encoder.tailFrame(records, query));
     }
 }

@@ -1,6 +1,7 @@
 package io.logstream.query.loki;
 
 import io.logstream.query.logql.LogQl;
+import io.logstream.query.logql.Pipeline;
 import io.logstream.query.logql.LogQlException;
 import io.logstream.query.logql.LogQl;
 
@@ -112,7 +113,7 @@ public class MetricEvaluator {
         LogQl.Query query = r.query();
         SelectorReader.Scanned scanned = reader.scan(reader.services(query.matchers(), auth),
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(first + 1), LokiTime.toMillis(last + 1),
-                encoder.filter(query), budget, record -> bySeries.computeIfAbsent(LokiEncoder.labelsOf(record),
+                encoder.filter(query), budget, record -> bySeries.computeIfAbsent(seriesLabels(record, query),
                         labels -> new Samples()).add(record, bytes ? encoder.lineBytes(record) : 0));
         if (scanned.truncated()) {
             throw new LogQlException("the metric query would read more than this request's budget ("
@@ -134,9 +135,24 @@ public class MetricEvaluator {
         return new Result(false, series);
     }
 
+    /**
+     * A record's series: its labels after the pipeline. A record a parser or a numeric filter could not read makes the
+     * query fail, as in Loki, rather than count under an error label; {@code | __error__=""} leaves such records out.
+     */
+    private Map<String, String> seriesLabels(LogRecord record, LogQl.Query query) {
+        Map<String, String> labels = encoder.labels(record, query);
+        String error = labels.get(Pipeline.ERROR);
+        if (error != null) {
+            throw new LogQlException("pipeline error: " + error + " (" + labels.getOrDefault(Pipeline.ERROR_DETAILS, "")
+                    + ") for a record at " + java.time.Instant.ofEpochMilli(record.ts()) + "; add | __error__=\"\" "
+                    + "after the stage to leave such records out");
+        }
+        return labels;
+    }
+
     /** Whether the counts answer the range aggregation exactly at these instants. */
     private boolean countable(LogQl.RangeAggregation r, long[] instants) {
-        if (!r.query().filters().isEmpty() || (r.function().startsWith("bytes") && !lineIsMessage)
+        if (!r.query().filters().isEmpty() || !r.query().pipeline().isEmpty() || (r.function().startsWith("bytes") && !lineIsMessage)
                 || r.range() % (Counts.MINUTE_MILLIS * NANOS_PER_MILLI) != 0) {
             return false;
         }
