@@ -130,6 +130,94 @@ class LokiMetricsTest implements TestPropertyProvider {
     }
 
     @Test
+    void comparisonsFilterOrGiveOneOrZeroAtEveryStep() throws Exception {
+        long start = BASE + 10_000;
+        long end = BASE + 90_000;
+        String range = "&start=" + start * NS + "&end=" + end * NS + "&step=10s";
+        String inner = "sum by (host) (count_over_time({service=~\"api|web\"}[10s]))";
+        Map<String, Map<Long, String>> counts = expected(r -> true, r -> r.host() == null ? Map.of() : Map.of("host",
+                r.host()), start, end, 10_000, 10_000, LokiMetricsTest::count);
+        Map<String, Map<Long, String>> over13 = new TreeMap<>();
+        Map<String, Map<Long, String>> bool = new TreeMap<>();
+        counts.forEach((labels, points) -> points.forEach((t, v) -> {
+            if (Long.parseLong(v) > 13) {
+                over13.computeIfAbsent(labels, l -> new TreeMap<>()).put(t, v);
+            }
+            bool.computeIfAbsent(labels, l -> new TreeMap<>()).put(t, Long.parseLong(v) > 13 ? "1" : "0");
+        }));
+        assertThat(over13).isNotEmpty().isNotEqualTo(counts);
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q(inner + " > 13") + range))).isEqualTo(over13);
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q("13 < " + inner) + range))).isEqualTo(over13);
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q(inner + " > bool 13") + range))).isEqualTo(bool);
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q(inner + " >= " + inner) + range))).isEqualTo(counts);
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q(inner + " != " + inner) + range))).isEmpty();
+        JsonNode scalar = ok("/loki/api/v1/query?query=" + q("2 > bool 1") + "&time=" + BASE * NS);
+        assertThat(scalar.path("data").path("result").get(1).asText()).isEqualTo("1");
+        assertThat(get("/loki/api/v1/query?query=" + q("2 > 1")).body()).contains("need bool");
+    }
+
+    @Test
+    void anOffsetRangeCoversTheRecordsThatMuchEarlier() throws Exception {
+        long start = BASE + 30_000;
+        long end = BASE + 90_000;
+        String query = "sum by (service) (count_over_time({service=~\"api|web\"}[10s] offset 20s)) % 7 ^ 2";
+        Map<String, Map<Long, String>> earlier = expected(r -> true, r -> Map.of("service", r.service()),
+                start - 20_000, end - 20_000, 10_000, 10_000, LokiMetricsTest::count);
+        Map<String, Map<Long, String>> expected = new TreeMap<>();
+        earlier.forEach((labels, points) -> points.forEach((t, v) -> expected.computeIfAbsent(labels,
+                l -> new TreeMap<>()).put(t + 20, Long.toString(Long.parseLong(v) % 49))));
+        assertThat(expected).isNotEmpty();
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q(query) + "&start=" + start * NS + "&end=" + end * NS
+                + "&step=10s"))).isEqualTo(expected);
+    }
+
+    @Test
+    void topkAndBottomkKeepTheLargestAndSmallestAtEachStep() throws Exception {
+        long start = BASE + 10_000;
+        long end = BASE + 90_000;
+        String range = "&start=" + start * NS + "&end=" + end * NS + "&step=10s";
+        Map<String, Map<Long, String>> counts = expected(r -> true, LokiMetricsTest::labelsOf, start, end, 10_000,
+                10_000, LokiMetricsTest::count);
+        for (boolean top : new boolean[]{true, false}) {
+            String query = (top ? "topk" : "bottomk") + "(3, count_over_time({service=~\"api|web\"}[10s]))";
+            Map<String, Map<Long, String>> answer = matrix(ok("/loki/api/v1/query_range?query=" + q(query) + range));
+            for (long t = start / 1000; t <= end / 1000; t += 10) {
+                long at = t;
+                Map<String, Long> all = new TreeMap<>();
+                counts.forEach((labels, points) -> {
+                    if (points.containsKey(at)) {
+                        all.put(labels, Long.parseLong(points.get(at)));
+                    }
+                });
+                Map<String, Long> kept = new TreeMap<>();
+                answer.forEach((labels, points) -> {
+                    if (points.containsKey(at)) {
+                        kept.put(labels, Long.parseLong(points.get(at)));
+                    }
+                });
+                assertThat(kept).as(query + " at " + at).hasSize(Math.min(3, all.size()));
+                kept.forEach((labels, value) -> assertThat(all).containsEntry(labels, value));
+                for (Map.Entry<String, Long> other : all.entrySet()) {
+                    if (!kept.containsKey(other.getKey())) {
+                        for (long value : kept.values()) {
+                            assertThat(top ? value >= other.getValue() : value <= other.getValue())
+                                    .as(query + " at " + at + ": kept " + value + " over " + other).isTrue();
+                        }
+                    }
+                }
+            }
+        }
+        long time = BASE + 60_000;
+        JsonNode sorted = ok("/loki/api/v1/query?query=" + q("sort_desc(sum by (host, service) (count_over_time("
+                + "{service=~\"api|web\"}[1m])))") + "&time=" + time * NS);
+        List<Long> values = new ArrayList<>();
+        sorted.path("data").path("result").forEach(sample -> values.add(sample.path("value").get(1).asLong()));
+        assertThat(values).hasSizeGreaterThan(2).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(values.stream().mapToLong(Long::longValue).sum()).isEqualTo(records.stream()
+                .filter(r -> r.ts() > time - 60_000 && r.ts() <= time).count());
+    }
+
+    @Test
     void grafanasLogsVolumeQueryIsAnsweredExactly() throws Exception {
         long start = BASE;
         long end = BASE + 120_000;
@@ -211,7 +299,7 @@ class LokiMetricsTest implements TestPropertyProvider {
     void unsupportedMetricFormsAre400NamingThem() throws Exception {
         Map<String, String> cases = Map.of(
                 "quantile_over_time(0.99, {service=\"api\"} | unwrap n [1m])", "quantile_over_time",
-                "topk(3, count_over_time({service=\"api\"}[1m]))", "topk",
+                "topk(0, count_over_time({service=\"api\"}[1m]))", "from 1 to 10000",
                 "{service=\"api\"} + 1", "+ 1",
                 "1 + {service=\"api\"}", "cannot be combined",
                 "count_over_time({service=\"api\"} | distinct host [1m])", "| distinct",

@@ -110,7 +110,8 @@ public final class LogQl {
     }
 
     /** A metric expression. */
-    public sealed interface Expr extends Statement permits Scalar, ConstantVector, RangeAggregation, Aggregation, Binary {
+    public sealed interface Expr extends Statement permits Scalar, ConstantVector, RangeAggregation, Aggregation, Binary,
+            Comparison, TopK, Sort {
     }
 
     /** A number: a scalar. */
@@ -121,8 +122,14 @@ public final class LogQl {
     public record ConstantVector(double value) implements Expr {
     }
 
-    /** {@code function(logQuery [range])}; {@code range} in nanoseconds. */
-    public record RangeAggregation(String function, Query query, long range) implements Expr {
+    /**
+     * {@code function(logQuery [range] offset d)}; {@code range} and {@code offset} in nanoseconds: at instant t it
+     * covers (t - offset - range, t - offset].
+     */
+    public record RangeAggregation(String function, Query query, long range, long offset) implements Expr {
+        public RangeAggregation(String function, Query query, long range) {
+            this(function, query, range, 0);
+        }
     }
 
     /** {@code function by|without (labels) (inner)}. */
@@ -130,5 +137,20 @@ public final class LogQl {
     }
 
     public record Binary(char op, Expr left, Expr right) implements Expr {
+    }
+
+    /**
+     * {@code left op [bool] right} with {@code op} one of {@code == != > >= < <=}: without {@code bool} a filter that
+     * keeps the left value where the comparison holds, with it 1 or 0; two vectors match on identical label sets.
+     */
+    public record Comparison(String op, boolean bool, Expr left, Expr right) implements Expr {
+    }
+
+    /** {@code topk} or {@code bottomk} (and {@code approx_topk}, answered exactly): the k largest or smallest. */
+    public record TopK(boolean top, int k, List<String> labels, boolean without, Expr inner) implements Expr {
+    }
+
+    /** {@code sort} or {@code sort_desc}: the series ordered by their value. */
+    public record Sort(boolean descending, Expr inner) implements Expr {
     }
 }

@@ -38,6 +38,8 @@ public final class LogQlParser {
     private static final int MAX_LENGTH = 4096;
     /** Deepest nesting of parentheses and aggregations: ample for any real query, far from the stack's limit. */
     static final int MAX_DEPTH = 64;
+    /** Longest offset: 10 years, so an instant minus offset and range stays far inside a long's nanoseconds. */
+    private static final long MAX_OFFSET = 10L * 366 * 24 * 3600 * 1_000_000_000L;
     private static final Set<String> RANGE_FUNCTIONS = Set.of("count_over_time", "rate", "bytes_over_time", "bytes_rate");
     private static final Set<String> AGGREGATIONS = Set.of("sum", "count", "min", "max", "avg");
 
@@ -78,7 +80,7 @@ public final class LogQlParser {
     public static Expr parseMetric(String text) {
         checkSize(text);
         LogQlParser parser = new LogQlParser(new LogQlLexer(text));
-        Expr expr = parser.sum();
+        Expr expr = parser.comparison();
         parser.lexer.skipSpace();
         if (!parser.lexer.atEnd()) {
             throw new LogQlException("parse error at col " + parser.lexer.col() + ": unexpected "
@@ -369,6 +371,32 @@ public final class LogQlParser {
 
     // ---- metric queries
 
+    private static final List<String> COMPARISONS = List.of("==", "!=", ">=", "<=", ">", "<");
+
+    /** The lowest precedence: comparisons, left to right, as in PromQL. */
+    private Expr comparison() {
+        Expr left = sum();
+        while (true) {
+            lexer.skipSpace();
+            String op = null;
+            for (String candidate : COMPARISONS) {
+                if (lexer.consume(candidate)) {
+                    op = candidate;
+                    break;
+                }
+            }
+            if (op == null) {
+                return left;
+            }
+            boolean bool = keyword("bool");
+            Expr right = sum();
+            if (left instanceof Scalar && right instanceof Scalar && !bool) {
+                throw new LogQlException("comparisons between numbers need bool, as in 1 > bool 0");
+            }
+            left = new LogQl.Comparison(op, bool, left, right);
+        }
+    }
+
     private Expr sum() {
         Expr left = product();
         while (true) {
@@ -384,17 +412,36 @@ public final class LogQlParser {
     }
 
     private Expr product() {
-        Expr left = operand();
+        Expr left = power();
         while (true) {
             lexer.skipSpace();
             if (lexer.consume("*")) {
-                left = new Binary('*', left, operand());
+                left = new Binary('*', left, power());
             } else if (lexer.consume("/")) {
-                left = new Binary('/', left, operand());
+                left = new Binary('/', left, power());
+            } else if (lexer.consume("%")) {
+                left = new Binary('%', left, power());
             } else {
                 return left;
             }
         }
+    }
+
+    /** {@code ^}, binding tighter than {@code * / %} and to the right, as in PromQL. */
+    private Expr power() {
+        Expr base = operand();
+        lexer.skipSpace();
+        if (lexer.consume("^")) {
+            if (++depth > MAX_DEPTH) {
+                throw new LogQlException("the query nests deeper than " + MAX_DEPTH + " levels");
+            }
+            try {
+                return new Binary('^', base, power());
+            } finally {
+                depth--;
+            }
+        }
+        return base;
     }
 
     private Expr operand() {
@@ -411,7 +458,7 @@ public final class LogQlParser {
     private Expr nestedOperand() {
         lexer.skipSpace();
         if (lexer.consume("(")) {
-            Expr inner = sum();
+            Expr inner = comparison();
             lexer.expect(")");
             return inner;
         }
@@ -440,8 +487,49 @@ public final class LogQlParser {
         if (AGGREGATIONS.contains(name)) {
             return aggregation(name);
         }
+        if (name.equals("topk") || name.equals("bottomk") || name.equals("approx_topk")) {
+            return topK(name);
+        }
+        if (name.equals("sort") || name.equals("sort_desc")) {
+            lexer.expect("(");
+            Expr inner = comparison();
+            lexer.expect(")");
+            if (inner instanceof Scalar) {
+                throw new LogQlException(name + " takes a vector, not a number");
+            }
+            return new LogQl.Sort(name.equals("sort_desc"), inner);
+        }
         throw new LogQlException("function " + word + " is not supported; the metric functions are "
-                + "count_over_time, rate, bytes_over_time, bytes_rate, sum, count, min, max, avg and vector");
+                + "count_over_time, rate, bytes_over_time, bytes_rate, sum, count, min, max, avg, topk, bottomk, "
+                + "approx_topk, sort, sort_desc and vector");
+    }
+
+    /** {@code topk(k, v)}, {@code bottomk(k, v)}, with {@code by}/{@code without} before or after. */
+    private Expr topK(String function) {
+        lexer.skipSpace();
+        Grouping grouping = grouping();
+        lexer.expect("(");
+        lexer.skipSpace();
+        if (!lexer.atDigit()) {
+            throw new LogQlException("parse error at col " + lexer.col() + ": " + function + " takes a count first, "
+                    + "as in " + function + "(5, ...)");
+        }
+        double k = lexer.number();
+        if (k != Math.rint(k) || k < 1 || k > 10_000) {
+            throw new LogQlException(function + "'s count must be a whole number from 1 to 10000");
+        }
+        lexer.expect(",");
+        Expr inner = comparison();
+        lexer.expect(")");
+        lexer.skipSpace();
+        if (grouping == null) {
+            grouping = grouping();
+        }
+        if (inner instanceof Scalar) {
+            throw new LogQlException(function + " takes a vector, not a number");
+        }
+        return new LogQl.TopK(!function.equals("bottomk"), (int) k, grouping == null ? List.of() : grouping.labels(),
+                grouping != null && grouping.without(), inner);
     }
 
     private Expr rangeAggregation(String function) {
@@ -469,19 +557,37 @@ public final class LogQlParser {
         if (nanos <= 0) {
             throw new LogQlException("invalid range [" + range + "]: must be positive");
         }
+        long offset = 0;
+        if (keyword("offset")) {
+            lexer.skipSpace();
+            int from = lexer.pos();
+            while (!lexer.atEnd() && (Character.isLetterOrDigit(lexer.peek()) || lexer.peek() == '.')) {
+                lexer.reset(lexer.pos() + 1);
+            }
+            String text = lexer.text().substring(from, lexer.pos());
+            try {
+                offset = PromDuration.nanos(text);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new LogQlException("invalid offset " + LogQlLexer.abbreviate(text) + ": a duration such as 1h");
+            }
+            if (offset <= 0 || offset > MAX_OFFSET) {
+                throw new LogQlException("invalid offset " + LogQlLexer.abbreviate(text) + ": must be positive and "
+                        + "at most 10 years");
+            }
+        }
         lexer.skipSpace();
         if (!lexer.consume(")")) {
             throw new LogQlException("parse error at col " + lexer.col() + ": expected ) after the range; "
-                    + "offset, unwrap and grouping inside a range aggregation are not supported");
+                    + "unwrap and grouping inside a range aggregation are not supported");
         }
-        return new RangeAggregation(function, query, nanos);
+        return new RangeAggregation(function, query, nanos, offset);
     }
 
     private Expr aggregation(String function) {
         lexer.skipSpace();
         Grouping grouping = grouping();
         lexer.expect("(");
-        Expr inner = sum();
+        Expr inner = comparison();
         lexer.expect(")");
         lexer.skipSpace();
         if (grouping == null) {

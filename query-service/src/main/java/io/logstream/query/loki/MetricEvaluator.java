@@ -74,17 +74,38 @@ public class MetricEvaluator {
             return constant(false, v.value(), instants);
         }
         if (expr instanceof LogQl.RangeAggregation r) {
-            return range(r, instants, auth, budget, true);
+            return range(r, shifted(instants, r.offset()), auth, budget, true);
         }
         if (expr instanceof LogQl.Aggregation a) {
             if (a.function().equals("sum") && a.inner() instanceof LogQl.RangeAggregation r
                     && a.without() == a.labels().contains("host")) {
-                return aggregate(a, range(r, instants, auth, budget, false)); // the host split sums away
+                return aggregate(a, range(r, shifted(instants, r.offset()), auth, budget, false)); // hosts sum away
             }
             return aggregate(a, evaluate(a.inner(), instants, auth, budget));
         }
+        if (expr instanceof LogQl.Comparison c) {
+            return compare(c, evaluate(c.left(), instants, auth, budget), evaluate(c.right(), instants, auth, budget));
+        }
+        if (expr instanceof LogQl.TopK t) {
+            return topK(t, evaluate(t.inner(), instants, auth, budget));
+        }
+        if (expr instanceof LogQl.Sort s) {
+            return sort(s.descending(), evaluate(s.inner(), instants, auth, budget));
+        }
         LogQl.Binary b = (LogQl.Binary) expr;
         return binary(b.op(), evaluate(b.left(), instants, auth, budget), evaluate(b.right(), instants, auth, budget));
+    }
+
+    /** The instants an offset range aggregation is evaluated at: each one {@code offset} earlier, same order. */
+    private static long[] shifted(long[] instants, long offset) {
+        if (offset == 0) {
+            return instants;
+        }
+        long[] earlier = new long[instants.length];
+        for (int i = 0; i < instants.length; i++) {
+            earlier[i] = instants[i] - offset;
+        }
+        return earlier;
     }
 
     private static Result constant(boolean scalar, double value, long[] instants) {
@@ -348,11 +369,127 @@ public class MetricEvaluator {
         return new Result(false, out);
     }
 
+    /**
+     * A comparison as PromQL's: a filter keeping the left value (or, for a number on the left, the vector's) where it
+     * holds; with {@code bool} 1 or 0 wherever both sides have a value. Two vectors match on identical label sets.
+     */
+    private static Result compare(LogQl.Comparison c, Result left, Result right) {
+        Map<Map<String, String>, Double[]> out = new TreeMap<>(MetricEvaluator::compareLabels);
+        if (left.scalar() || right.scalar()) {
+            Double[] scalar = (left.scalar() ? left : right).series().values().iterator().next();
+            Result vector = left.scalar() ? right : left;
+            vector.series().forEach((labels, values) -> {
+                Double[] result = new Double[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    if (values[i] != null) {
+                        double a = left.scalar() ? scalar[i] : values[i];
+                        double b = left.scalar() ? values[i] : scalar[i];
+                        result[i] = kept(c.bool(), holds(c.op(), a, b), values[i]);
+                    }
+                }
+                out.put(labels, result);
+            });
+            return withoutEmpty(new Result(left.scalar() && right.scalar(), out));
+        }
+        left.series().forEach((labels, values) -> {
+            Double[] other = right.series().get(labels);
+            if (other != null) {
+                Double[] result = new Double[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    if (values[i] != null && other[i] != null) {
+                        boolean held = holds(c.op(), values[i], other[i]);
+                        result[i] = kept(c.bool(), held, values[i]);
+                    }
+                }
+                out.put(labels, result);
+            }
+        });
+        return withoutEmpty(new Result(false, out));
+    }
+
+    /** A comparison's point: 1 or 0 with bool, else the value where it holds and none where not. */
+    private static Double kept(boolean bool, boolean held, Double value) {
+        if (bool) {
+            return held ? 1.0 : 0.0;
+        }
+        return held ? value : null;
+    }
+
+    private static boolean holds(String op, double a, double b) {
+        return switch (op) {
+            case "==" -> a == b;
+            case "!=" -> a != b;
+            case ">" -> a > b;
+            case ">=" -> a >= b;
+            case "<" -> a < b;
+            default -> a <= b;
+        };
+    }
+
+    /**
+     * topk/bottomk as PromQL's: at each instant, in each group, the k largest (smallest) values; a series out of them
+     * has no point there. Ties go to the series first in label order. The series come out by their value at the last
+     * instant, largest first for topk (an instant query's order).
+     */
+    private static Result topK(LogQl.TopK t, Result inner) {
+        LogQl.Aggregation grouping = new LogQl.Aggregation("topk", t.labels(), t.without(), t.inner());
+        Map<Map<String, String>, List<Map.Entry<Map<String, String>, Double[]>>> groups =
+                new TreeMap<>(MetricEvaluator::compareLabels);
+        inner.series().entrySet().forEach(e -> groups.computeIfAbsent(group(e.getKey(), grouping),
+                g -> new ArrayList<>()).add(e));
+        Map<Map<String, String>, Double[]> out = new TreeMap<>(MetricEvaluator::compareLabels);
+        int points = inner.series().isEmpty() ? 0 : inner.series().values().iterator().next().length;
+        groups.values().forEach(members -> {
+            Map<Map<String, String>, Double[]> kept = new LinkedHashMap<>();
+            members.forEach(e -> kept.put(e.getKey(), new Double[points]));
+            for (int i = 0; i < points; i++) {
+                int at = i;
+                members.stream().filter(e -> e.getValue()[at] != null)
+                        .sorted((a, b) -> t.top() ? Double.compare(b.getValue()[at], a.getValue()[at])
+                                : Double.compare(a.getValue()[at], b.getValue()[at]))
+                        .limit(t.k()).forEach(e -> kept.get(e.getKey())[at] = e.getValue()[at]);
+            }
+            out.putAll(kept);
+        });
+        return sort(t.top(), withoutEmpty(new Result(false, out)));
+    }
+
+    /** The series ordered by their value at the last instant (where they have none, last), then by labels. */
+    private static Result sort(boolean descending, Result inner) {
+        Map<Map<String, String>, Double[]> out = new LinkedHashMap<>();
+        inner.series().entrySet().stream().sorted((a, b) -> {
+            Double x = a.getValue()[a.getValue().length - 1];
+            Double y = b.getValue()[b.getValue().length - 1];
+            if (x == null || y == null) {
+                return x == null ? (y == null ? 0 : 1) : -1;
+            }
+            return descending ? Double.compare(y, x) : Double.compare(x, y);
+        }).forEach(e -> out.put(e.getKey(), e.getValue()));
+        return new Result(inner.scalar(), out);
+    }
+
+    /** Without the series that have no point left (a filter took them all). */
+    private static Result withoutEmpty(Result result) {
+        if (result.scalar()) {
+            return result;
+        }
+        Map<Map<String, String>, Double[]> out = result.series() instanceof TreeMap
+                ? new TreeMap<>(MetricEvaluator::compareLabels) : new LinkedHashMap<>();
+        result.series().forEach((labels, values) -> {
+            if (Arrays.stream(values).anyMatch(java.util.Objects::nonNull)) {
+                out.put(labels, values);
+            }
+        });
+        return new Result(false, out);
+    }
+
     private static double apply(char op, double a, double b) {
         return switch (op) {
             case '+' -> a + b;
             case '-' -> a - b;
             case '*' -> a * b;
+            case '%' -> a % b; // the sign of a, as Go's math.Mod in PromQL
+            case '^' -> Math.pow(a, b);
             default -> a / b;
         };
     }

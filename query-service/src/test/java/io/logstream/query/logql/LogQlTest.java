@@ -66,14 +66,55 @@ class LogQlTest {
                 .hasMessageContaining("unsupported at col 22: | line_format");
         assertThatThrownBy(() -> LogQlParser.parse("rate({service=\"a\"}[1x])")).hasMessageContaining("invalid range [1x]");
         assertThatThrownBy(() -> LogQlParser.parse("rate({service=\"a\"})")).hasMessageContaining("needs a range");
-        assertThatThrownBy(() -> LogQlParser.parse("rate({service=\"a\"}[1m] offset 1h)"))
-                .hasMessageContaining("offset, unwrap and grouping");
-        assertThatThrownBy(() -> LogQlParser.parse("topk(5, rate({service=\"a\"}[1m]))"))
-                .hasMessageContaining("function topk is not supported");
+        assertThat(LogQlParser.parseMetric("rate({service=\"a\"}[1m] offset 1h)")).isInstanceOfSatisfying(
+                LogQl.RangeAggregation.class, r -> assertThat(r.offset()).isEqualTo(3_600_000_000_000L));
+        assertThatThrownBy(() -> LogQlParser.parse("rate({service=\"a\"}[1m] offset -1h)"))
+                .hasMessageContaining("invalid offset");
+        assertThatThrownBy(() -> LogQlParser.parse("rate({service=\"a\"}[1m] offset 290y)"))
+                .hasMessageContaining("at most 10 years");
+        assertThatThrownBy(() -> LogQlParser.parse("rate({service=\"a\"}[1m] by (host))"))
+                .hasMessageContaining("unwrap and grouping inside a range aggregation are not supported");
+        // ^ binds tighter than * and to the right; % as *
+        assertThat(LogQlParser.parseMetric("2 * 3 ^ 2 ^ 2 % 5")).isEqualTo(new LogQl.Binary('%',
+                new LogQl.Binary('*', new LogQl.Scalar(2), new LogQl.Binary('^', new LogQl.Scalar(3),
+                        new LogQl.Binary('^', new LogQl.Scalar(2), new LogQl.Scalar(2)))), new LogQl.Scalar(5)));
+        assertThatThrownBy(() -> LogQlParser.parse("quantile(0.5, rate({service=\"a\"}[1m]))"))
+                .hasMessageContaining("function quantile is not supported");
+        assertThatThrownBy(() -> LogQlParser.parse("topk(1.5, rate({service=\"a\"}[1m]))"))
+                .hasMessageContaining("whole number from 1 to 10000");
+        assertThatThrownBy(() -> LogQlParser.parse("topk(rate({service=\"a\"}[1m]))"))
+                .hasMessageContaining("takes a count first");
+        assertThatThrownBy(() -> LogQlParser.parse("1 > 2")).hasMessageContaining("need bool");
         assertThatThrownBy(() -> LogQlParser.parse("1 + {service=\"a\"}")).hasMessageContaining("cannot be combined");
         assertThatThrownBy(() -> LogQlParser.parse("(".repeat(65) + "1" + ")".repeat(65)))
                 .hasMessageContaining("nests deeper than 64");
         assertThatThrownBy(() -> LogQlParser.parse("vector(1) x")).hasMessageContaining("col 11: unexpected x");
+    }
+
+    @Test
+    void topkSortAndComparisonsParseWithPromQlsPrecedence() {
+        LogQl.Expr top = LogQlParser.parseMetric("topk by (host) (5, rate({service=\"a\"}[1m]))");
+        assertThat(top).isInstanceOfSatisfying(LogQl.TopK.class, t -> {
+            assertThat(t.top()).isTrue();
+            assertThat(t.k()).isEqualTo(5);
+            assertThat(t.labels()).containsExactly("host");
+        });
+        assertThat(LogQlParser.parseMetric("bottomk(2, rate({service=\"a\"}[1m])) without (host)"))
+                .isInstanceOfSatisfying(LogQl.TopK.class, t -> assertThat(t.top() || !t.without()).isFalse());
+        assertThat(LogQlParser.parseMetric("approx_topk(2, rate({service=\"a\"}[1m]))"))
+                .isInstanceOfSatisfying(LogQl.TopK.class, t -> assertThat(t.top()).isTrue());
+        assertThat(LogQlParser.parseMetric("sort_desc(rate({service=\"a\"}[1m]))"))
+                .isInstanceOfSatisfying(LogQl.Sort.class, s -> assertThat(s.descending()).isTrue());
+        // a comparison binds looser than arithmetic: (rate * 2) > bool (1 + 1)
+        assertThat(LogQlParser.parseMetric("rate({service=\"a\"}[1m]) * 2 > bool 1 + 1"))
+                .isInstanceOfSatisfying(LogQl.Comparison.class, c -> {
+                    assertThat(c.op()).isEqualTo(">");
+                    assertThat(c.bool()).isTrue();
+                    assertThat(c.left()).isInstanceOf(LogQl.Binary.class);
+                    assertThat(c.right()).isInstanceOf(LogQl.Binary.class);
+                });
+        assertThat(LogQlParser.parseMetric("sum(rate({service=\"a\"}[1m]) != 0)"))
+                .isInstanceOfSatisfying(LogQl.Aggregation.class, a -> assertThat(a.inner()).isInstanceOf(LogQl.Comparison.class));
     }
 
     @Test
