@@ -21,6 +21,19 @@ public final class LogQl {
     private LogQl() {
     }
 
+    /** Whether {@code a op b} holds, for {@code op} one of {@code == != > >= < <=}: label filters' and PromQL's. */
+    public static boolean holds(String op, double a, double b) {
+        return switch (op) {
+            case "==" -> a == b;
+            case "!=" -> a != b;
+            case ">" -> a > b;
+            case ">=" -> a >= b;
+            case "<" -> a < b;
+            case "<=" -> a <= b;
+            default -> throw new IllegalArgumentException("not a comparison: " + op);
+        };
+    }
+
     /** What a query string is: a log query or a metric expression. */
     public sealed interface Statement permits Query, Expr {
     }

@@ -492,12 +492,7 @@ public final class LogQlParser {
         }
         if (name.equals("sort") || name.equals("sort_desc")) {
             lexer.expect("(");
-            Expr inner = comparison();
-            lexer.expect(")");
-            if (inner instanceof Scalar) {
-                throw new LogQlException(name + " takes a vector, not a number");
-            }
-            return new LogQl.Sort(name.equals("sort_desc"), inner);
+            return new LogQl.Sort(name.equals("sort_desc"), vectorArgument(name));
         }
         throw new LogQlException("function " + word + " is not supported; the metric functions are "
                 + "count_over_time, rate, bytes_over_time, bytes_rate, sum, count, min, max, avg, topk, bottomk, "
@@ -519,15 +514,8 @@ public final class LogQlParser {
             throw new LogQlException(function + "'s count must be a whole number from 1 to 10000");
         }
         lexer.expect(",");
-        Expr inner = comparison();
-        lexer.expect(")");
-        lexer.skipSpace();
-        if (grouping == null) {
-            grouping = grouping();
-        }
-        if (inner instanceof Scalar) {
-            throw new LogQlException(function + " takes a vector, not a number");
-        }
+        Expr inner = vectorArgument(function);
+        grouping = grouping == null ? grouping() : grouping;
         return new LogQl.TopK(!function.equals("bottomk"), (int) k, grouping == null ? List.of() : grouping.labels(),
                 grouping != null && grouping.without(), inner);
     }
@@ -587,17 +575,21 @@ public final class LogQlParser {
         lexer.skipSpace();
         Grouping grouping = grouping();
         lexer.expect("(");
+        Expr inner = vectorArgument(function);
+        grouping = grouping == null ? grouping() : grouping;
+        return grouping == null ? new Aggregation(function, List.of(), false, inner)
+                : new Aggregation(function, grouping.labels(), grouping.without(), inner);
+    }
+
+    /** An aggregation's last argument, up to and past its {@code )}: a vector, never a number. */
+    private Expr vectorArgument(String function) {
         Expr inner = comparison();
         lexer.expect(")");
         lexer.skipSpace();
-        if (grouping == null) {
-            grouping = grouping();
-        }
         if (inner instanceof Scalar) {
             throw new LogQlException(function + " takes a vector, not a number");
         }
-        return grouping == null ? new Aggregation(function, List.of(), false, inner)
-                : new Aggregation(function, grouping.labels(), grouping.without(), inner);
+        return inner;
     }
 
     private record Grouping(List<String> labels, boolean without) {

@@ -98,16 +98,7 @@ public final class Pipeline {
                     + ": '" + LogQlLexer.abbreviate(text == null ? "" : text) + "'");
             return true;
         }
-        double v = value;
-        double w = compare.value();
-        return switch (compare.op()) {
-            case "==" -> v == w;
-            case "!=" -> v != w;
-            case ">" -> v > w;
-            case ">=" -> v >= w;
-            case "<" -> v < w;
-            default -> v <= w;
-        };
+        return LogQl.holds(compare.op(), value, compare.value());
     }
 
     private static void parse(String format, String line, Map<String, String> stream, Map<String, String> out) {

@@ -384,7 +384,7 @@ public class MetricEvaluator {
                     if (values[i] != null) {
                         double a = left.scalar() ? scalar[i] : values[i];
                         double b = left.scalar() ? values[i] : scalar[i];
-                        result[i] = kept(c.bool(), holds(c.op(), a, b), values[i]);
+                        result[i] = kept(c.bool(), LogQl.holds(c.op(), a, b), values[i]);
                     }
                 }
                 out.put(labels, result);
@@ -397,7 +397,7 @@ public class MetricEvaluator {
                 Double[] result = new Double[values.length];
                 for (int i = 0; i < values.length; i++) {
                     if (values[i] != null && other[i] != null) {
-                        boolean held = holds(c.op(), values[i], other[i]);
+                        boolean held = LogQl.holds(c.op(), values[i], other[i]);
                         result[i] = kept(c.bool(), held, values[i]);
                     }
                 }
@@ -413,17 +413,6 @@ public class MetricEvaluator {
             return held ? 1.0 : 0.0;
         }
         return held ? value : null;
-    }
-
-    private static boolean holds(String op, double a, double b) {
-        return switch (op) {
-            case "==" -> a == b;
-            case "!=" -> a != b;
-            case ">" -> a > b;
-            case ">=" -> a >= b;
-            case "<" -> a < b;
-            default -> a <= b;
-        };
     }
 
     /**
