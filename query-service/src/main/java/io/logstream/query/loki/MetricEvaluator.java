@@ -342,69 +342,43 @@ public class MetricEvaluator {
 
     /** Scalar with anything applies to every point; two vectors match on identical label sets. */
     private static Result binary(char op, Result left, Result right) {
-        Map<Map<String, String>, Double[]> out = new TreeMap<>(MetricEvaluator::compareLabels);
-        if (left.scalar() || right.scalar()) {
-            Double[] scalar = (left.scalar() ? left : right).series().values().iterator().next();
-            Result vector = left.scalar() ? right : left;
-            vector.series().forEach((labels, values) -> {
-                Double[] result = new Double[values.length];
-                for (int i = 0; i < values.length; i++) {
-                    result[i] = values[i] == null ? null : left.scalar() ? apply(op, scalar[i], values[i])
-                            : apply(op, values[i], scalar[i]);
-                }
-                out.put(labels, result);
-            });
-            return new Result(left.scalar() && right.scalar(), out);
-        }
-        left.series().forEach((labels, values) -> {
-            Double[] other = right.series().get(labels);
-            if (other != null) {
-                Double[] result = new Double[values.length];
-                for (int i = 0; i < values.length; i++) {
-                    result[i] = values[i] == null || other[i] == null ? null : apply(op, values[i], other[i]);
-                }
-                out.put(labels, result);
-            }
-        });
-        return new Result(false, out);
+        return pointwise(left, right, (a, b) -> apply(op, a, b));
     }
 
     /**
-     * A comparison as PromQL's: a filter keeping the left value (or, for a number on the left, the vector's) where it
-     * holds; with {@code bool} 1 or 0 wherever both sides have a value. Two vectors match on identical label sets.
+     * A comparison as PromQL's: a filter keeping the vector's value (the left one between two vectors) where it holds;
+     * with {@code bool} 1 or 0 wherever both sides have a value. Two vectors match on identical label sets.
      */
     private static Result compare(LogQl.Comparison c, Result left, Result right) {
+        boolean keepRight = left.scalar() && !right.scalar();
+        return withoutEmpty(pointwise(left, right, (a, b) -> kept(c.bool(), LogQl.holds(c.op(), a, b),
+                keepRight ? b : a)));
+    }
+
+    /**
+     * {@code point(left, right)} wherever both sides have a value: a number applies to every point of the other side,
+     * two vectors match on identical label sets; a null point is no point.
+     */
+    private static Result pointwise(Result left, Result right,
+                                    java.util.function.BinaryOperator<Double> point) {
         Map<Map<String, String>, Double[]> out = new TreeMap<>(MetricEvaluator::compareLabels);
-        if (left.scalar() || right.scalar()) {
-            Double[] scalar = (left.scalar() ? left : right).series().values().iterator().next();
-            Result vector = left.scalar() ? right : left;
-            vector.series().forEach((labels, values) -> {
-                Double[] result = new Double[values.length];
-                for (int i = 0; i < values.length; i++) {
-                    if (values[i] != null) {
-                        double a = left.scalar() ? scalar[i] : values[i];
-                        double b = left.scalar() ? values[i] : scalar[i];
-                        result[i] = kept(c.bool(), LogQl.holds(c.op(), a, b), values[i]);
-                    }
-                }
-                out.put(labels, result);
-            });
-            return withoutEmpty(new Result(left.scalar() && right.scalar(), out));
-        }
-        left.series().forEach((labels, values) -> {
-            Double[] other = right.series().get(labels);
+        boolean withNumber = left.scalar() || right.scalar();
+        Double[] number = withNumber ? (left.scalar() ? left : right).series().values().iterator().next() : null;
+        Result vector = left.scalar() ? right : left;
+        vector.series().forEach((labels, values) -> {
+            Double[] other = withNumber ? number : right.series().get(labels);
             if (other != null) {
                 Double[] result = new Double[values.length];
                 for (int i = 0; i < values.length; i++) {
                     if (values[i] != null && other[i] != null) {
-                        boolean held = LogQl.holds(c.op(), values[i], other[i]);
-                        result[i] = kept(c.bool(), held, values[i]);
+                        result[i] = left.scalar() && withNumber ? point.apply(other[i], values[i])
+                                : point.apply(values[i], other[i]);
                     }
                 }
                 out.put(labels, result);
             }
         });
-        return withoutEmpty(new Result(false, out));
+        return new Result(left.scalar() && right.scalar(), out);
     }
 
     /** A comparison's point: 1 or 0 with bool, else the value where it holds and none where not. */
