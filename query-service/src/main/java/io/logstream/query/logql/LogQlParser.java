@@ -138,8 +138,7 @@ public final class LogQlParser {
         int start = lexer.pos();
         String word = lexer.name();
         if (word.equals("json") || word.equals("logfmt")) {
-            lexer.skipSpace();
-            if (!lexer.atEnd() && lexer.peek() != '|' && !lexer.rest().startsWith("!=") && !lexer.rest().startsWith("!~")) {
+            if (!atStageEnd()) {
                 throw new LogQlException("unsupported at col " + lexer.col() + ": | " + word + " with "
                         + LogQlLexer.abbreviate(lexer.rest().strip()) + "; | " + word + " takes no parameters here "
                         + "(extraction lists and flags are not supported yet)");
@@ -176,11 +175,23 @@ public final class LogQlParser {
             throw unsupported(start + 1, "| " + lexer.rest().strip());
         }
         stages.add(new LogQl.LabelFilter(labelOr()));
-        lexer.skipSpace();
-        if (!lexer.atEnd() && lexer.peek() != '|' && !lexer.rest().startsWith("!=") && !lexer.rest().startsWith("!~")) {
+        if (!atStageEnd()) {
             throw new LogQlException("parse error at col " + lexer.col() + ": unexpected "
                     + LogQlLexer.abbreviate(lexer.rest().strip()) + " in a label filter (join filters with and, or "
                     + "or a comma)");
+        }
+    }
+
+    /** After space, whether the stage ends here: at the query's end or where the next stage or line filter starts. */
+    private boolean atStageEnd() {
+        lexer.skipSpace();
+        return lexer.atEnd() || lexer.peek() == '|' || lexer.rest().startsWith("!=") || lexer.rest().startsWith("!~");
+    }
+
+    /** One level deeper into the query; refused past {@link #MAX_DEPTH}. Pair with {@code depth--} in a finally. */
+    private void deeper() {
+        if (++depth > MAX_DEPTH) {
+            throw new LogQlException("the query nests deeper than " + MAX_DEPTH + " levels");
         }
     }
 
@@ -216,9 +227,7 @@ public final class LogQlParser {
     }
 
     private LogQl.LabelPredicate labelPrimary() {
-        if (++depth > MAX_DEPTH) {
-            throw new LogQlException("the query nests deeper than " + MAX_DEPTH + " levels");
-        }
+        deeper();
         try {
             lexer.skipSpace();
             if (lexer.consume("(")) {
@@ -432,9 +441,7 @@ public final class LogQlParser {
         Expr base = operand();
         lexer.skipSpace();
         if (lexer.consume("^")) {
-            if (++depth > MAX_DEPTH) {
-                throw new LogQlException("the query nests deeper than " + MAX_DEPTH + " levels");
-            }
+            deeper();
             try {
                 return new Binary('^', base, power());
             } finally {
@@ -445,9 +452,7 @@ public final class LogQlParser {
     }
 
     private Expr operand() {
-        if (++depth > MAX_DEPTH) {
-            throw new LogQlException("the query nests deeper than " + MAX_DEPTH + " levels");
-        }
+        deeper();
         try {
             return nestedOperand();
         } finally {

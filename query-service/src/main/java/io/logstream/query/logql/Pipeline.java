@@ -51,14 +51,12 @@ public final class Pipeline {
                                           Map<String, String> metadata) {
         Map<String, String> out = new TreeMap<>(labels);
         Set<String> hidden = new HashSet<>(); // metadata names a drop or keep removed
+        Lookup lookup = name -> out.containsKey(name) ? out.get(name) : hidden.contains(name) ? null : metadata.get(name);
         for (LogQl.Stage stage : stages) {
             if (stage instanceof LogQl.Parser parser) {
                 parse(parser.format(), line, labels, out);
             } else if (stage instanceof LogQl.LabelFilter filter) {
-                Lookup lookup = name -> out.containsKey(name) ? out.get(name)
-                        : hidden.contains(name) ? null : metadata.get(name);
-                Boolean held = holds(filter.predicate(), lookup, out);
-                if (!held) {
+                if (!holds(filter.predicate(), lookup, out)) {
                     return null;
                 }
             } else if (stage instanceof LogQl.Drop drop) {

@@ -50,10 +50,14 @@ public class LokiEncoder {
      * pipeline stages.
      */
     public Predicate<LogRecord> filter(LogQl.Query query) {
-        Predicate<LogRecord> hosts = SelectorReader.hostFilter(query.matchers());
-        Predicate<LogRecord> lines = query.filters().isEmpty() ? hosts
-                : hosts.and(record -> query.lineMatches(line(record)));
+        Predicate<LogRecord> lines = lineFilter(query);
         return query.pipeline().isEmpty() ? lines : lines.and(record -> labels(record, query) != null);
+    }
+
+    /** The query's host matchers and line filters only: what {@link #labels} does not already decide. */
+    public Predicate<LogRecord> lineFilter(LogQl.Query query) {
+        Predicate<LogRecord> hosts = SelectorReader.hostFilter(query.matchers());
+        return query.filters().isEmpty() ? hosts : hosts.and(record -> query.lineMatches(line(record)));
     }
 
     /** A record's labels after the query's pipeline (its stream labels when it has none); null if it drops it. */

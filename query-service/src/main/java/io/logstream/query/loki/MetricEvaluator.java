@@ -134,8 +134,13 @@ public class MetricEvaluator {
         LogQl.Query query = r.query();
         SelectorReader.Scanned scanned = reader.scan(reader.services(query.matchers(), auth),
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(first + 1), LokiTime.toMillis(last + 1),
-                encoder.filter(query), budget, record -> bySeries.computeIfAbsent(seriesLabels(record, query),
-                        labels -> new Samples()).add(record, bytes ? encoder.lineBytes(record) : 0));
+                encoder.lineFilter(query), budget, record -> {
+                    Map<String, String> labels = seriesLabels(record, query); // the pipeline, run once a record
+                    if (labels != null) {
+                        bySeries.computeIfAbsent(labels, l -> new Samples())
+                                .add(record, bytes ? encoder.lineBytes(record) : 0);
+                    }
+                });
         if (scanned.truncated()) {
             throw new LogQlException("the metric query would read more than this request's budget ("
                     + (budget.exhausted() == ReadBudget.Cause.DEADLINE ? "its deadline" : budget.maxPages()
@@ -157,11 +162,15 @@ public class MetricEvaluator {
     }
 
     /**
-     * A record's series: its labels after the pipeline. A record a parser or a numeric filter could not read makes the
-     * query fail, as in Loki, rather than count under an error label; {@code | __error__=""} leaves such records out.
+     * A record's series: its labels after the pipeline, or null when a stage drops it. A record a parser or a numeric
+     * filter could not read makes the query fail, as in Loki, rather than count under an error label;
+     * {@code | __error__=""} leaves such records out.
      */
     private Map<String, String> seriesLabels(LogRecord record, LogQl.Query query) {
         Map<String, String> labels = encoder.labels(record, query);
+        if (labels == null) {
+            return null; // a stage dropped it
+        }
         String error = labels.get(Pipeline.ERROR);
         if (error != null) {
             throw new LogQlException("pipeline error: " + error + " (" + labels.getOrDefault(Pipeline.ERROR_DETAILS, "")
