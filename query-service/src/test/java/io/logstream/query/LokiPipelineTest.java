@@ -290,6 +290,12 @@ class LokiPipelineTest implements TestPropertyProvider {
             assertThat(actual).as(c.logql()).isEqualTo(expected);
             withRecords += expected.isEmpty() ? 0 : 1;
 
+            HttpResponse<String> stats = ApiClient.get(server.getURI(), "/loki/api/v1/index/stats?query="
+                    + q(c.logql()) + "&start=" + BASE * NS + "&end=" + (BASE + 300_000) * NS);
+            assertThat(stats.statusCode()).as(c.logql() + ": " + stats.body()).isEqualTo(200);
+            assertThat(json.readTree(stats.body()).path("entries").asLong()).as(c.logql() + " stats")
+                    .isEqualTo(expected.size());
+
             HttpResponse<String> metric = ApiClient.get(server.getURI(), "/loki/api/v1/query?query="
                     + q("sum(count_over_time(" + c.logql() + " [10m]))") + "&time=" + (BASE + 300_000) * NS);
             if (expected.containsValue(true)) {

@@ -172,17 +172,22 @@ public class LokiReads {
         LogQl.Query query = LogQlParser.parseLog(range.query());
         Set<Map<String, String>> streams = new HashSet<>();
         java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
+        java.util.concurrent.atomic.LongAdder entries = new java.util.concurrent.atomic.LongAdder();
         ReadBudget budget = budgets.start();
         SelectorReader.Scanned scanned = reader.scan(reader.services(query.matchers(), auth),
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(range.start()),
-                LokiTime.toMillis(range.end()), encoder.filter(query), budget, record -> {
-                    streams.add(encoder.labels(record, query));
-                    bytes.add(encoder.lineBytes(record));
+                LokiTime.toMillis(range.end()), encoder.lineFilter(query), budget, record -> {
+                    Map<String, String> labels = encoder.labels(record, query); // the pipeline, run once a record
+                    if (labels != null) {
+                        streams.add(labels);
+                        entries.increment();
+                        bytes.add(encoder.lineBytes(record));
+                    }
                 });
         if (scanned.truncated()) {
             throw new LogQlException("index/stats would read more than this request's budget; narrow the window");
         }
-        return new LokiResponses.IndexStats(streams.size(), streams.size(), scanned.records(), bytes.sum());
+        return new LokiResponses.IndexStats(streams.size(), streams.size(), entries.sum(), bytes.sum());
     }
 
     /**
