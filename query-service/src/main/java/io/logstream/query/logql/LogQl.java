@@ -82,7 +82,7 @@ public final class LogQl {
     }
 
     /** A pipeline stage after the selector, other than a line filter. */
-    public sealed interface Stage permits Parser, LabelFilter, Drop, Keep {
+    public sealed interface Stage permits Parser, LabelFilter, Drop, Keep, Unwrap {
     }
 
     /** {@code | json} or {@code | logfmt}: the line's fields become labels. */
@@ -99,6 +99,14 @@ public final class LogQl {
 
     /** {@code | keep a, b}: only those labels stay. */
     public record Keep(List<String> labels) implements Stage {
+    }
+
+    /**
+     * {@code | unwrap label}, {@code | unwrap duration(label)} or {@code | unwrap bytes(label)}: the label's value is
+     * the entry's sample, read as a number, a duration in seconds or a size in bytes. Only in a range aggregation; only
+     * label filters follow it.
+     */
+    public record Unwrap(String label, Unit conversion) implements Stage {
     }
 
     /** A label filter expression. */
@@ -139,10 +147,24 @@ public final class LogQl {
      * {@code function(logQuery [range] offset d)}; {@code range} and {@code offset} in nanoseconds: at instant t it
      * covers (t - offset - range, t - offset].
      */
-    public record RangeAggregation(String function, Query query, long range, long offset) implements Expr {
+    public record RangeAggregation(String function, Query query, long range, long offset, Double parameter,
+                                   Grouping grouping) implements Expr {
+        public RangeAggregation(String function, Query query, long range, long offset) {
+            this(function, query, range, offset, null, null);
+        }
+
         public RangeAggregation(String function, Query query, long range) {
             this(function, query, range, 0);
         }
+
+        /** The query's unwrap stage, or null when it counts entries. */
+        public Unwrap unwrap() {
+            return (Unwrap) query.pipeline().stream().filter(Unwrap.class::isInstance).findFirst().orElse(null);
+        }
+    }
+
+    /** {@code by (labels)} or {@code without (labels)}. */
+    public record Grouping(List<String> labels, boolean without) {
     }
 
     /** {@code function by|without (labels) (inner)}. */

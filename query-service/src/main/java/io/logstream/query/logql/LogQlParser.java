@@ -6,6 +6,7 @@ import io.logstream.query.logql.LogQl.Aggregation;
 import io.logstream.query.logql.LogQl.Binary;
 import io.logstream.query.logql.LogQl.ConstantVector;
 import io.logstream.query.logql.LogQl.Expr;
+import io.logstream.query.logql.LogQl.Grouping;
 import io.logstream.query.logql.LogQl.LineFilter;
 import io.logstream.query.logql.LogQl.Matcher;
 import io.logstream.query.logql.LogQl.Op;
@@ -40,14 +41,31 @@ public final class LogQlParser {
     static final int MAX_DEPTH = 64;
     /** Longest offset: 10 years, so an instant minus offset and range stays far inside a long's nanoseconds. */
     private static final long MAX_OFFSET = 10L * 366 * 24 * 3600 * 1_000_000_000L;
-    private static final Set<String> RANGE_FUNCTIONS = Set.of("count_over_time", "rate", "bytes_over_time", "bytes_rate");
+    /** Range aggregations that count entries or bytes: no unwrap. */
+    private static final Set<String> LOG_RANGE_FUNCTIONS = Set.of("count_over_time", "bytes_over_time", "bytes_rate",
+            "absent_over_time");
+    /** Range aggregations of unwrapped values ({@code rate} takes both). */
+    private static final Set<String> UNWRAP_FUNCTIONS = Set.of("sum_over_time", "avg_over_time", "min_over_time",
+            "max_over_time", "stddev_over_time", "stdvar_over_time", "quantile_over_time", "first_over_time",
+            "last_over_time", "rate_counter");
+    /** The range aggregations that take by/without after their parenthesis, as in Loki. */
+    private static final Set<String> GROUPED_RANGE_FUNCTIONS = Set.of("avg_over_time", "min_over_time",
+            "max_over_time", "stddev_over_time", "stdvar_over_time", "quantile_over_time", "first_over_time",
+            "last_over_time");
     private static final Set<String> AGGREGATIONS = Set.of("sum", "count", "min", "max", "avg");
 
     private final LogQlLexer lexer;
+    /** Whether this log query is a range aggregation's, which may unwrap a label. */
+    private final boolean inRange;
     private int depth;
 
     private LogQlParser(LogQlLexer lexer) {
+        this(lexer, false);
+    }
+
+    private LogQlParser(LogQlLexer lexer, boolean inRange) {
         this.lexer = lexer;
+        this.inRange = inRange;
     }
 
     /** A log query or a metric expression, by the query's first character. */
@@ -110,11 +128,19 @@ public final class LogQlParser {
         List<LogQl.Stage> stages = new ArrayList<>();
         lexer.skipSpace();
         while (!lexer.atEnd()) {
+            boolean unwrapped = stages.stream().anyMatch(LogQl.Unwrap.class::isInstance);
+            int col = lexer.col();
             LineFilter filter = lineFilter();
             if (filter != null) {
+                if (unwrapped) {
+                    throw new LogQlException("parse error at col " + col + ": only label filters may follow unwrap");
+                }
                 filters.add(filter);
             } else if (lexer.consume("|")) {
                 stage(stages);
+                if (unwrapped && !(stages.get(stages.size() - 1) instanceof LogQl.LabelFilter)) {
+                    throw new LogQlException("parse error at col " + col + ": only label filters may follow unwrap");
+                }
             } else {
                 throw unsupported(lexer.col(), lexer.rest().strip());
             }
@@ -124,7 +150,7 @@ public final class LogQlParser {
     }
 
     private static final Set<String> NOT_YET = Set.of("unpack", "regexp", "pattern", "line_format", "label_format",
-            "decolorize", "unwrap", "distinct");
+            "decolorize", "distinct");
 
     private static LogQlException unsupported(int col, String what) {
         return new LogQlException("unsupported at col " + col + ": " + LogQlLexer.abbreviate(what) + "; a log query's "
@@ -167,6 +193,10 @@ public final class LogQlParser {
             stages.add(word.equals("drop") ? new LogQl.Drop(List.copyOf(names)) : new LogQl.Keep(List.copyOf(names)));
             return;
         }
+        if (word.equals("unwrap") && lexer.atSpace()) {
+            stages.add(unwrap(start));
+            return;
+        }
         if (NOT_YET.contains(word)) {
             throw unsupported(start + 1, "| " + word);
         }
@@ -180,6 +210,39 @@ public final class LogQlParser {
                     + LogQlLexer.abbreviate(lexer.rest().strip()) + " in a label filter (join filters with and, or "
                     + "or a comma)");
         }
+    }
+
+    /** {@code unwrap label}, {@code unwrap duration(label)} ({@code duration_seconds}) or {@code unwrap bytes(label)}. */
+    private LogQl.Unwrap unwrap(int start) {
+        if (!inRange) {
+            throw new LogQlException("unwrap at col " + (start + 1) + " takes a range aggregation, as in "
+                    + "sum_over_time({service=\"checkout\"} | unwrap latencyMs [5m])");
+        }
+        lexer.skipSpace();
+        int from = lexer.col();
+        String name = lexer.name();
+        LogQl.Unit conversion = LogQl.Unit.NUMBER;
+        lexer.skipSpace();
+        if (lexer.peek() == '(') {
+            conversion = switch (name) {
+                case "duration", "duration_seconds" -> LogQl.Unit.DURATION;
+                case "bytes" -> LogQl.Unit.BYTES;
+                default -> throw new LogQlException("unsupported at col " + from + ": unwrap " + name + "(...); the "
+                        + "conversions are duration(label), duration_seconds(label) and bytes(label)");
+            };
+            lexer.expect("(");
+            lexer.skipSpace();
+            name = lexer.name();
+            lexer.expect(")");
+        }
+        if (name.isEmpty() || Character.isDigit(name.charAt(0))) {
+            throw new LogQlException("parse error at col " + from + ": unwrap takes a label name");
+        }
+        if (!atStageEnd()) {
+            throw new LogQlException("parse error at col " + lexer.col() + ": unexpected "
+                    + LogQlLexer.abbreviate(lexer.rest().strip()) + " after unwrap " + name);
+        }
+        return new LogQl.Unwrap(name, conversion);
     }
 
     /** After space, whether the stage ends here: at the query's end or where the next stage or line filter starts. */
@@ -486,7 +549,7 @@ public final class LogQlParser {
             lexer.expect(")");
             return new ConstantVector(value);
         }
-        if (RANGE_FUNCTIONS.contains(name)) {
+        if (LOG_RANGE_FUNCTIONS.contains(name) || UNWRAP_FUNCTIONS.contains(name) || name.equals("rate")) {
             return rangeAggregation(name);
         }
         if (AGGREGATIONS.contains(name)) {
@@ -500,8 +563,9 @@ public final class LogQlParser {
             return new LogQl.Sort(name.equals("sort_desc"), vectorArgument(name));
         }
         throw new LogQlException("function " + word + " is not supported; the metric functions are "
-                + "count_over_time, rate, bytes_over_time, bytes_rate, sum, count, min, max, avg, topk, bottomk, "
-                + "approx_topk, sort, sort_desc and vector");
+                + "count_over_time, rate, bytes_over_time, bytes_rate, absent_over_time, the unwrapped "
+                + String.join(", ", new java.util.TreeSet<>(UNWRAP_FUNCTIONS)) + ", sum, count, min, max, avg, topk, "
+                + "bottomk, approx_topk, sort, sort_desc and vector");
     }
 
     /** {@code topk(k, v)}, {@code bottomk(k, v)}, with {@code by}/{@code without} before or after. */
@@ -527,11 +591,30 @@ public final class LogQlParser {
 
     private Expr rangeAggregation(String function) {
         lexer.expect("(");
+        Double parameter = null;
+        if (function.equals("quantile_over_time")) {
+            lexer.skipSpace();
+            if (!lexer.atDigit()) {
+                throw new LogQlException("parse error at col " + lexer.col() + ": quantile_over_time takes the "
+                        + "quantile first, as in quantile_over_time(0.99, ...)");
+            }
+            parameter = lexer.number();
+            lexer.expect(",");
+        }
         int bracket = lexer.indexOutsideStrings('[');
         if (bracket < 0) {
             throw new LogQlException("parse error: a range aggregation needs a range such as [5m] after its log query");
         }
-        Query query = new LogQlParser(new LogQlLexer(lexer.text(), lexer.pos(), bracket)).logQuery();
+        Query query = new LogQlParser(new LogQlLexer(lexer.text(), lexer.pos(), bracket), true).logQuery();
+        boolean unwrapped = query.pipeline().stream().anyMatch(LogQl.Unwrap.class::isInstance);
+        if (UNWRAP_FUNCTIONS.contains(function) && !unwrapped) {
+            throw new LogQlException(function + " takes an unwrapped label, as in " + function + "("
+                    + (parameter == null ? "" : "0.99, ") + "{service=\"checkout\"} | unwrap latencyMs [5m])");
+        }
+        if (LOG_RANGE_FUNCTIONS.contains(function) && unwrapped && !function.equals("absent_over_time")) {
+            throw new LogQlException(function + " counts entries and takes no unwrap; use sum_over_time or another "
+                    + "unwrapped range aggregation");
+        }
         lexer.reset(bracket + 1);
         int close = lexer.indexOutsideStrings(']');
         if (close < 0) {
@@ -570,10 +653,19 @@ public final class LogQlParser {
         }
         lexer.skipSpace();
         if (!lexer.consume(")")) {
-            throw new LogQlException("parse error at col " + lexer.col() + ": expected ) after the range; "
-                    + "unwrap and grouping inside a range aggregation are not supported");
+            throw new LogQlException("parse error at col " + lexer.col() + ": expected ) after the range");
         }
-        return new RangeAggregation(function, query, nanos, offset);
+        lexer.skipSpace();
+        Grouping grouping = grouping();
+        if (grouping != null && !GROUPED_RANGE_FUNCTIONS.contains(function)) {
+            throw new LogQlException("grouping is not allowed for " + function + ", as in Loki; group it with an "
+                    + "aggregation such as sum by (...) (" + function + "(...))");
+        }
+        if (grouping != null && !unwrapped) {
+            throw new LogQlException(function + " with by or without takes an unwrapped label");
+        }
+        return new RangeAggregation(function, query, nanos, offset, parameter,
+                grouping);
     }
 
     private Expr aggregation(String function) {
@@ -595,9 +687,6 @@ public final class LogQlParser {
             throw new LogQlException(function + " takes a vector, not a number");
         }
         return inner;
-    }
-
-    private record Grouping(List<String> labels, boolean without) {
     }
 
     private Grouping grouping() {

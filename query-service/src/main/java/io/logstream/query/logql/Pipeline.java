@@ -49,6 +49,16 @@ public final class Pipeline {
      */
     public static Map<String, String> run(List<LogQl.Stage> stages, String line, Map<String, String> labels,
                                           Map<String, String> metadata) {
+        return run(stages, line, labels, metadata, null);
+    }
+
+    /**
+     * As {@link #run(List, String, Map, Map)}, and {@code sample[0]} receives the value of the pipeline's
+     * {@link LogQl.Unwrap unwrap} stage. An entry whose unwrapped label is missing or empty is dropped, as in Loki; one
+     * whose value does not convert keeps {@code __error__=SampleExtractionErr}.
+     */
+    public static Map<String, String> run(List<LogQl.Stage> stages, String line, Map<String, String> labels,
+                                          Map<String, String> metadata, double[] sample) {
         Map<String, String> out = new TreeMap<>(labels);
         Set<String> hidden = new HashSet<>(); // metadata names a drop or keep removed
         Lookup lookup = name -> out.containsKey(name) ? out.get(name) : hidden.contains(name) ? null : metadata.get(name);
@@ -65,9 +75,27 @@ public final class Pipeline {
             } else if (stage instanceof LogQl.Keep keep) {
                 out.keySet().retainAll(keep.labels());
                 metadata.keySet().stream().filter(name -> !keep.labels().contains(name)).forEach(hidden::add);
+            } else if (stage instanceof LogQl.Unwrap unwrap && !unwrap(unwrap, lookup.get(unwrap.label()), out, sample)) {
+                return null;
             }
         }
         return out;
+    }
+
+    /** False when the entry has no value to unwrap (it is dropped); sets the error labels when it does not convert. */
+    private static boolean unwrap(LogQl.Unwrap unwrap, String text, Map<String, String> out, double[] sample) {
+        if (text == null || text.isEmpty()) {
+            return false;
+        }
+        Double value = LabelNumbers.parse(text, unwrap.conversion());
+        if (value == null) {
+            out.put(ERROR, "SampleExtractionErr");
+            out.put(ERROR_DETAILS, "label " + unwrap.label() + " is not a " + unwrap.conversion().name()
+                    .toLowerCase() + ": '" + LogQlLexer.abbreviate(text) + "'");
+        } else if (sample != null) {
+            sample[0] = value;
+        }
+        return true;
     }
 
     private interface Lookup {

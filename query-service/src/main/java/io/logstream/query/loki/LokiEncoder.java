@@ -62,9 +62,14 @@ public class LokiEncoder {
 
     /** A record's labels after the query's pipeline (its stream labels when it has none); null if it drops it. */
     public Map<String, String> labels(LogRecord record, LogQl.Query query) {
+        return labels(record, query, null);
+    }
+
+    /** As {@link #labels(LogRecord, LogQl.Query)}; {@code sample[0]} receives the value an unwrap stage reads. */
+    public Map<String, String> labels(LogRecord record, LogQl.Query query, double[] sample) {
         Map<String, String> labels = labelsOf(record);
         return query.pipeline().isEmpty() ? labels
-                : Pipeline.run(query.pipeline(), line(record), labels, metadataOf(record));
+                : Pipeline.run(query.pipeline(), line(record), labels, metadataOf(record), sample);
     }
 
     /** A record's structured metadata, as label filters see it: its attributes (flattened) and detected_level. */

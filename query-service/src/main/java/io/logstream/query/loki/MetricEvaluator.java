@@ -1,9 +1,9 @@
 package io.logstream.query.loki;
 
 import io.logstream.query.logql.LogQl;
-import io.logstream.query.logql.Pipeline;
 import io.logstream.query.logql.LogQlException;
-import io.logstream.query.logql.LogQl;
+import io.logstream.query.logql.Pipeline;
+import io.logstream.query.logql.RangeSeries;
 
 import io.logstream.model.Counts;
 import io.logstream.model.LogRecord;
@@ -73,12 +73,17 @@ public class MetricEvaluator {
         if (expr instanceof LogQl.ConstantVector v) {
             return constant(false, v.value(), instants);
         }
+        if (expr instanceof LogQl.RangeAggregation r && r.function().equals("absent_over_time")) {
+            LogQl.RangeAggregation counted = new LogQl.RangeAggregation("count_over_time", r.query(), r.range(),
+                    r.offset());
+            return absent(r, range(counted, shifted(instants, r.offset()), auth, budget, false), instants.length);
+        }
         if (expr instanceof LogQl.RangeAggregation r) {
             return range(r, shifted(instants, r.offset()), auth, budget, true);
         }
         if (expr instanceof LogQl.Aggregation a) {
             if (a.function().equals("sum") && a.inner() instanceof LogQl.RangeAggregation r
-                    && a.without() == a.labels().contains("host")) {
+                    && !r.function().equals("absent_over_time") && a.without() == a.labels().contains("host")) {
                 return aggregate(a, range(r, shifted(instants, r.offset()), auth, budget, false)); // hosts sum away
             }
             return aggregate(a, evaluate(a.inner(), instants, auth, budget));
@@ -128,17 +133,20 @@ public class MetricEvaluator {
         }
         fromRecords.increment();
         boolean bytes = r.function().startsWith("bytes");
-        Map<Map<String, String>, Samples> bySeries = new HashMap<>();
+        LogQl.Unwrap unwrap = r.unwrap();
+        Map<Map<String, String>, RangeSeries> bySeries = new HashMap<>();
         long first = instants[0] - r.range();
         long last = instants[instants.length - 1];
         LogQl.Query query = r.query();
+        double[] sample = new double[1];
         SelectorReader.Scanned scanned = reader.scan(reader.services(query.matchers(), auth),
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(first + 1), LokiTime.toMillis(last + 1),
                 encoder.lineFilter(query), budget, record -> {
-                    Map<String, String> labels = seriesLabels(record, query); // the pipeline, run once a record
+                    Map<String, String> labels = seriesLabels(record, query, sample); // the pipeline, once a record
                     if (labels != null) {
-                        bySeries.computeIfAbsent(labels, l -> new Samples())
-                                .add(record, bytes ? encoder.lineBytes(record) : 0);
+                        double value = unwrap != null ? sample[0] : bytes ? encoder.lineBytes(record) : 1;
+                        bySeries.computeIfAbsent(grouped(labels, r, unwrap, record), l -> new RangeSeries())
+                                .add(record.ts() * NANOS_PER_MILLI, value, record.service() + record.sortKey());
                     }
                 });
         if (scanned.truncated()) {
@@ -147,18 +155,56 @@ public class MetricEvaluator {
                     + " DynamoDB pages") + ") after " + scanned.records() + " records, and counts are exact or not "
                     + "given; narrow the window, the range or the selector");
         }
-        double seconds = r.range() / 1e9;
         Map<Map<String, String>, Double[]> series = new TreeMap<>(MetricEvaluator::compareLabels);
-        bySeries.forEach((labels, samples) -> {
-            Double[] values = samples.over(instants, r.range(), bytes);
-            if (r.function().equals("rate") || r.function().equals("bytes_rate")) {
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = values[i] == null ? null : values[i] / seconds;
-                }
-            }
-            series.put(labels, values);
-        });
+        String function = r.function().equals("absent_over_time") ? "count_over_time" : r.function();
+        bySeries.forEach((labels, samples) -> series.put(labels, samples.over(instants, r.range(), function,
+                r.parameter())));
         return new Result(false, series);
+    }
+
+    /**
+     * The series an unwrapped sample joins, as in Loki: its labels without the unwrapped one, or with a grouping
+     * ({@code quantile_over_time(...) by (route)}) the grouping's, taken from its labels or else its structured
+     * metadata; samples of one group are aggregated together.
+     */
+    private static Map<String, String> grouped(Map<String, String> labels, LogQl.RangeAggregation r,
+                                               LogQl.Unwrap unwrap, LogRecord record) {
+        if (unwrap == null) {
+            return labels;
+        }
+        LogQl.Grouping grouping = r.grouping();
+        Map<String, String> kept = new TreeMap<>(labels);
+        if (grouping == null || grouping.without()) {
+            kept.remove(unwrap.label());
+            if (grouping != null) {
+                kept.keySet().removeAll(grouping.labels());
+            }
+            return kept;
+        }
+        kept.keySet().retainAll(grouping.labels());
+        if (kept.size() < grouping.labels().size()) {
+            Map<String, String> metadata = LokiEncoder.metadataOf(record);
+            grouping.labels().stream().filter(name -> !kept.containsKey(name) && metadata.containsKey(name)
+                    && !metadata.get(name).isEmpty()).forEach(name -> kept.put(name, metadata.get(name)));
+        }
+        return kept;
+    }
+
+    /**
+     * absent_over_time as Prometheus's: 1 at each instant where the range has no entry at all, with the selector's
+     * equality matchers as labels; no series when every instant has one.
+     */
+    private static Result absent(LogQl.RangeAggregation r, Result counted, int points) {
+        Double[] values = new Double[points];
+        for (int i = 0; i < points; i++) {
+            int at = i;
+            values[i] = counted.series().values().stream().anyMatch(v -> v[at] != null) ? null : 1.0;
+        }
+        Map<String, String> labels = new TreeMap<>();
+        r.query().matchers().stream().filter(m -> m.op() == LogQl.Op.EQ).forEach(m -> labels.put(m.label(), m.value()));
+        Map<Map<String, String>, Double[]> series = new TreeMap<>(MetricEvaluator::compareLabels);
+        series.put(labels, values);
+        return withoutEmpty(new Result(false, series));
     }
 
     /**
@@ -166,8 +212,8 @@ public class MetricEvaluator {
      * filter could not read makes the query fail, as in Loki, rather than count under an error label;
      * {@code | __error__=""} leaves such records out.
      */
-    private Map<String, String> seriesLabels(LogRecord record, LogQl.Query query) {
-        Map<String, String> labels = encoder.labels(record, query);
+    private Map<String, String> seriesLabels(LogRecord record, LogQl.Query query, double[] sample) {
+        Map<String, String> labels = encoder.labels(record, query, sample);
         if (labels == null) {
             return null; // a stage dropped it
         }
@@ -237,61 +283,6 @@ public class MetricEvaluator {
             sum[i] = a[i] == null ? b[i] : b[i] == null ? a[i] : a[i] + b[i];
         }
         return sum;
-    }
-
-    /** One series' record times (epoch nanoseconds) and line sizes, in the order read. */
-    private static final class Samples {
-        private long[] times = new long[16];
-        private long[] sizes = new long[16];
-        private int count;
-
-        void add(LogRecord record, long size) {
-            if (count == times.length) {
-                times = Arrays.copyOf(times, count * 2);
-                sizes = Arrays.copyOf(sizes, count * 2);
-            }
-            times[count] = record.ts() * 1_000_000L;
-            sizes[count] = size;
-            count++;
-        }
-
-        /** The count (or the bytes) of samples in (t - range, t] at each instant; null where none. */
-        Double[] over(long[] instants, long range, boolean bytes) {
-            Integer[] order = new Integer[count];
-            for (int i = 0; i < count; i++) {
-                order[i] = i;
-            }
-            Arrays.sort(order, (a, b) -> Long.compare(times[a], times[b]));
-            long[] sorted = new long[count];
-            long[] prefix = new long[count + 1];
-            for (int i = 0; i < count; i++) {
-                sorted[i] = times[order[i]];
-                prefix[i + 1] = prefix[i] + sizes[order[i]];
-            }
-            Double[] values = new Double[instants.length];
-            for (int i = 0; i < instants.length; i++) {
-                int from = upperBound(sorted, instants[i] - range); // first sample after t - range
-                int to = upperBound(sorted, instants[i]);           // first sample after t
-                if (to > from) {
-                    values[i] = (double) (bytes ? prefix[to] - prefix[from] : to - from);
-                }
-            }
-            return values;
-        }
-
-        private static int upperBound(long[] sorted, long value) {
-            int lo = 0;
-            int hi = sorted.length;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (sorted[mid] <= value) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            return lo;
-        }
     }
 
     private static Result aggregate(LogQl.Aggregation a, Result inner) {

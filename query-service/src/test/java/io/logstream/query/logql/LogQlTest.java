@@ -73,7 +73,7 @@ class LogQlTest {
         assertThatThrownBy(() -> LogQlParser.parse("rate({service=\"a\"}[1m] offset 290y)"))
                 .hasMessageContaining("at most 10 years");
         assertThatThrownBy(() -> LogQlParser.parse("rate({service=\"a\"}[1m] by (host))"))
-                .hasMessageContaining("unwrap and grouping inside a range aggregation are not supported");
+                .hasMessageContaining("expected ) after the range");
         // ^ binds tighter than * and to the right; % as *
         assertThat(LogQlParser.parseMetric("2 * 3 ^ 2 ^ 2 % 5")).isEqualTo(new LogQl.Binary('%',
                 new LogQl.Binary('*', new LogQl.Scalar(2), new LogQl.Binary('^', new LogQl.Scalar(3),
