@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * LogQL pipelines against the stored records, on DynamoDB Local: generated pipelines (parsers, label filters on
  * structured metadata and parsed fields, numbers, durations, and/or, line filters, the error filter) are asked of the
- * API, and each answer is compared with an evaluation of the same pipeline written here, independently of the engine:
+ * API (also regexp and pattern parsers, and a line_format followed by a line filter on the line it writes), and each
+ * answer is compared with an evaluation of the same pipeline written here, independently of the engine:
  * which records, and which of them carry {@code __error__}; and the count of a metric query over the pipeline, or its
  * refusal when a counted record carries an error.
  */
@@ -105,8 +106,22 @@ class LokiPipelineTest implements TestPropertyProvider {
             } catch (Exception e) {
                 return null;
             }
+        } else if (parser.startsWith("regexp")) {
+            Matcher m = Pattern.compile("plain (r\\d+) on (/\\w+)").matcher(record.message());
+            if (m.find()) {
+                fields.put("rid", m.group(1));
+                fields.put("route", m.group(2));
+            }
+        } else if (parser.startsWith("pattern")) {
+            Matcher m = Pattern.compile("^rid=(\\S+) route=(\\S+) code=(\\S+) took=(.*)$").matcher(record.message());
+            if (m.find()) {
+                fields.put("rid", m.group(1));
+                fields.put("route", m.group(2));
+                fields.put("code", m.group(3));
+                fields.put("took", m.group(4));
+            }
         } else {
-            Matcher m = Pattern.compile("(\\w+)=(\\S*)").matcher(record.message());
+            Matcher m = Pattern.compile("(\\w+)=(\\S+)").matcher(record.message());
             while (m.find()) {
                 fields.put(m.group(1), m.group(2));
             }
@@ -168,7 +183,7 @@ class LokiPipelineTest implements TestPropertyProvider {
                 return new Filter("code >= " + v, f -> compare(number(f.get("code")), ">=", v), true);
             }
             default -> {
-                if (parser.equals("logfmt")) {
+                if (parser.equals("logfmt") || parser.startsWith("pattern")) {
                     int ms = random.nextInt(3000);
                     return new Filter("took > " + ms + "ms", f -> compare(number(f.get("took")), ">", ms / 1000.0), true);
                 }
@@ -192,7 +207,9 @@ class LokiPipelineTest implements TestPropertyProvider {
     }
 
     private Case generate(Random random) {
-        String parser = List.of("", "", "json", "logfmt").get(random.nextInt(4));
+        String parser = List.of("", "", "json", "logfmt", "regexp \"plain (?P<rid>r\\\\d+) on (?P<route>/\\\\w+)\"",
+                "pattern \"rid=<rid> route=<route> code=<code> took=<took>\"").get(random.nextInt(6));
+        int formatted = random.nextInt(4); // 0: line_format, then a filter on the line it writes
         Filter first = filter(random, parser);
         Filter second = random.nextBoolean() ? filter(random, parser) : null;
         boolean or = random.nextBoolean();
@@ -211,6 +228,10 @@ class LokiPipelineTest implements TestPropertyProvider {
         }
         if (errorFilter) {
             logql.append(" | __error__=\"\"");
+        }
+        String status = String.valueOf(STATUSES[random.nextInt(STATUSES.length)]);
+        if (formatted == 0) {
+            logql.append(" | line_format \"{{.status}}: {{__line__}}\" |= \"").append(status).append(": \"");
         }
         return new Case(logql.toString(), record -> {
             if (line != null && !record.message().contains(line)) {
@@ -251,6 +272,10 @@ class LokiPipelineTest implements TestPropertyProvider {
             if (!kept || (errorFilter && errorBox[0])) {
                 return null;
             }
+            if (formatted == 0 && !(visible.getOrDefault("status", "") + ": " + record.message())
+                    .contains(status + ": ")) {
+                return null;
+            }
             return new Outcome(errorBox[0]);
         });
     }
@@ -264,7 +289,8 @@ class LokiPipelineTest implements TestPropertyProvider {
         Random random = new Random(20261206);
         int withRecords = 0;
         int refusedMetrics = 0;
-        for (int n = 0; n < 60; n++) {
+        Map<String, Integer> keptBy = new TreeMap<>();
+        for (int n = 0; n < 80; n++) {
             Case c = generate(random);
             Map<String, Boolean> expected = new TreeMap<>();
             for (LogRecord record : records) {
@@ -289,6 +315,11 @@ class LokiPipelineTest implements TestPropertyProvider {
             }
             assertThat(actual).as(c.logql()).isEqualTo(expected);
             withRecords += expected.isEmpty() ? 0 : 1;
+            if (!expected.isEmpty()) {
+                for (String stage : List.of("| regexp", "| pattern", "| line_format")) {
+                    keptBy.merge(stage, c.logql().contains(stage) ? 1 : 0, Integer::sum);
+                }
+            }
 
             HttpResponse<String> stats = ApiClient.get(server.getURI(), "/loki/api/v1/index/stats?query="
                     + q(c.logql()) + "&start=" + BASE * NS + "&end=" + (BASE + 300_000) * NS);
@@ -309,7 +340,9 @@ class LokiPipelineTest implements TestPropertyProvider {
                 assertThat(count).as(c.logql()).isEqualTo(expected.size());
             }
         }
-        assertThat(withRecords).as("pipelines that keep some records").isGreaterThan(30);
+        assertThat(withRecords).as("pipelines that keep some records").isGreaterThan(40);
         assertThat(refusedMetrics).as("metric queries refused for an error").isGreaterThan(0);
+        assertThat(keptBy).as("pipelines with each stage that keep some records").allSatisfy((stage, n) ->
+                assertThat(n).as(stage).isGreaterThan(2));
     }
 }

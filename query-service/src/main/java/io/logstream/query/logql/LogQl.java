@@ -82,11 +82,52 @@ public final class LogQl {
     }
 
     /** A pipeline stage after the selector, other than a line filter. */
-    public sealed interface Stage permits Parser, LabelFilter, Drop, Keep, Unwrap {
+    public sealed interface Stage permits Parser, RegexpParser, PatternParser, LabelFilter, Drop, Keep, Unwrap,
+            LineFormat, LabelFormat, Decolorize, LineStage {
     }
 
-    /** {@code | json} or {@code | logfmt}: the line's fields become labels. */
-    public record Parser(String format) implements Stage {
+    /**
+     * {@code | json}, {@code | logfmt} or {@code | unpack}: the line's fields become labels; with extractions
+     * ({@code | json route="request.route", status}) only those. {@code strict} and {@code keepEmpty} are logfmt's
+     * {@code --strict} and {@code --keep-empty}.
+     */
+    public record Parser(String format, List<Extraction> extractions, boolean strict, boolean keepEmpty)
+            implements Stage {
+        public Parser(String format) {
+            this(format, List.of(), false, false);
+        }
+    }
+
+    /** {@code label="path"} in an extraction list: a JSON path ({@code a.b}, {@code a["b"]}, {@code a[0]}) or a key. */
+    public record Extraction(String label, String path) {
+    }
+
+    /** {@code | regexp "(?P<name>re)"}: each named group that matches becomes a label. */
+    public record RegexpParser(Pattern pattern) implements Stage {
+    }
+
+    /** {@code | pattern "<a> - <b>"} ({@link LinePattern}). */
+    public record PatternParser(LinePattern pattern) implements Stage {
+    }
+
+    /** {@code | line_format "template"}: the line becomes the template's text ({@link LineTemplate}). */
+    public record LineFormat(LineTemplate template) implements Stage {
+    }
+
+    /** {@code | label_format a=b, c="template"}: renames and templated labels, applied together. */
+    public record LabelFormat(List<LabelAssignment> assignments) implements Stage {
+    }
+
+    /** {@code label=source} (a rename: source is left out) or {@code label="template"} (template not null). */
+    public record LabelAssignment(String label, String source, LineTemplate template) {
+    }
+
+    /** {@code | decolorize}: ANSI colour sequences leave the line. */
+    public record Decolorize() implements Stage {
+    }
+
+    /** A line filter after a stage that rewrites the line, run in its place in the pipeline. */
+    public record LineStage(LineFilter filter) implements Stage {
     }
 
     /** {@code | <label filter expression>}. */

@@ -135,7 +135,14 @@ public final class LogQlParser {
                 if (unwrapped) {
                     throw new LogQlException("parse error at col " + col + ": only label filters may follow unwrap");
                 }
-                filters.add(filter);
+                boolean rewritten = stages.stream().anyMatch(stage -> stage instanceof LogQl.LineFormat
+                        || stage instanceof LogQl.Decolorize
+                        || stage instanceof LogQl.Parser parser && parser.format().equals("unpack"));
+                if (rewritten) {
+                    stages.add(new LogQl.LineStage(filter)); // on the rewritten line, in its place
+                } else {
+                    filters.add(filter);
+                }
             } else if (lexer.consume("|")) {
                 stage(stages);
                 if (unwrapped && !(stages.get(stages.size() - 1) instanceof LogQl.LabelFilter)) {
@@ -149,13 +156,12 @@ public final class LogQlParser {
         return new Query(List.copyOf(matchers), List.copyOf(filters), List.copyOf(stages));
     }
 
-    private static final Set<String> NOT_YET = Set.of("unpack", "regexp", "pattern", "line_format", "label_format",
-            "decolorize", "distinct");
+    private static final Set<String> NOT_YET = Set.of("distinct");
 
     private static LogQlException unsupported(int col, String what) {
         return new LogQlException("unsupported at col " + col + ": " + LogQlLexer.abbreviate(what) + "; a log query's "
-                + "pipeline takes line filters |=, !=, |~ and !~, | json, | logfmt, label filters, | drop and | keep "
-                + "(docs/loki.md)");
+                + "pipeline takes line filters |=, !=, |~ and !~, | json, | logfmt, | regexp, | pattern, | unpack, "
+                + "| line_format, | label_format, | decolorize, label filters, | drop and | keep (docs/loki.md)");
     }
 
     /** One stage after its {@code |}. */
@@ -164,12 +170,37 @@ public final class LogQlParser {
         int start = lexer.pos();
         String word = lexer.name();
         if (word.equals("json") || word.equals("logfmt")) {
+            stages.add(parserStage(word));
+            return;
+        }
+        if (word.equals("unpack") || word.equals("decolorize")) {
             if (!atStageEnd()) {
                 throw new LogQlException("unsupported at col " + lexer.col() + ": | " + word + " with "
-                        + LogQlLexer.abbreviate(lexer.rest().strip()) + "; | " + word + " takes no parameters here "
-                        + "(extraction lists and flags are not supported yet)");
+                        + LogQlLexer.abbreviate(lexer.rest().strip()) + "; | " + word + " takes no parameters");
             }
-            stages.add(new LogQl.Parser(word));
+            stages.add(word.equals("unpack") ? new LogQl.Parser("unpack") : new LogQl.Decolorize());
+            return;
+        }
+        if (word.equals("regexp") || word.equals("pattern") || word.equals("line_format")) {
+            lexer.skipSpace();
+            if (lexer.peek() != '"' && lexer.peek() != '`') {
+                throw new LogQlException("parse error at col " + lexer.col() + ": | " + word + " takes a quoted "
+                        + (word.equals("line_format") ? "template" : word));
+            }
+            String text = lexer.string();
+            stages.add(switch (word) {
+                case "regexp" -> new LogQl.RegexpParser(namedRegex(text));
+                case "pattern" -> new LogQl.PatternParser(LinePattern.parse(text));
+                default -> new LogQl.LineFormat(LineTemplate.parse(text));
+            });
+            if (!atStageEnd()) {
+                throw new LogQlException("parse error at col " + lexer.col() + ": unexpected "
+                        + LogQlLexer.abbreviate(lexer.rest().strip()) + " after | " + word);
+            }
+            return;
+        }
+        if (word.equals("label_format") && lexer.atSpace()) {
+            stages.add(labelFormat());
             return;
         }
         if ((word.equals("drop") || word.equals("keep")) && lexer.atSpace()) {
@@ -210,6 +241,104 @@ public final class LogQlParser {
                     + LogQlLexer.abbreviate(lexer.rest().strip()) + " in a label filter (join filters with and, or "
                     + "or a comma)");
         }
+    }
+
+    /** {@code | json} or {@code | logfmt}, with logfmt's flags and an extraction list. */
+    private LogQl.Parser parserStage(String format) {
+        boolean strict = false;
+        boolean keepEmpty = false;
+        List<LogQl.Extraction> extractions = new ArrayList<>();
+        lexer.skipSpace();
+        while (format.equals("logfmt") && lexer.rest().startsWith("--")) {
+            int from = lexer.col();
+            lexer.consume("--");
+            String flag = lexer.text().substring(lexer.pos()).split("[^a-z-]", 2)[0];
+            lexer.reset(lexer.pos() + flag.length());
+            switch (flag) {
+                case "strict" -> strict = true;
+                case "keep-empty" -> keepEmpty = true;
+                default -> throw new LogQlException("unsupported at col " + from + ": logfmt flag --"
+                        + LogQlLexer.abbreviate(flag) + "; the flags are --strict and --keep-empty");
+            }
+            lexer.skipSpace();
+        }
+        if (!atStageEnd()) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            do {
+                lexer.skipSpace();
+                int from = lexer.col();
+                String label = lexer.name();
+                if (label.isEmpty() || Character.isDigit(label.charAt(0))) {
+                    throw new LogQlException("parse error at col " + from + ": | " + format + " takes label names "
+                            + "or label=\"path\" extractions");
+                }
+                lexer.skipSpace();
+                String path = label;
+                if (lexer.consume("=")) {
+                    lexer.skipSpace();
+                    path = lexer.string();
+                    if (format.equals("json")) {
+                        LineParsers.path(path); // refused now if it is not a path
+                    }
+                }
+                if (!names.add(label)) {
+                    throw new LogQlException("label " + label + " is extracted twice in one | " + format);
+                }
+                extractions.add(new LogQl.Extraction(label, path));
+                lexer.skipSpace();
+            } while (lexer.consume(","));
+            if (!atStageEnd()) {
+                throw new LogQlException("parse error at col " + lexer.col() + ": unexpected "
+                        + LogQlLexer.abbreviate(lexer.rest().strip()) + " in | " + format);
+            }
+        }
+        return new LogQl.Parser(format, List.copyOf(extractions), strict, keepEmpty);
+    }
+
+    /** {@code label_format a=b, c="template"}. */
+    private LogQl.LabelFormat labelFormat() {
+        List<LogQl.LabelAssignment> assignments = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        do {
+            lexer.skipSpace();
+            int from = lexer.col();
+            String label = lexer.name();
+            lexer.skipSpace();
+            if (label.isEmpty() || Character.isDigit(label.charAt(0)) || !lexer.consume("=")) {
+                throw new LogQlException("parse error at col " + from + ": label_format takes label=source or "
+                        + "label=\"template\"");
+            }
+            if (!names.add(label)) {
+                throw new LogQlException("label " + label + " is formatted twice in one | label_format");
+            }
+            lexer.skipSpace();
+            if (lexer.peek() == '"' || lexer.peek() == '`') {
+                assignments.add(new LogQl.LabelAssignment(label, null, LineTemplate.parse(lexer.string())));
+            } else {
+                String source = lexer.name();
+                if (source.isEmpty()) {
+                    throw new LogQlException("parse error at col " + lexer.col() + ": label_format " + label
+                            + "= takes a label name or a quoted template");
+                }
+                assignments.add(new LogQl.LabelAssignment(label, source, null));
+            }
+            lexer.skipSpace();
+        } while (lexer.consume(","));
+        if (!atStageEnd()) {
+            throw new LogQlException("parse error at col " + lexer.col() + ": unexpected "
+                    + LogQlLexer.abbreviate(lexer.rest().strip()) + " in | label_format");
+        }
+        return new LogQl.LabelFormat(List.copyOf(assignments));
+    }
+
+    /** A regexp parser's expression: RE2, with at least one named group, each a valid label name. */
+    private static Pattern namedRegex(String value) {
+        Pattern pattern = regex(value);
+        if (pattern.namedGroups().isEmpty()) {
+            throw new LogQlException("regexp " + LogQlLexer.abbreviate(value) + " has no named group such as "
+                    + "(?P<route>/[a-z]+)");
+        }
+        return pattern;
     }
 
     /** {@code unwrap label}, {@code unwrap duration(label)} ({@code duration_seconds}) or {@code unwrap bytes(label)}. */

@@ -1,10 +1,5 @@
 package io.logstream.query.logql;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.HashSet;
@@ -35,9 +30,7 @@ import java.util.TreeMap;
 public final class Pipeline {
     public static final String ERROR = "__error__";
     public static final String ERROR_DETAILS = "__error_details__";
-    static final int MAX_JSON_DEPTH = 64;
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build()).build();
+    static final int MAX_JSON_DEPTH = LineParsers.MAX_JSON_DEPTH;
 
     private Pipeline() {
     }
@@ -49,24 +42,51 @@ public final class Pipeline {
      */
     public static Map<String, String> run(List<LogQl.Stage> stages, String line, Map<String, String> labels,
                                           Map<String, String> metadata) {
-        return run(stages, line, labels, metadata, null);
+        return run(stages, labels, metadata, new Entry(line, 0));
     }
 
     /**
-     * As {@link #run(List, String, Map, Map)}, and {@code sample[0]} receives the value of the pipeline's
-     * {@link LogQl.Unwrap unwrap} stage. An entry whose unwrapped label is missing or empty is dropped, as in Loki; one
-     * whose value does not convert keeps {@code __error__=SampleExtractionErr}.
+     * One entry through a pipeline: its line (which {@code line_format}, {@code decolorize} and {@code unpack} may
+     * rewrite), its time (for templates) and, after an {@link LogQl.Unwrap unwrap}, its sample.
      */
-    public static Map<String, String> run(List<LogQl.Stage> stages, String line, Map<String, String> labels,
-                                          Map<String, String> metadata, double[] sample) {
+    public static final class Entry {
+        private String line;
+        private final long timeMillis;
+        private double sample;
+
+        public Entry(String line, long timeMillis) {
+            this.line = line;
+            this.timeMillis = timeMillis;
+        }
+
+        /** The line after the stages. */
+        public String line() {
+            return line;
+        }
+
+        /** The unwrapped value. */
+        public double sample() {
+            return sample;
+        }
+    }
+
+    /**
+     * As {@link #run(List, String, Map, Map)} on {@code entry}, whose line and sample it leaves as the stages make
+     * them. An entry whose unwrapped label is missing or empty is dropped, as in Loki; one whose value does not convert
+     * keeps {@code __error__=SampleExtractionErr}.
+     */
+    public static Map<String, String> run(List<LogQl.Stage> stages, Map<String, String> labels,
+                                          Map<String, String> metadata, Entry entry) {
         Map<String, String> out = new TreeMap<>(labels);
         Set<String> hidden = new HashSet<>(); // metadata names a drop or keep removed
         Lookup lookup = name -> out.containsKey(name) ? out.get(name) : hidden.contains(name) ? null : metadata.get(name);
         for (LogQl.Stage stage : stages) {
-            if (stage instanceof LogQl.Parser parser) {
-                parse(parser.format(), line, labels, out);
-            } else if (stage instanceof LogQl.LabelFilter filter) {
+            if (stage instanceof LogQl.LabelFilter filter) {
                 if (!holds(filter.predicate(), lookup, out)) {
+                    return null;
+                }
+            } else if (stage instanceof LogQl.LineStage lineStage) {
+                if (!lineStage.filter().test(entry.line)) {
                     return null;
                 }
             } else if (stage instanceof LogQl.Drop drop) {
@@ -75,15 +95,111 @@ public final class Pipeline {
             } else if (stage instanceof LogQl.Keep keep) {
                 out.keySet().retainAll(keep.labels());
                 metadata.keySet().stream().filter(name -> !keep.labels().contains(name)).forEach(hidden::add);
-            } else if (stage instanceof LogQl.Unwrap unwrap && !unwrap(unwrap, lookup.get(unwrap.label()), out, sample)) {
-                return null;
+            } else if (stage instanceof LogQl.Unwrap unwrap) {
+                if (!unwrap(unwrap, lookup.get(unwrap.label()), out, entry)) {
+                    return null;
+                }
+            } else if (stage instanceof LogQl.LineFormat format) {
+                String line = template(format.template(), lookup, entry, out);
+                if (line != null) {
+                    entry.line = line;
+                }
+            } else if (stage instanceof LogQl.LabelFormat format) {
+                labelFormat(format, lookup, entry, out, hidden);
+            } else if (stage instanceof LogQl.Decolorize) {
+                entry.line = ANSI.matcher(entry.line).replaceAll("");
+            } else {
+                parse(stage, entry, labels, out);
             }
         }
         return out;
     }
 
+    /** ANSI escape sequences (colours, cursor moves), as the pattern Loki's decolorize uses matches them. */
+    private static final com.google.re2j.Pattern ANSI = com.google.re2j.Pattern.compile(
+            "[\\x{1B}\\x{9B}][\\[\\]()#;?]*(?:(?:(?:[a-zA-Z\\d]*(?:;[a-zA-Z\\d]*)*)?\\x{07})"
+                    + "|(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PRZcf-ntqry=><~]))");
+
+    /** The template's text for the entry, or null (and the error labels set) when it fails. */
+    private static String template(LineTemplate template, Lookup lookup, Entry entry, Map<String, String> out) {
+        try {
+            return template.execute(new LineTemplate.Data(lookup::get, entry.line, entry.timeMillis));
+        } catch (LineTemplate.TemplateError | IllegalArgumentException | IndexOutOfBoundsException e) {
+            out.put(ERROR, "TemplateFormatErr");
+            out.put(ERROR_DETAILS, LogQlLexer.abbreviate(String.valueOf(e.getMessage())));
+            return null;
+        }
+    }
+
+    /** Every assignment reads the labels as they were before the stage, as in Loki. */
+    private static void labelFormat(LogQl.LabelFormat format, Lookup lookup, Entry entry, Map<String, String> out,
+                                    Set<String> hidden) {
+        Map<String, String> before = new TreeMap<>();
+        for (LogQl.LabelAssignment a : format.assignments()) {
+            String source = a.source() != null ? lookup.get(a.source()) : null;
+            String value = a.template() != null ? template(a.template(), lookup, entry, out) : source;
+            if (value != null && (a.template() != null || !value.isEmpty())) {
+                before.put(a.label(), value);
+            }
+        }
+        for (LogQl.LabelAssignment a : format.assignments()) {
+            if (a.source() != null && before.containsKey(a.label()) && !a.source().equals(a.label())) {
+                out.remove(a.source());
+                hidden.add(a.source());
+            }
+        }
+        out.putAll(before);
+    }
+
+    private static void parse(LogQl.Stage stage, Entry entry, Map<String, String> stream, Map<String, String> out) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        String error = null;
+        String errorName = "JSONParserErr";
+        try {
+            if (stage instanceof LogQl.RegexpParser regexp) {
+                LineParsers.regexp(regexp.pattern(), entry.line, fields);
+            } else if (stage instanceof LogQl.PatternParser pattern) {
+                pattern.pattern().match(entry.line, fields);
+            } else {
+                LogQl.Parser parser = (LogQl.Parser) stage;
+                switch (parser.format()) {
+                    case "json" -> error = parser.extractions().isEmpty() ? LineParsers.json(entry.line, fields)
+                            : LineParsers.jsonPaths(entry.line, parser.extractions(), fields);
+                    case "unpack" -> {
+                        String[] line = new String[1];
+                        error = LineParsers.unpack(entry.line, fields, line);
+                        if (error == null && line[0] != null) {
+                            entry.line = line[0];
+                        }
+                    }
+                    default -> {
+                        errorName = "LogfmtParserErr";
+                        Map<String, String> all = parser.extractions().isEmpty() ? fields : new LinkedHashMap<>();
+                        error = LineParsers.logfmt(entry.line, all, parser.strict(), parser.keepEmpty());
+                        for (LogQl.Extraction extraction : parser.extractions()) {
+                            if (all.containsKey(extraction.path())) {
+                                fields.put(extraction.label(), all.get(extraction.path()));
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            error = e.getMessage() == null ? "unreadable" : e.getMessage().lines().findFirst().orElse("unreadable");
+        }
+        if (error != null) {
+            out.put(ERROR, errorName);
+            out.put(ERROR_DETAILS, LogQlLexer.abbreviate(error));
+            return;
+        }
+        fields.forEach((key, value) -> {
+            String name = sanitize(key);
+            out.put(stream.containsKey(name) ? name + "_extracted" : name, value);
+        });
+    }
+
     /** False when the entry has no value to unwrap (it is dropped); sets the error labels when it does not convert. */
-    private static boolean unwrap(LogQl.Unwrap unwrap, String text, Map<String, String> out, double[] sample) {
+    private static boolean unwrap(LogQl.Unwrap unwrap, String text, Map<String, String> out, Entry entry) {
         if (text == null || text.isEmpty()) {
             return false;
         }
@@ -92,8 +208,8 @@ public final class Pipeline {
             out.put(ERROR, "SampleExtractionErr");
             out.put(ERROR_DETAILS, "label " + unwrap.label() + " is not a " + unwrap.conversion().name()
                     .toLowerCase() + ": '" + LogQlLexer.abbreviate(text) + "'");
-        } else if (sample != null) {
-            sample[0] = value;
+        } else {
+            entry.sample = value;
         }
         return true;
     }
@@ -125,126 +241,6 @@ public final class Pipeline {
             return true;
         }
         return LogQl.holds(compare.op(), value, compare.value());
-    }
-
-    private static void parse(String format, String line, Map<String, String> stream, Map<String, String> out) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        String error;
-        try {
-            error = format.equals("json") ? json(line, fields) : logfmt(line, fields);
-        } catch (IOException e) {
-            error = e.getMessage() == null ? "unreadable" : e.getMessage().lines().findFirst().orElse("unreadable");
-        }
-        if (error != null) {
-            out.put(ERROR, format.equals("json") ? "JSONParserErr" : "LogfmtParserErr");
-            out.put(ERROR_DETAILS, LogQlLexer.abbreviate(error));
-            return;
-        }
-        fields.forEach((key, value) -> {
-            String name = sanitize(key);
-            out.put(stream.containsKey(name) ? name + "_extracted" : name, value);
-        });
-    }
-
-    /** The line's fields, nested keys joined by {@code _}; an error message, or null. */
-    private static String json(String line, Map<String, String> fields) throws IOException {
-        try (JsonParser parser = JSON.createParser(line)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return "the line is not a JSON object";
-            }
-            object(parser, "", fields);
-            if (parser.nextToken() != null) {
-                return "more after the JSON object";
-            }
-            return null;
-        }
-    }
-
-    private static void object(JsonParser parser, String prefix, Map<String, String> fields) throws IOException {
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = prefix + parser.currentName();
-            JsonToken value = parser.nextToken();
-            switch (value) {
-                case START_OBJECT -> object(parser, name + "_", fields);
-                case START_ARRAY -> parser.skipChildren();
-                case VALUE_NULL -> fields.put(name, "");
-                default -> fields.put(name, parser.getText());
-            }
-        }
-    }
-
-    /**
-     * {@code key=value key2="quoted \"value\""} pairs; a key without {@code =} has the value "". As Loki's parser
-     * without {@code --strict}, a token it cannot read (a quote in a key, an unterminated quoted value) is skipped, not
-     * an error; so this returns null.
-     */
-    private static String logfmt(String line, Map<String, String> fields) {
-        int i = 0;
-        int n = line.length();
-        while (i < n) {
-            while (i < n && line.charAt(i) <= ' ') {
-                i++;
-            }
-            int start = i;
-            while (i < n && line.charAt(i) > ' ' && line.charAt(i) != '=' && line.charAt(i) != '"') {
-                i++;
-            }
-            String key = line.substring(start, i);
-            if (i < n && line.charAt(i) == '"') {
-                i = skipToken(line, i);
-                continue;
-            }
-            if (i >= n || line.charAt(i) != '=') {
-                if (!key.isEmpty()) {
-                    fields.put(key, "");
-                }
-                continue;
-            }
-            i++; // '='
-            StringBuilder value = new StringBuilder();
-            if (i < n && line.charAt(i) == '"') {
-                int quote = i++;
-                boolean closed = false;
-                while (i < n) {
-                    char c = line.charAt(i++);
-                    if (c == '"') {
-                        closed = true;
-                        break;
-                    }
-                    if (c == '\\' && i < n) {
-                        char e = line.charAt(i++);
-                        value.append(switch (e) {
-                            case 'n' -> '\n';
-                            case 't' -> '\t';
-                            case 'r' -> '\r';
-                            default -> e;
-                        });
-                    } else {
-                        value.append(c);
-                    }
-                }
-                if (!closed) {
-                    i = skipToken(line, quote);
-                    continue;
-                }
-            } else {
-                while (i < n && line.charAt(i) > ' ') {
-                    value.append(line.charAt(i++));
-                }
-            }
-            if (!key.isEmpty()) {
-                fields.put(key, value.toString());
-            }
-        }
-        return null;
-    }
-
-    private static int skipToken(String line, int from) {
-        int i = from;
-        while (i < line.length() && line.charAt(i) > ' ') {
-            i++;
-        }
-        return i;
     }
 
     /** A label name as Loki makes it: other characters than letters, digits and {@code _} become {@code _}. */

@@ -42,7 +42,7 @@ public class LokiEncoder {
 
     /** The line's size in UTF-8 bytes, as Loki's byte counts and volumes measure it. */
     public long lineBytes(LogRecord record) {
-        return line(record).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return bytes(line(record));
     }
 
     /**
@@ -65,11 +65,24 @@ public class LokiEncoder {
         return labels(record, query, null);
     }
 
-    /** As {@link #labels(LogRecord, LogQl.Query)}; {@code sample[0]} receives the value an unwrap stage reads. */
-    public Map<String, String> labels(LogRecord record, LogQl.Query query, double[] sample) {
+    /**
+     * As {@link #labels(LogRecord, LogQl.Query)} on {@code entry} (from {@link #entry}), which then holds the line as
+     * the stages rewrote it and the value an unwrap stage read.
+     */
+    public Map<String, String> labels(LogRecord record, LogQl.Query query, Pipeline.Entry entry) {
         Map<String, String> labels = labelsOf(record);
         return query.pipeline().isEmpty() ? labels
-                : Pipeline.run(query.pipeline(), line(record), labels, metadataOf(record), sample);
+                : Pipeline.run(query.pipeline(), labels, metadataOf(record), entry == null ? entry(record) : entry);
+    }
+
+    /** A record as a pipeline's entry: its line and time. */
+    public Pipeline.Entry entry(LogRecord record) {
+        return new Pipeline.Entry(line(record), record.ts());
+    }
+
+    /** A line's size in UTF-8 bytes. */
+    public static long bytes(String line) {
+        return line.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     /** A record's structured metadata, as label filters see it: its attributes (flattened) and detected_level. */
@@ -86,12 +99,13 @@ public class LokiEncoder {
     public List<LokiResponses.Stream> streams(List<LogRecord> records, LogQl.Query query) {
         Map<Map<String, String>, List<List<String>>> streams = new LinkedHashMap<>();
         for (LogRecord record : records) {
-            Map<String, String> labels = labels(record, query);
+            Pipeline.Entry entry = entry(record);
+            Map<String, String> labels = labels(record, query, entry);
             if (labels == null) {
                 continue;
             }
             streams.computeIfAbsent(labels, key -> new ArrayList<>())
-                    .add(List.of(LokiTime.nanosText(record.ts()), line(record)));
+                    .add(List.of(LokiTime.nanosText(record.ts()), entry.line())); // as line_format left it
         }
         List<LokiResponses.Stream> result = new ArrayList<>();
         streams.forEach((labels, values) -> result.add(new LokiResponses.Stream(labels, values)));

@@ -138,13 +138,13 @@ public class MetricEvaluator {
         long first = instants[0] - r.range();
         long last = instants[instants.length - 1];
         LogQl.Query query = r.query();
-        double[] sample = new double[1];
         SelectorReader.Scanned scanned = reader.scan(reader.services(query.matchers(), auth),
                 SelectorReader.levels(query.matchers()), LokiTime.fromMillis(first + 1), LokiTime.toMillis(last + 1),
                 encoder.lineFilter(query), budget, record -> {
-                    Map<String, String> labels = seriesLabels(record, query, sample); // the pipeline, once a record
+                    Pipeline.Entry entry = encoder.entry(record);
+                    Map<String, String> labels = seriesLabels(record, query, entry); // the pipeline, once a record
                     if (labels != null) {
-                        double value = unwrap != null ? sample[0] : bytes ? encoder.lineBytes(record) : 1;
+                        double value = unwrap != null ? entry.sample() : bytes ? LokiEncoder.bytes(entry.line()) : 1;
                         bySeries.computeIfAbsent(grouped(labels, r, unwrap, record), l -> new RangeSeries())
                                 .add(record.ts() * NANOS_PER_MILLI, value, record.service() + record.sortKey());
                     }
@@ -212,8 +212,8 @@ public class MetricEvaluator {
      * filter could not read makes the query fail, as in Loki, rather than count under an error label;
      * {@code | __error__=""} leaves such records out.
      */
-    private Map<String, String> seriesLabels(LogRecord record, LogQl.Query query, double[] sample) {
-        Map<String, String> labels = encoder.labels(record, query, sample);
+    private Map<String, String> seriesLabels(LogRecord record, LogQl.Query query, Pipeline.Entry entry) {
+        Map<String, String> labels = encoder.labels(record, query, entry);
         if (labels == null) {
             return null; // a stage dropped it
         }
