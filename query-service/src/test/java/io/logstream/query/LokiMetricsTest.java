@@ -395,4 +395,121 @@ class LokiMetricsTest implements TestPropertyProvider {
         assertThat(a.size()).isPositive();
         assertThat(json.readTree(flagged.body()).path("data").has("encodingFlags")).isFalse();
     }
+
+    /** A matrix's values as numbers. */
+    private static Map<String, Map<Long, Double>> numbers(Map<String, Map<Long, String>> matrix) {
+        Map<String, Map<Long, Double>> out = new TreeMap<>();
+        matrix.forEach((labels, points) -> points.forEach((t, v) -> out.computeIfAbsent(labels, l -> new TreeMap<>())
+                .put(t, Double.parseDouble(v))));
+        return out;
+    }
+
+    private static Map<String, String> labels(String json) throws Exception {
+        return new TreeMap<>(new ObjectMapper().readValue(json, Map.class));
+    }
+
+    @Test
+    void vectorMatchingSetOperatorsLabelReplaceAndScalarAsPromQL() throws Exception {
+        long start = BASE + 10_000;
+        long end = BASE + 90_000;
+        String range = "&start=" + start * NS + "&end=" + end * NS + "&step=10s";
+        String byLevel = "sum by (service, level) (count_over_time({service=~\"api|web\"}[10s]))";
+        String byService = "sum by (service) (count_over_time({service=~\"api|web\"}[10s]))";
+        Map<String, Map<Long, String>> levels = expected(r -> true, r -> Map.of("service", r.service(), "level",
+                r.level().name()), start, end, 10_000, 10_000, LokiMetricsTest::count);
+        Map<String, Map<Long, String>> services = expected(r -> true, r -> Map.of("service", r.service()), start, end,
+                10_000, 10_000, LokiMetricsTest::count);
+        // many-to-one: each level's share of its service, with on and with ignoring
+        Map<String, Map<Long, Double>> share = new TreeMap<>();
+        for (Map.Entry<String, Map<Long, String>> e : levels.entrySet()) {
+            Map<String, String> key = Map.of("service", labels(e.getKey()).get("service"));
+            Map<Long, String> total = services.get(json.writeValueAsString(new TreeMap<>(key)));
+            e.getValue().forEach((t, v) -> share.computeIfAbsent(e.getKey(), l -> new TreeMap<>())
+                    .put(t, Double.parseDouble(v) / Double.parseDouble(total.get(t))));
+        }
+        assertThat(share).hasSizeGreaterThan(2);
+        for (String matching : List.of("on (service) group_left", "ignoring (level) group_left ()")) {
+            Map<String, Map<Long, Double>> answer = numbers(matrix(ok("/loki/api/v1/query_range?query="
+                    + q(byLevel + " / " + matching + " " + byService) + range)));
+            assertThat(answer.keySet()).as(matching).isEqualTo(share.keySet());
+            share.forEach((labels, points) -> points.forEach((t, v) -> assertThat(answer.get(labels).get(t))
+                    .as(matching + " " + labels + " " + t).isCloseTo(v, org.assertj.core.data.Offset.offset(1e-12))));
+        }
+        // one-to-one: group_right mirrors group_left, and on keeps only the matching labels
+        Map<String, Map<Long, Double>> mirrored = numbers(matrix(ok("/loki/api/v1/query_range?query="
+                + q(byService + " * on (service) group_right " + byLevel) + range)));
+        Map<String, Map<Long, Double>> product = new TreeMap<>();
+        levels.forEach((labels, points) -> points.forEach((t, v) -> product.computeIfAbsent(labels,
+                l -> new TreeMap<>()).put(t, Double.parseDouble(services.get(serviceOf(labels)).get(t))
+                * Double.parseDouble(v))));
+        assertThat(mirrored).isEqualTo(product);
+        Map<String, Map<Long, Double>> zero = numbers(matrix(ok("/loki/api/v1/query_range?query="
+                + q(byService + " - on (service) " + byService) + range)));
+        assertThat(zero.keySet()).isEqualTo(services.keySet());
+        assertThat(zero.values()).allSatisfy(points -> assertThat(points.values()).containsOnly(0.0));
+        HttpResponse<String> manyToMany = get("/loki/api/v1/query_range?query=" + q(byLevel + " / on (service) "
+                + byLevel) + range);
+        assertThat(manyToMany.statusCode()).isEqualTo(400);
+        assertThat(manyToMany.body()).contains("many-to-many matching is not allowed");
+
+        // and, or, unless: api's levels against web's, step by step
+        String api = "sum by (level) (count_over_time({service=\"api\"}[10s]))";
+        String web = "sum by (level) (count_over_time({service=\"web\"}[10s]))";
+        Map<String, Map<Long, String>> apiLevels = expected(r -> r.service().equals("api"), r -> Map.of("level",
+                r.level().name()), start, end, 10_000, 10_000, LokiMetricsTest::count);
+        Map<String, Map<Long, String>> webLevels = expected(r -> r.service().equals("web"), r -> Map.of("level",
+                r.level().name()), start, end, 10_000, 10_000, LokiMetricsTest::count);
+        Map<String, Map<Long, String>> and = new TreeMap<>();
+        Map<String, Map<Long, String>> unless = new TreeMap<>();
+        Map<String, Map<Long, String>> or = new TreeMap<>();
+        apiLevels.forEach((labels, points) -> points.forEach((t, v) -> {
+            boolean inWeb = webLevels.containsKey(labels) && webLevels.get(labels).containsKey(t);
+            (inWeb ? and : unless).computeIfAbsent(labels, l -> new TreeMap<>()).put(t, v);
+            or.computeIfAbsent(labels, l -> new TreeMap<>()).put(t, v);
+        }));
+        webLevels.forEach((labels, points) -> points.forEach((t, v) -> {
+            if (!apiLevels.containsKey(labels) || !apiLevels.get(labels).containsKey(t)) {
+                or.computeIfAbsent(labels, l -> new TreeMap<>()).put(t, v);
+            }
+        }));
+        assertThat(and).isNotEmpty();
+        assertThat(unless).isNotEmpty();
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q(api + " and " + web) + range))).isEqualTo(and);
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q(api + " unless on (level) " + web) + range)))
+                .isEqualTo(unless);
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q(api + " or " + web) + range))).isEqualTo(or);
+        assertThat(get("/loki/api/v1/query?query=" + q(api + " and 1")).body()).contains("between two vectors");
+
+        // label_replace and scalar
+        Map<String, Map<Long, String>> replaced = new TreeMap<>();
+        for (Map.Entry<String, Map<Long, String>> e : services.entrySet()) {
+            Map<String, String> l = labels(e.getKey());
+            if (l.get("service").startsWith("a")) {
+                l.put("svc", "s-" + l.get("service"));
+            }
+            replaced.put(json.writeValueAsString(l), e.getValue());
+        }
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q("label_replace(" + byService + ", \"svc\", "
+                + "\"s-$1\", \"service\", \"(a.*)\")") + range))).isEqualTo(replaced);
+        Map<String, Map<Long, Double>> ratio = numbers(matrix(ok("/loki/api/v1/query_range?query=" + q(
+                "sum(count_over_time({service=\"api\"}[10s])) / scalar(sum(count_over_time({service=\"web\"}[10s])))")
+                + range)));
+        Map<Long, String> apiTotal = services.get("{\"service\":\"api\"}");
+        Map<Long, String> webTotal = services.get("{\"service\":\"web\"}");
+        Map<Long, Double> expectedRatio = new TreeMap<>();
+        apiTotal.forEach((t, v) -> expectedRatio.put(t, webTotal.containsKey(t)
+                ? Double.parseDouble(v) / Double.parseDouble(webTotal.get(t)) : Double.NaN));
+        assertThat(ratio).containsOnlyKeys("{}");
+        expectedRatio.forEach((t, v) -> assertThat(ratio.get("{}").get(t)).as("at " + t)
+                .isCloseTo(v, org.assertj.core.data.Offset.offset(1e-12)));
+    }
+
+    /** The {service} label set of a series' labels, as the reference's keys spell it. */
+    private String serviceOf(String labels) {
+        try {
+            return json.writeValueAsString(new TreeMap<>(Map.of("service", labels(labels).get("service"))));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -173,7 +173,15 @@ public final class LogQl {
 
     /** A metric expression. */
     public sealed interface Expr extends Statement permits Scalar, ConstantVector, RangeAggregation, Aggregation, Binary,
-            Comparison, TopK, Sort {
+            Comparison, TopK, Sort, SetOperation, LabelReplace, ScalarOf {
+    }
+
+    /**
+     * How two vectors' series match: on identical label sets (null), {@code on (labels)} or {@code ignoring (labels)};
+     * {@code group} is {@code left} or {@code right} for many-to-one or one-to-many, with the labels {@code include}
+     * copies from the "one" side.
+     */
+    public record Matching(boolean on, List<String> labels, String group, List<String> include) {
     }
 
     /** A number: a scalar. */
@@ -212,14 +220,33 @@ public final class LogQl {
     public record Aggregation(String function, List<String> labels, boolean without, Expr inner) implements Expr {
     }
 
-    public record Binary(char op, Expr left, Expr right) implements Expr {
+    public record Binary(char op, Expr left, Expr right, Matching matching) implements Expr {
+        public Binary(char op, Expr left, Expr right) {
+            this(op, left, right, null);
+        }
+    }
+
+    /** {@code and}, {@code or} or {@code unless} between two vectors, as PromQL's. */
+    public record SetOperation(String op, Expr left, Expr right, Matching matching) implements Expr {
+    }
+
+    /** {@code label_replace(v, "dst", "replacement", "src", "regex")}, as PromQL's. */
+    public record LabelReplace(Expr inner, String destination, String replacement, String source, Pattern regex)
+            implements Expr {
+    }
+
+    /** {@code scalar(v)}: the value of a vector's one series, NaN where it has not exactly one. */
+    public record ScalarOf(Expr inner) implements Expr {
     }
 
     /**
      * {@code left op [bool] right} with {@code op} one of {@code == != > >= < <=}: without {@code bool} a filter that
      * keeps the left value where the comparison holds, with it 1 or 0; two vectors match on identical label sets.
      */
-    public record Comparison(String op, boolean bool, Expr left, Expr right) implements Expr {
+    public record Comparison(String op, boolean bool, Expr left, Expr right, Matching matching) implements Expr {
+        public Comparison(String op, boolean bool, Expr left, Expr right) {
+            this(op, bool, left, right, null);
+        }
     }
 
     /** {@code topk} or {@code bottomk} (and {@code approx_topk}, answered exactly): the k largest or smallest. */

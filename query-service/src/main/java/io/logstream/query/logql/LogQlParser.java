@@ -8,6 +8,7 @@ import io.logstream.query.logql.LogQl.ConstantVector;
 import io.logstream.query.logql.LogQl.Expr;
 import io.logstream.query.logql.LogQl.Grouping;
 import io.logstream.query.logql.LogQl.LineFilter;
+import io.logstream.query.logql.LogQl.Matching;
 import io.logstream.query.logql.LogQl.Matcher;
 import io.logstream.query.logql.LogQl.Op;
 import io.logstream.query.logql.LogQl.Query;
@@ -98,7 +99,7 @@ public final class LogQlParser {
     public static Expr parseMetric(String text) {
         checkSize(text);
         LogQlParser parser = new LogQlParser(new LogQlLexer(text));
-        Expr expr = parser.comparison();
+        Expr expr = parser.expression();
         parser.lexer.skipSpace();
         if (!parser.lexer.atEnd()) {
             throw new LogQlException("parse error at col " + parser.lexer.col() + ": unexpected "
@@ -574,7 +575,89 @@ public final class LogQlParser {
 
     private static final List<String> COMPARISONS = List.of("==", "!=", ">=", "<=", ">", "<");
 
-    /** The lowest precedence: comparisons, left to right, as in PromQL. */
+    /** The lowest precedence: {@code or}, then {@code and} and {@code unless}, as in PromQL. */
+    private Expr expression() {
+        Expr left = conjunction();
+        while (keyword("or")) {
+            Matching matching = matching();
+            left = setOperation("or", left, conjunction(), matching);
+        }
+        return left;
+    }
+
+    private Expr conjunction() {
+        Expr left = comparison();
+        while (true) {
+            String op = keyword("and") ? "and" : keyword("unless") ? "unless" : null;
+            if (op == null) {
+                return left;
+            }
+            Matching matching = matching();
+            left = setOperation(op, left, comparison(), matching);
+        }
+    }
+
+    private static Expr setOperation(String op, Expr left, Expr right, Matching matching) {
+        if (left instanceof Scalar || right instanceof Scalar) {
+            throw new LogQlException(op + " is defined between two vectors, not with a number");
+        }
+        if (matching != null && matching.group() != null) {
+            throw new LogQlException(op + " takes no group_left or group_right: it is many-to-many");
+        }
+        return new LogQl.SetOperation(op, left, right, matching);
+    }
+
+    /** {@code on (...)} or {@code ignoring (...)}, then {@code group_left (...)} or {@code group_right (...)}; or null. */
+    private Matching matching() {
+        lexer.skipSpace();
+        int start = lexer.pos();
+        String word = lexer.word().toLowerCase(Locale.ROOT);
+        if (!word.equals("on") && !word.equals("ignoring")) {
+            lexer.reset(start);
+            return null;
+        }
+        List<String> labels = labelList();
+        lexer.skipSpace();
+        int groupStart = lexer.pos();
+        String group = lexer.word().toLowerCase(Locale.ROOT);
+        List<String> include = List.of();
+        if (group.equals("group_left") || group.equals("group_right")) {
+            lexer.skipSpace();
+            if (lexer.peek() == '(') {
+                include = labelList();
+            }
+            group = group.substring("group_".length());
+        } else {
+            lexer.reset(groupStart);
+            group = null;
+        }
+        if (word.equals("on") && group != null && include.stream().anyMatch(labels::contains)) {
+            throw new LogQlException("a label in group_" + group + " (...) cannot also be in on (...)");
+        }
+        return new Matching(word.equals("on"), labels, group, include);
+    }
+
+    /** {@code (a, b)}. */
+    private List<String> labelList() {
+        lexer.expect("(");
+        List<String> labels = new ArrayList<>();
+        lexer.skipSpace();
+        if (!lexer.consume(")")) {
+            do {
+                lexer.skipSpace();
+                String label = lexer.word();
+                if (label.isEmpty()) {
+                    throw new LogQlException("parse error at col " + lexer.col() + ": expected a label name");
+                }
+                labels.add(label);
+                lexer.skipSpace();
+            } while (lexer.consume(","));
+            lexer.expect(")");
+        }
+        return List.copyOf(labels);
+    }
+
+    /** Comparisons, left to right, looser than arithmetic, as in PromQL. */
     private Expr comparison() {
         Expr left = sum();
         while (true) {
@@ -590,11 +673,12 @@ public final class LogQlParser {
                 return left;
             }
             boolean bool = keyword("bool");
+            Matching matching = matching();
             Expr right = sum();
             if (left instanceof Scalar && right instanceof Scalar && !bool) {
                 throw new LogQlException("comparisons between numbers need bool, as in 1 > bool 0");
             }
-            left = new LogQl.Comparison(op, bool, left, right);
+            left = new LogQl.Comparison(op, bool, left, right, matching);
         }
     }
 
@@ -603,9 +687,9 @@ public final class LogQlParser {
         while (true) {
             lexer.skipSpace();
             if (lexer.consume("+")) {
-                left = new Binary('+', left, product());
+                left = binary('+', left);
             } else if (lexer.consume("-")) {
-                left = new Binary('-', left, product());
+                left = binary('-', left);
             } else {
                 return left;
             }
@@ -617,15 +701,22 @@ public final class LogQlParser {
         while (true) {
             lexer.skipSpace();
             if (lexer.consume("*")) {
-                left = new Binary('*', left, power());
+                left = binary('*', left);
             } else if (lexer.consume("/")) {
-                left = new Binary('/', left, power());
+                left = binary('/', left);
             } else if (lexer.consume("%")) {
-                left = new Binary('%', left, power());
+                left = binary('%', left);
             } else {
                 return left;
             }
         }
+    }
+
+    /** {@code left op [on|ignoring (...)] [group_left|group_right (...)] right}, the right side at its precedence. */
+    private Expr binary(char op, Expr left) {
+        Matching matching = matching();
+        Expr right = op == '+' || op == '-' ? product() : power();
+        return new Binary(op, left, right, matching);
     }
 
     /** {@code ^}, binding tighter than {@code * / %} and to the right, as in PromQL. */
@@ -635,7 +726,8 @@ public final class LogQlParser {
         if (lexer.consume("^")) {
             deeper();
             try {
-                return new Binary('^', base, power());
+                Matching matching = matching();
+                return new Binary('^', base, power(), matching);
             } finally {
                 depth--;
             }
@@ -655,7 +747,7 @@ public final class LogQlParser {
     private Expr nestedOperand() {
         lexer.skipSpace();
         if (lexer.consume("(")) {
-            Expr inner = comparison();
+            Expr inner = expression();
             lexer.expect(")");
             return inner;
         }
@@ -687,6 +779,13 @@ public final class LogQlParser {
         if (name.equals("topk") || name.equals("bottomk") || name.equals("approx_topk")) {
             return topK(name);
         }
+        if (name.equals("scalar")) {
+            lexer.expect("(");
+            return new LogQl.ScalarOf(vectorArgument(name));
+        }
+        if (name.equals("label_replace")) {
+            return labelReplace();
+        }
         if (name.equals("sort") || name.equals("sort_desc")) {
             lexer.expect("(");
             return new LogQl.Sort(name.equals("sort_desc"), vectorArgument(name));
@@ -694,7 +793,28 @@ public final class LogQlParser {
         throw new LogQlException("function " + word + " is not supported; the metric functions are "
                 + "count_over_time, rate, bytes_over_time, bytes_rate, absent_over_time, the unwrapped "
                 + String.join(", ", new java.util.TreeSet<>(UNWRAP_FUNCTIONS)) + ", sum, count, min, max, avg, topk, "
-                + "bottomk, approx_topk, sort, sort_desc and vector");
+                + "bottomk, approx_topk, sort, sort_desc, label_replace, scalar and vector");
+    }
+
+    /** {@code label_replace(v, "dst", "replacement", "src", "regex")}; the regex matches the whole value. */
+    private Expr labelReplace() {
+        lexer.expect("(");
+        Expr inner = expression();
+        if (inner instanceof Scalar) {
+            throw new LogQlException("label_replace takes a vector, not a number");
+        }
+        String[] args = new String[4];
+        for (int i = 0; i < 4; i++) {
+            lexer.expect(",");
+            lexer.skipSpace();
+            args[i] = lexer.string();
+        }
+        lexer.expect(")");
+        lexer.skipSpace();
+        if (!args[0].matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+            throw new LogQlException("label_replace: invalid destination label " + LogQlLexer.abbreviate(args[0]));
+        }
+        return new LogQl.LabelReplace(inner, args[0], args[1], args[2], regex("^(?:" + args[3] + ")$"));
     }
 
     /** {@code topk(k, v)}, {@code bottomk(k, v)}, with {@code by}/{@code without} before or after. */
@@ -809,7 +929,7 @@ public final class LogQlParser {
 
     /** An aggregation's last argument, up to and past its {@code )}: a vector, never a number. */
     private Expr vectorArgument(String function) {
-        Expr inner = comparison();
+        Expr inner = expression();
         lexer.expect(")");
         lexer.skipSpace();
         if (inner instanceof Scalar) {

@@ -89,7 +89,24 @@ public class MetricEvaluator {
             return aggregate(a, evaluate(a.inner(), instants, auth, budget));
         }
         if (expr instanceof LogQl.Comparison c) {
-            return compare(c, evaluate(c.left(), instants, auth, budget), evaluate(c.right(), instants, auth, budget));
+            return compare(c, evaluate(c.left(), instants, auth, budget), evaluate(c.right(), instants, auth, budget),
+                    instants.length);
+        }
+        if (expr instanceof LogQl.SetOperation op) {
+            Result left = evaluate(op.left(), instants, auth, budget);
+            Result right = evaluate(op.right(), instants, auth, budget);
+            return new Result(false, VectorMatching.set(op.op(), left.series(), right.series(), op.matching(),
+                    instants.length));
+        }
+        if (expr instanceof LogQl.LabelReplace r) {
+            return new Result(false, VectorMatching.labelReplace(r, evaluate(r.inner(), instants, auth, budget)
+                    .series()));
+        }
+        if (expr instanceof LogQl.ScalarOf s) {
+            Map<Map<String, String>, Double[]> one = new LinkedHashMap<>();
+            one.put(Map.of(), VectorMatching.scalar(evaluate(s.inner(), instants, auth, budget).series(),
+                    instants.length));
+            return new Result(true, one);
         }
         if (expr instanceof LogQl.TopK t) {
             return topK(t, evaluate(t.inner(), instants, auth, budget));
@@ -98,7 +115,8 @@ public class MetricEvaluator {
             return sort(s.descending(), evaluate(s.inner(), instants, auth, budget));
         }
         LogQl.Binary b = (LogQl.Binary) expr;
-        return binary(b.op(), evaluate(b.left(), instants, auth, budget), evaluate(b.right(), instants, auth, budget));
+        return pointwise(evaluate(b.left(), instants, auth, budget), evaluate(b.right(), instants, auth, budget),
+                b.matching(), instants.length, (x, y) -> apply(b.op(), x, y));
     }
 
     /** The instants an offset range aggregation is evaluated at: each one {@code offset} earlier, same order. */
@@ -340,43 +358,38 @@ public class MetricEvaluator {
         };
     }
 
-    /** Scalar with anything applies to every point; two vectors match on identical label sets. */
-    private static Result binary(char op, Result left, Result right) {
-        return pointwise(left, right, (a, b) -> apply(op, a, b));
-    }
-
     /**
      * A comparison as PromQL's: a filter keeping the vector's value (the left one between two vectors) where it holds;
-     * with {@code bool} 1 or 0 wherever both sides have a value. Two vectors match on identical label sets.
+     * with {@code bool} 1 or 0 wherever both sides have a value.
      */
-    private static Result compare(LogQl.Comparison c, Result left, Result right) {
+    private static Result compare(LogQl.Comparison c, Result left, Result right, int points) {
         boolean keepRight = left.scalar() && !right.scalar();
-        return withoutEmpty(pointwise(left, right, (a, b) -> kept(c.bool(), LogQl.holds(c.op(), a, b),
-                keepRight ? b : a)));
+        return withoutEmpty(pointwise(left, right, c.matching(), points, (a, b) -> kept(c.bool(),
+                LogQl.holds(c.op(), a, b), keepRight ? b : a)));
     }
 
     /**
-     * {@code point(left, right)} wherever both sides have a value: a number applies to every point of the other side,
-     * two vectors match on identical label sets; a null point is no point.
+     * {@code point(left, right)} wherever both sides have a value: a number applies to every point of the other side;
+     * two vectors match as {@link VectorMatching} says; a null point is no point.
      */
-    private static Result pointwise(Result left, Result right,
+    private static Result pointwise(Result left, Result right, LogQl.Matching matching, int points,
                                     java.util.function.BinaryOperator<Double> point) {
-        Map<Map<String, String>, Double[]> out = new TreeMap<>(MetricEvaluator::compareLabels);
         boolean withNumber = left.scalar() || right.scalar();
-        Double[] number = withNumber ? (left.scalar() ? left : right).series().values().iterator().next() : null;
+        if (!withNumber) {
+            return new Result(false, VectorMatching.binary(left.series(), right.series(), matching, points, point));
+        }
+        Map<Map<String, String>, Double[]> out = new TreeMap<>(MetricEvaluator::compareLabels);
+        Double[] number = (left.scalar() ? left : right).series().values().iterator().next();
         Result vector = left.scalar() ? right : left;
         vector.series().forEach((labels, values) -> {
-            Double[] other = withNumber ? number : right.series().get(labels);
-            if (other != null) {
-                Double[] result = new Double[values.length];
-                for (int i = 0; i < values.length; i++) {
-                    if (values[i] != null && other[i] != null) {
-                        result[i] = left.scalar() && withNumber ? point.apply(other[i], values[i])
-                                : point.apply(values[i], other[i]);
-                    }
+            Double[] result = new Double[values.length];
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] != null && number[i] != null) {
+                    result[i] = left.scalar() ? point.apply(number[i], values[i])
+                            : point.apply(values[i], number[i]);
                 }
-                out.put(labels, result);
             }
+            out.put(labels, result);
         });
         return new Result(left.scalar() && right.scalar(), out);
     }
