@@ -109,6 +109,23 @@ call("drilldown: index/volume_range", "/loki/api/v1/index/volume_range",
      {"query": selector, "start": start, "end": end, "step": "10s", "targetLabels": "level"}, result("matrix"))
 call("drilldown: limits", "/loki/api/v1/drilldown-limits", {}, lambda b: isinstance(b["limits"], dict))
 
+# Explore's field filters and Logs Drilldown's fields tab, on the records' attributes (structured metadata): the
+# breakdown of a field's values, a filter for one value, a numeric filter, and a numeric field's average
+fields = call("drilldown: fields breakdown", "/loki/api/v1/query_range",
+              {"query": 'sum by (status) (count_over_time(%s | status != "" [10s]))' % selector,
+               "start": str((frm + step_ms - 1) * 1_000_000), "end": str((to - 1) * 1_000_000), "step": "10000ms"},
+              result("matrix"), headers={"X-Query-Tags": "Source=grafana-lokiexplore-app"})
+filtered = call("explore: filter for value", "/loki/api/v1/query_range",
+                {"query": '%s | drop __error__, __error_details__ | status="500"' % selector, "start": start,
+                 "end": end, "limit": "5000", "direction": "forward"}, streams_shape)
+slow = call("explore: numeric field filter", "/loki/api/v1/query_range",
+            {"query": '%s | latencyMs > 1500' % selector, "start": start, "end": end, "limit": "5000",
+             "direction": "forward"}, streams_shape)
+call("drilldown: numeric field", "/loki/api/v1/query_range",
+     {"query": 'avg_over_time(%s | unwrap latencyMs | __error__="" [10s]) by ()' % selector,
+      "start": str((frm + step_ms - 1) * 1_000_000), "end": str((to - 1) * 1_000_000), "step": "10000ms"},
+     result("matrix"))
+
 # a dashboard logs panel: ERROR and FATAL of one service, forward
 call("logs panel", "/loki/api/v1/query_range",
      {"query": '{service="checkout", level=~"ERROR|FATAL"} |= "timeout"', "start": start, "end": end,
@@ -126,6 +143,23 @@ for series in volume.get("data", {}).get("result", []):
 checks.check("logs volume = REST records per level (%s)" % expected, got == expected and expected, "got %s" % got)
 checks.check("index/stats entries = REST records of the window",
              stats.get("entries") == sum(1 for _ in rest.records(api, token, "checkout", frm, to - 1)))
+window = list(rest.records(api, token, "checkout", frm, to - 1))
+by_status = {}
+for item in rest.records(api, token, "checkout", frm, last):
+    status = str((item.get("attributes") or {}).get("status", ""))
+    if status:
+        by_status[status] = by_status.get(status, 0) + 1
+got_status = {}
+for series in fields.get("data", {}).get("result", []):
+    got_status[series["metric"].get("status")] = sum(int(v) for _, v in series["values"])
+checks.check("fields breakdown = REST records per status (%s)" % by_status, got_status == by_status and by_status,
+             "got %s" % got_status)
+def entries(body):
+    return sum(len(s["values"]) for s in body.get("data", {}).get("result", []))
+checks.check("filter for status=500 = REST records with it",
+             entries(filtered) == sum(1 for i in window if (i.get("attributes") or {}).get("status") == 500))
+checks.check("latencyMs > 1500 = REST records with it",
+             entries(slow) == sum(1 for i in window if (i.get("attributes") or {}).get("latencyMs", 0) > 1500))
 checks.check("logs hold records", sum(len(s["values"]) for s in logs.get("data", {}).get("result", [])) > 0)
 
 # live tailing, as Explore's live mode opens it: start, delay_for and limit, the token in the header

@@ -130,6 +130,24 @@ class LokiMetricsTest implements TestPropertyProvider {
     }
 
     @Test
+    void anAggregationByStructuredMetadataGroupsTheRecordsByItAsLokiDoes() throws Exception {
+        long start = BASE + 10_000;
+        long end = BASE + 90_000;
+        String range = "&start=" + start * NS + "&end=" + end * NS + "&step=10s";
+        Map<String, Map<Long, String>> byRoute = expected(r -> r.service().equals("api"), r -> Map.of("route",
+                (String) r.attributes().get("route")), start, end, 10_000, 10_000, LokiMetricsTest::count);
+        assertThat(byRoute).hasSize(3);
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q("sum by (route) (count_over_time({service=\"api\"}"
+                + "[10s]))") + range))).isEqualTo(byRoute);
+        // Logs Drilldown's fields tab: the breakdown of a field's values, records without it left out
+        Map<String, Map<Long, String>> byStatusAndLevel = expected(r -> r.service().equals("api"), r -> Map.of(
+                "status", r.attributes().get("status").toString(), "level", r.level().name()), start, end, 10_000,
+                10_000, LokiMetricsTest::count);
+        assertThat(matrix(ok("/loki/api/v1/query_range?query=" + q("sum by (status, level) (count_over_time("
+                + "{service=\"api\"} | status != \"\" [10s]))") + range))).isEqualTo(byStatusAndLevel);
+    }
+
+    @Test
     void comparisonsFilterOrGiveOneOrZeroAtEveryStep() throws Exception {
         long start = BASE + 10_000;
         long end = BASE + 90_000;

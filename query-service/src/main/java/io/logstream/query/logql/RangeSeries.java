@@ -16,7 +16,7 @@ import java.util.Arrays;
  *   <li>{@code rate_counter}: Prometheus's extrapolated rate of a counter over the window (resets add the value before
  *   them), 0 with fewer than two samples at distinct times, as Loki gives.</li>
  * </ul>
- * A window without samples has no point (null).
+ * A window without samples has no point (null). Samples may be added from several threads.
  */
 public final class RangeSeries {
     private long[] times = new long[16];
@@ -29,7 +29,7 @@ public final class RangeSeries {
     private double[] prefix;
 
     /** A sample at {@code timeNanos}; {@code key} orders samples at one time (first and last). */
-    public void add(long timeNanos, double value, String key) {
+    public synchronized void add(long timeNanos, double value, String key) {
         if (count == times.length) {
             times = Arrays.copyOf(times, count * 2);
             values = Arrays.copyOf(values, count * 2);
@@ -83,7 +83,7 @@ public final class RangeSeries {
      *
      * @param parameter the quantile, for {@code quantile_over_time}
      */
-    public Double[] over(long[] instants, long range, String function, Double parameter) {
+    public synchronized Double[] over(long[] instants, long range, String function, Double parameter) {
         sort();
         Double[] out = new Double[instants.length];
         for (int i = 0; i < instants.length; i++) {

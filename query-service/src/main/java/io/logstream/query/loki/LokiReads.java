@@ -170,7 +170,7 @@ public class LokiReads {
     public LokiResponses.IndexStats stats(LokiParams.Range range, @Nullable Authentication auth) {
         access.checkReadsAnything(auth);
         LogQl.Query query = LogQlParser.parseLog(range.query());
-        Set<Map<String, String>> streams = new HashSet<>();
+        Set<Map<String, String>> streams = java.util.concurrent.ConcurrentHashMap.newKeySet(); // segments add at once
         java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
         java.util.concurrent.atomic.LongAdder entries = new java.util.concurrent.atomic.LongAdder();
         ReadBudget budget = budgets.start();

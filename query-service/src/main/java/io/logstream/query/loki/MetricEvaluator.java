@@ -76,15 +76,21 @@ public class MetricEvaluator {
         if (expr instanceof LogQl.RangeAggregation r && r.function().equals("absent_over_time")) {
             LogQl.RangeAggregation counted = new LogQl.RangeAggregation("count_over_time", r.query(), r.range(),
                     r.offset());
-            return absent(r, range(counted, shifted(instants, r.offset()), auth, budget, false), instants.length);
+            return absent(r, range(counted, shifted(instants, r.offset()), auth, budget, false, List.of()),
+                    instants.length);
         }
         if (expr instanceof LogQl.RangeAggregation r) {
-            return range(r, shifted(instants, r.offset()), auth, budget, true);
+            return range(r, shifted(instants, r.offset()), auth, budget, true, List.of());
         }
         if (expr instanceof LogQl.Aggregation a) {
-            if (a.function().equals("sum") && a.inner() instanceof LogQl.RangeAggregation r
-                    && !r.function().equals("absent_over_time") && a.without() == a.labels().contains("host")) {
-                return aggregate(a, range(r, shifted(instants, r.offset()), auth, budget, false)); // hosts sum away
+            if (a.inner() instanceof LogQl.RangeAggregation r && !r.function().equals("absent_over_time")) {
+                List<String> metadata = a.without() ? List.of() : a.labels().stream()
+                        .filter(name -> !LogQl.LABELS.contains(name) && !name.equals("detected_level")).toList();
+                boolean hostsSumAway = a.function().equals("sum") && a.without() == a.labels().contains("host");
+                if (hostsSumAway || !metadata.isEmpty()) {
+                    return aggregate(a, range(r, shifted(instants, r.offset()), auth, budget, !hostsSumAway,
+                            metadata));
+                }
             }
             return aggregate(a, evaluate(a.inner(), instants, auth, budget));
         }
@@ -141,18 +147,20 @@ public class MetricEvaluator {
 
     /**
      * One series per label set; at each instant t the records in (t - range, t]. {@code byHost} false lets the series
-     * merge hosts (for a sum that drops them).
+     * merge hosts (for a sum that drops them). {@code metadata} names structured metadata an aggregation groups by
+     * ({@code sum by (status) (...)}): each record's series takes those labels from its metadata too (where a stage did
+     * not set them), so such a grouping reads the records.
      */
     private Result range(LogQl.RangeAggregation r, long[] instants, @Nullable Authentication auth,
-                         ReadBudget budget, boolean byHost) {
-        if (countable(r, instants)) {
+                         ReadBudget budget, boolean byHost, List<String> metadata) {
+        if (metadata.isEmpty() && countable(r, instants)) {
             fromCounts.increment();
             return fromCounts(r, instants, auth, budget, byHost);
         }
         fromRecords.increment();
         boolean bytes = r.function().startsWith("bytes");
         LogQl.Unwrap unwrap = r.unwrap();
-        Map<Map<String, String>, RangeSeries> bySeries = new HashMap<>();
+        Map<Map<String, String>, RangeSeries> bySeries = new java.util.concurrent.ConcurrentHashMap<>();
         long first = instants[0] - r.range();
         long last = instants[instants.length - 1];
         LogQl.Query query = r.query();
@@ -161,6 +169,9 @@ public class MetricEvaluator {
                 encoder.lineFilter(query), budget, record -> {
                     Pipeline.Entry entry = encoder.entry(record);
                     Map<String, String> labels = seriesLabels(record, query, entry); // the pipeline, once a record
+                    if (labels != null && !metadata.isEmpty()) {
+                        labels = withMetadata(labels, metadata, record);
+                    }
                     if (labels != null) {
                         double value = unwrap != null ? entry.sample() : bytes ? LokiEncoder.bytes(entry.line()) : 1;
                         bySeries.computeIfAbsent(grouped(labels, r, unwrap, record), l -> new RangeSeries())
@@ -206,6 +217,18 @@ public class MetricEvaluator {
                     && !metadata.get(name).isEmpty()).forEach(name -> kept.put(name, metadata.get(name)));
         }
         return kept;
+    }
+
+    private static Map<String, String> withMetadata(Map<String, String> labels, List<String> names, LogRecord record) {
+        Map<String, String> metadata = LokiEncoder.metadataOf(record);
+        Map<String, String> out = new TreeMap<>(labels);
+        for (String name : names) {
+            String value = metadata.get(name);
+            if (!out.containsKey(name) && value != null && !value.isEmpty()) {
+                out.put(name, value);
+            }
+        }
+        return out;
     }
 
     /**

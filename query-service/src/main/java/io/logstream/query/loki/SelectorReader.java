@@ -152,7 +152,10 @@ public class SelectorReader {
     /**
      * Every record of {@code services} in [{@code from}, {@code to}] with one of {@code levels} that passes
      * {@code filter}, handed to {@code visitor} page by page in no particular order across services, within the
-     * budget. For counting: nothing is held but one page.
+     * budget. For counting: nothing is held but a page per reader. A window of more than a minute is read as up to
+     * {@link #SEGMENTS} time segments at once (sort keys are in time order, so each is one key range), so DynamoDB
+     * serves them in parallel: {@code filter} and {@code visitor} are called from several threads at once. An
+     * exception they throw ends the scan and is thrown here.
      */
     public Scanned scan(List<String> services, Set<LogLevel> levels, long from, long to, Predicate<LogRecord> filter,
                         ReadBudget budget, java.util.function.Consumer<LogRecord> visitor) {
@@ -160,20 +163,71 @@ public class SelectorReader {
             return new Scanned(0, false);
         }
         Set<LogLevel> levelFilter = levels.size() == LogLevel.values().length ? Set.of() : levels;
-        long[] passed = {0};
+        java.util.concurrent.atomic.LongAdder passed = new java.util.concurrent.atomic.LongAdder();
+        int segments = (int) Math.max(1, Math.min(SEGMENTS, (to - from) / 60_000));
+        long span = (to - from) / segments;
         for (String service : services) {
-            boolean whole = repository.forEach(new LogQuery(service, PAGE, from, to, Direction.FORWARD, levelFilter,
-                    null), budget, record -> {
-                        if (filter.test(record)) {
-                            visitor.accept(record);
-                            passed[0]++;
-                        }
-                    });
+            List<java.util.concurrent.Future<Boolean>> reads = new ArrayList<>();
+            for (int k = 0; k < segments; k++) {
+                long segmentFrom = from + k * span;
+                long segmentTo = k == segments - 1 ? to : from + (k + 1) * span - 1;
+                LogQuery query = new LogQuery(service, PAGE, segmentFrom, segmentTo, Direction.FORWARD, levelFilter,
+                        null);
+                java.util.concurrent.Callable<Boolean> read = () -> repository.forEach(query, budget, record -> {
+                    if (filter.test(record)) {
+                        visitor.accept(record);
+                        passed.increment();
+                    }
+                });
+                reads.add(segments == 1 ? java.util.concurrent.CompletableFuture.completedFuture(call(read))
+                        : SCANNERS.submit(read));
+            }
+            boolean whole = true;
+            for (java.util.concurrent.Future<Boolean> read : reads) {
+                whole &= join(read, reads);
+            }
             if (!whole) {
-                return new Scanned(passed[0], true);
+                return new Scanned(passed.sum(), true);
             }
         }
-        return new Scanned(passed[0], false);
+        return new Scanned(passed.sum(), false);
+    }
+
+    /** Time segments one scan reads at once. */
+    static final int SEGMENTS = 4;
+    private static final java.util.concurrent.ExecutorService SCANNERS = java.util.concurrent.Executors
+            .newFixedThreadPool(8, runnable -> {
+                Thread thread = new Thread(runnable, "segment-scanner");
+                thread.setDaemon(true);
+                return thread;
+            });
+
+    private static boolean call(java.util.concurrent.Callable<Boolean> read) {
+        try {
+            return read.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A segment's outcome; its exception (the others cancelled) as it was thrown. */
+    private static boolean join(java.util.concurrent.Future<Boolean> read,
+                                List<java.util.concurrent.Future<Boolean>> all) {
+        try {
+            return read.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            all.forEach(other -> other.cancel(true));
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            all.forEach(other -> other.cancel(true));
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Name sets a selector spells out; null when the catalogue must supply them. */

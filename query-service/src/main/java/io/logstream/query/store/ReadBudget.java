@@ -5,8 +5,8 @@ import java.util.function.Consumer;
 /**
  * What one request may spend on DynamoDB: a number of {@code Query} pages over all its selectors, services and levels,
  * and a deadline. The first page of a request is always allowed, so every request answers something; past the
- * budget a read stops where its answer is still a correct prefix and says so. Not thread-safe: one request, one
- * thread.
+ * budget a read stops where its answer is still a correct prefix and says so. Thread-safe: a request's segments
+ * may read at once.
  */
 public final class ReadBudget {
     /** Why a budget ran out, as the {@code cause} tag of {@code logstream_query_budget_exhausted_total}. */
@@ -25,7 +25,7 @@ public final class ReadBudget {
     }
 
     /** Takes one page; false (and from then on {@link #exhausted()}) when the pages or the time are spent. */
-    public boolean take() {
+    public synchronized boolean take() {
         if (!left()) {
             return false;
         }
@@ -34,7 +34,7 @@ public final class ReadBudget {
     }
 
     /** Whether a page may still be read, without taking it; false from the first time the budget is found spent. */
-    public boolean left() {
+    public synchronized boolean left() {
         if (exhausted != null) {
             return false;
         }
@@ -50,12 +50,12 @@ public final class ReadBudget {
     }
 
     /** Counts a page that is read whatever the budget says (a level-index read, bounded by the page size itself). */
-    public void spend() {
+    public synchronized void spend() {
         pages++;
     }
 
     /** Why the budget ran out, or null while it has not. */
-    public Cause exhausted() {
+    public synchronized Cause exhausted() {
         return exhausted;
     }
 
