@@ -52,12 +52,17 @@ def result(kind):
 
 
 def streams_shape(b):
-    if not result("streams")(b):
+    """Loki's streams under categorize-labels (the flag the data source sends): stream labels only in "stream", an
+    entry's structured metadata and parsed labels in its third element, and encodingFlags saying so."""
+    if not result("streams")(b) or b["data"].get("encodingFlags") != ["categorize-labels"]:
         return False
     for stream in b["data"]["result"]:
-        assert isinstance(stream["stream"], dict)
-        for ts, line in stream["values"]:
-            assert ts.isdigit() and isinstance(line, str)
+        assert set(stream["stream"]) <= {"host", "level", "service"}
+        for value in stream["values"]:
+            ts, line = value[0], value[1]
+            assert ts.isdigit() and isinstance(line, str) and len(value) in (2, 3)
+            if len(value) == 3:
+                assert set(value[2]) <= {"structuredMetadata", "parsed"} and value[2]
     return "stats" in b["data"]
 
 

@@ -110,12 +110,19 @@ class LokiApiTest implements TestPropertyProvider {
         Comparator<LogRecord> order = Comparator.comparingLong(LogRecord::ts);
         return records.stream().filter(keep).filter(r -> r.ts() >= fromMillis && r.ts() < toMillisExclusive)
                 .sorted(forward ? order : order.reversed()).limit(limit)
-                .map(r -> (r.ts() * NS) + " " + r.message() + " " + labels(r)).toList();
+                .map(r -> (r.ts() * NS) + " " + r.message() + " " + labels(r, true)).toList();
     }
 
-    /** A record's stream labels as JSON, in name order; a record without a host has no host label. */
-    private static String labels(LogRecord r) {
+    /**
+     * A record's labels as JSON, in name order, as Loki's legacy encoding gives them: its stream labels (a record
+     * without a host has no host label) and its structured metadata (these records have no attributes, only
+     * detected_level); a series' labels are the stream labels only.
+     */
+    private static String labels(LogRecord r, boolean withMetadata) {
         Map<String, String> labels = new java.util.TreeMap<>(Map.of("level", r.level().name(), "service", r.service()));
+        if (withMetadata) {
+            labels.put("detected_level", r.level().name().toLowerCase(java.util.Locale.ROOT));
+        }
         if (r.host() != null) {
             labels.put("host", r.host());
         }
@@ -174,7 +181,7 @@ class LokiApiTest implements TestPropertyProvider {
         JsonNode series = ok("/loki/api/v1/series?match[]=" + q("{service=\"web\",level=\"ERROR\"}")
                 + "&start=" + BASE * NS + "&end=" + (BASE + 100_000) * NS);
         List<String> want = records.stream().filter(r -> r.service().equals("web") && r.level() == LogLevel.ERROR
-                        && r.ts() < BASE + 100_000).map(LokiApiTest::labels).distinct().sorted().toList();
+                        && r.ts() < BASE + 100_000).map(r -> labels(r, false)).distinct().sorted().toList();
         List<String> got = new ArrayList<>();
         series.path("data").forEach(s -> got.add(s.toString()));
         assertThat(got).containsExactlyInAnyOrderElementsOf(want).isNotEmpty();

@@ -401,17 +401,49 @@ class LokiMetricsTest implements TestPropertyProvider {
     }
 
     @Test
-    void grafanasCategorizeLabelsFlagChangesNothing() throws Exception {
-        String path = "/loki/api/v1/query_range?query=" + q("{service=\"api\"}") + "&start=" + BASE * NS + "&end="
-                + (BASE + 20_000) * NS + "&limit=50";
-        HttpResponse<String> plain = get(path);
-        HttpResponse<String> flagged = get(path, "X-Loki-Response-Encoding-Flags", "categorize-labels");
-        assertThat(flagged.statusCode()).isEqualTo(200);
-        JsonNode a = json.readTree(plain.body()).path("data").path("result");
-        JsonNode b = json.readTree(flagged.body()).path("data").path("result");
-        assertThat(b).isEqualTo(a);
-        assertThat(a.size()).isPositive();
-        assertThat(json.readTree(flagged.body()).path("data").has("encodingFlags")).isFalse();
+    void categorizeLabelsSplitsStreamLabelsStructuredMetadataAndParsedLabelsAsLoki() throws Exception {
+        String path = "/loki/api/v1/query_range?query=" + q("{service=\"api\"} | regexp \"(?P<verb>handled|timeout)\" "
+                + "| drop cached") + "&start=" + BASE * NS + "&end=" + (BASE + 20_000) * NS + "&limit=50";
+        JsonNode legacy = json.readTree(get(path).body()).path("data");
+        HttpResponse<String> flaggedResponse = get(path, "X-Loki-Response-Encoding-Flags", "categorize-labels");
+        assertThat(flaggedResponse.statusCode()).isEqualTo(200);
+        JsonNode flagged = json.readTree(flaggedResponse.body()).path("data");
+        assertThat(flagged.path("encodingFlags").toString()).isEqualTo("[\"categorize-labels\"]");
+        assertThat(legacy.has("encodingFlags")).isFalse();
+        Map<String, Map<String, String>> legacyByEntry = new TreeMap<>();
+        for (JsonNode stream : legacy.path("result")) {
+            for (JsonNode value : stream.path("values")) {
+                assertThat(value.size()).isEqualTo(2);
+                legacyByEntry.put(value.get(0).asText() + " " + value.get(1).asText(),
+                        json.convertValue(stream.path("stream"), TreeMap.class));
+            }
+        }
+        Map<String, Map<String, String>> flaggedByEntry = new TreeMap<>();
+        for (JsonNode stream : flagged.path("result")) {
+            assertThat(stream.path("stream").fieldNames()).toIterable().isSubsetOf("host", "level", "service");
+            for (JsonNode value : stream.path("values")) {
+                Map<String, String> all = new TreeMap<>(json.convertValue(stream.path("stream"), TreeMap.class));
+                assertThat(value.size()).isEqualTo(3);
+                all.putAll(json.convertValue(value.get(2).path("structuredMetadata"), TreeMap.class));
+                all.putAll(json.convertValue(value.get(2).path("parsed"), TreeMap.class));
+                assertThat(value.get(2).path("parsed").path("verb").asText()).isIn("handled", "timeout");
+                assertThat(value.get(2).path("structuredMetadata").has("status")).isTrue();
+                flaggedByEntry.put(value.get(0).asText() + " " + value.get(1).asText(), all);
+            }
+        }
+        assertThat(legacyByEntry).hasSize(50).isEqualTo(flaggedByEntry);
+        // each entry's labels are its record's: stream labels, attributes (cached dropped), detected_level and the verb
+        for (LogRecord r : records) {
+            String key = (r.ts() * NS) + " " + r.message();
+            if (legacyByEntry.containsKey(key)) {
+                Map<String, String> expected = new TreeMap<>(labelsOf(r));
+                expected.put("status", r.attributes().get("status").toString());
+                expected.put("route", (String) r.attributes().get("route"));
+                expected.put("detected_level", r.level().name().toLowerCase(java.util.Locale.ROOT));
+                expected.put("verb", r.message().startsWith("timeout") ? "timeout" : "handled");
+                assertThat(legacyByEntry.get(key)).as(key).isEqualTo(expected);
+            }
+        }
     }
 
     /** A matrix's values as numbers. */

@@ -53,6 +53,7 @@ public final class Pipeline {
         private String line;
         private final long timeMillis;
         private double sample;
+        private Map<String, String> metadata = Map.of();
 
         public Entry(String line, long timeMillis) {
             this.line = line;
@@ -67,6 +68,11 @@ public final class Pipeline {
         /** The unwrapped value. */
         public double sample() {
             return sample;
+        }
+
+        /** The structured metadata the stages left visible (not dropped, not kept out, not a label now). */
+        public Map<String, String> metadata() {
+            return metadata;
         }
     }
 
@@ -112,6 +118,10 @@ public final class Pipeline {
                 parse(stage, entry, labels, out);
             }
         }
+        Map<String, String> visible = new TreeMap<>(metadata);
+        visible.keySet().removeAll(hidden);
+        visible.keySet().removeAll(out.keySet());
+        entry.metadata = visible;
         return out;
     }
 

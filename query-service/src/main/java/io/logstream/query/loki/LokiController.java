@@ -31,8 +31,9 @@ import java.util.function.Supplier;
  * log-stream without a plugin (docs/loki.md). Same authentication and service access as the REST API. Bad queries and
  * parameters are 400 with a plain-text message, as Loki answers them. Every read carries {@code X-Complete-Until},
  * read before the data so that what it vouches for is in the answer. The handlers only parse ({@link LokiParams})
- * and delegate ({@link LokiReads}). Grafana's {@code X-Loki-Response-Encoding-Flags: categorize-labels} is ignored:
- * the answer carries no {@code encodingFlags}, which tells the client its labels are not categorised.
+ * and delegate ({@link LokiReads}). Grafana's {@code X-Loki-Response-Encoding-Flags: categorize-labels} splits a
+ * log query's labels into stream labels, structured metadata and parsed labels, as Loki does, and the answer says so in
+ * {@code encodingFlags}.
  */
 @Hidden
 @Controller("/loki/api/v1")
@@ -54,22 +55,28 @@ public class LokiController {
     @Get(value = "/query_range", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<LokiResponses.Success<?>> queryRange(HttpRequest<?> request, @Nullable Authentication auth) {
         LokiParams.Range range = LokiParams.range(request.getParameters(), nowNanos(), settings.lokiMaxEntries());
-        return answer(range, false, auth);
+        return answer(range, false, auth, categorize(request));
+    }
+
+    private static boolean categorize(HttpRequest<?> request) {
+        return request.getHeaders().getAll("X-Loki-Response-Encoding-Flags").stream()
+                .flatMap(value -> java.util.Arrays.stream(value.split(",")))
+                .anyMatch(flag -> flag.strip().equals(LokiEncoder.CATEGORIZE_LABELS));
     }
 
     /** An instant query: a metric query at {@code time}, a log query back from it over {@code since}. */
     @Get(value = "/query", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<LokiResponses.Success<?>> query(HttpRequest<?> request, @Nullable Authentication auth) {
         LokiParams.Range range = LokiParams.instant(request.getParameters(), nowNanos(), settings.lokiMaxEntries());
-        return answer(range, true, auth);
+        return answer(range, true, auth, categorize(request));
     }
 
     /** A metric query also says how far its counts are complete; the query is parsed once, here. */
     private HttpResponse<LokiResponses.Success<?>> answer(LokiParams.Range range, boolean instant,
-                                                          @Nullable Authentication auth) {
+                                                          @Nullable Authentication auth, boolean categorize) {
         LogQl.Statement statement = reads.parse(range, auth);
         return statement instanceof LogQl.Expr ? countedAndWatermarked(() -> reads.query(range, statement, instant, auth))
-                : watermarked(() -> reads.query(range, statement, instant, auth));
+                : watermarked(() -> reads.query(range, statement, instant, auth, categorize));
     }
 
     @Get(value = "/labels", produces = MediaType.APPLICATION_JSON)

@@ -92,20 +92,49 @@ public class LokiEncoder {
         return metadata;
     }
 
-    /**
-     * Records as Loki streams: one per label set (after the query's pipeline), in first-seen order, each keeping the
-     * records' order.
-     */
+    /** Grafana's flag for entries whose labels come split by kind ({@code X-Loki-Response-Encoding-Flags}). */
+    public static final String CATEGORIZE_LABELS = "categorize-labels";
+
+    /** As {@link #streams(List, LogQl.Query, boolean)} in Loki's legacy encoding. */
     public List<LokiResponses.Stream> streams(List<LogRecord> records, LogQl.Query query) {
-        Map<Map<String, String>, List<List<String>>> streams = new LinkedHashMap<>();
+        return streams(records, query, false);
+    }
+
+    /**
+     * Records as Loki streams, one per label set, in first-seen order, each keeping the records' order; the lines as
+     * the pipeline left them. As Loki encodes them:
+     * <ul>
+     *   <li>legacy: a stream's labels are the entry's stream labels, parsed labels (and error labels) and structured
+     *   metadata (what drop and keep left of it), all merged;</li>
+     *   <li>{@code categorize}: a stream's labels are the stream labels only, and each entry carries its
+     *   {@code structuredMetadata} and {@code parsed} labels as a third element (when it has any).</li>
+     * </ul>
+     */
+    public List<LokiResponses.Stream> streams(List<LogRecord> records, LogQl.Query query, boolean categorize) {
+        Map<Map<String, String>, List<List<Object>>> streams = new LinkedHashMap<>();
         for (LogRecord record : records) {
             Pipeline.Entry entry = entry(record);
             Map<String, String> labels = labels(record, query, entry);
             if (labels == null) {
                 continue;
             }
-            streams.computeIfAbsent(labels, key -> new ArrayList<>())
-                    .add(List.of(LokiTime.nanosText(record.ts()), entry.line())); // as line_format left it
+            Map<String, String> metadata = query.pipeline().isEmpty() ? metadataOf(record) : entry.metadata();
+            Map<String, String> stream = new TreeMap<>();
+            Map<String, String> parsed = new TreeMap<>();
+            Map<String, String> own = labelsOf(record);
+            labels.forEach((name, value) -> (own.containsKey(name) ? stream : parsed).put(name, value));
+            List<Object> value;
+            if (categorize) {
+                value = metadata.isEmpty() && parsed.isEmpty()
+                        ? List.of(LokiTime.nanosText(record.ts()), entry.line())
+                        : List.of(LokiTime.nanosText(record.ts()), entry.line(),
+                        new LokiResponses.Categories(new TreeMap<>(metadata), parsed));
+            } else {
+                metadata.forEach(stream::putIfAbsent);
+                stream.putAll(parsed);
+                value = List.of(LokiTime.nanosText(record.ts()), entry.line());
+            }
+            streams.computeIfAbsent(stream, key -> new ArrayList<>()).add(value);
         }
         List<LokiResponses.Stream> result = new ArrayList<>();
         streams.forEach((labels, values) -> result.add(new LokiResponses.Stream(labels, values)));

@@ -69,9 +69,15 @@ public class LokiReads {
     /** A log query's streams, or a metric query's vector (instant) or matrix (range). */
     public LokiResponses.Success<?> query(LokiParams.Range range, LogQl.Statement statement, boolean instant,
                                           @Nullable Authentication auth) {
+        return query(range, statement, instant, auth, false);
+    }
+
+    /** As above; {@code categorize} is Grafana's {@code categorize-labels} encoding of a log query's labels. */
+    public LokiResponses.Success<?> query(LokiParams.Range range, LogQl.Statement statement, boolean instant,
+                                          @Nullable Authentication auth, boolean categorize) {
         access.checkReadsAnything(auth);
         if (statement instanceof LogQl.Query query) {
-            return logs(range, query, auth);
+            return logs(range, query, auth, categorize);
         }
         LogQl.Expr expr = (LogQl.Expr) statement;
         long at = range.end() - 1; // an instant query's time; Loki's end is exclusive, the instant is not
@@ -82,21 +88,22 @@ public class LokiReads {
     }
 
     private LokiResponses.Success<LokiResponses.StreamsData> logs(LokiParams.Range range, LogQl.Query query,
-                                                                 @Nullable Authentication auth) {
+                                                                 @Nullable Authentication auth, boolean categorize) {
         long began = System.nanoTime();
         ReadBudget budget = budgets.start();
         SelectorReader.Result result = read(query, range.start(), range.end(), range.direction(), range.limit(), auth,
                 budget);
-        List<LokiResponses.Stream> streams = encoder.streams(result.records(), query);
+        List<LokiResponses.Stream> streams = encoder.streams(result.records(), query, categorize);
         long bytes = 0;
         for (LokiResponses.Stream stream : streams) {
-            for (List<String> entry : stream.values()) {
-                bytes += entry.get(1).getBytes(StandardCharsets.UTF_8).length;
+            for (List<Object> entry : stream.values()) {
+                bytes += ((String) entry.get(1)).getBytes(StandardCharsets.UTF_8).length;
             }
         }
         LokiResponses.Summary summary = new LokiResponses.Summary((System.nanoTime() - began) / 1e9, 0,
                 result.records().size(), result.recordsRead(), bytes);
-        return LokiResponses.Success.of(new LokiResponses.StreamsData(streams, new LokiResponses.Stats(summary)),
+        return LokiResponses.Success.of(new LokiResponses.StreamsData(streams, new LokiResponses.Stats(summary),
+                categorize),
                 result.truncated() ? List.of(budgetWarning(budget)) : List.of());
     }
 

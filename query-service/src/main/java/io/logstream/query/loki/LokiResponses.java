@@ -30,10 +30,19 @@ public final class LokiResponses {
         }
     }
 
-    /** One stream: its labels and its {@code [nanos, line]} entries. */
+    /**
+     * One stream: its labels and its {@code [nanos, line]} entries; under {@code categorize-labels} an entry may have a
+     * third element, its {@link Categories}.
+     */
     @Serdeable
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record Stream(Map<String, String> stream, List<List<String>> values) {
+    public record Stream(Map<String, String> stream, List<List<Object>> values) {
+    }
+
+    /** An entry's labels beside its stream's, under {@code categorize-labels}: each map left out when empty. */
+    @Serdeable
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Categories(Map<String, String> structuredMetadata, Map<String, String> parsed) {
     }
 
     @Serdeable
@@ -49,10 +58,10 @@ public final class LokiResponses {
 
     /** A log query's data. */
     @Serdeable
-    @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record StreamsData(String resultType, List<Stream> result, Stats stats) {
-        public StreamsData(List<Stream> result, Stats stats) {
-            this("streams", result, stats);
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StreamsData(String resultType, List<Stream> result, Stats stats, List<String> encodingFlags) {
+        public StreamsData(List<Stream> result, Stats stats, boolean categorized) {
+            this("streams", result, stats, categorized ? List.of(LokiEncoder.CATEGORIZE_LABELS) : null);
         }
     }
 
