@@ -97,7 +97,54 @@ public class LokiEncoder {
 
     /** As {@link #streams(List, LogQl.Query, boolean)} in Loki's legacy encoding. */
     public List<LokiResponses.Stream> streams(List<LogRecord> records, LogQl.Query query) {
-        return streams(records, query, false);
+        return streams(records, query, false, null);
+    }
+
+    /** As {@link #streams(List, LogQl.Query, boolean, Pass)}, running the pipeline again. */
+    public List<LokiResponses.Stream> streams(List<LogRecord> records, LogQl.Query query, boolean categorize) {
+        return streams(records, query, categorize, null);
+    }
+
+    /** A record the pipeline kept: its labels and its entry (line, metadata). */
+    private record Kept(Map<String, String> labels, Pipeline.Entry entry) {
+    }
+
+    /**
+     * One request's filter ({@link #filter}) that remembers what the pipeline made of each record it kept, so that
+     * the answer's streams reuse it rather than run the pipeline a second time. For one request only: it holds every
+     * record it kept.
+     */
+    public final class Pass implements Predicate<LogRecord> {
+        private final LogQl.Query query;
+        private final Predicate<LogRecord> lines;
+        private final Map<LogRecord, Kept> kept = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
+        private Pass(LogQl.Query query) {
+            this.query = query;
+            this.lines = lineFilter(query);
+        }
+
+        @Override
+        public boolean test(LogRecord record) {
+            if (!lines.test(record)) {
+                return false;
+            }
+            if (query.pipeline().isEmpty()) {
+                return true;
+            }
+            Pipeline.Entry entry = entry(record);
+            Map<String, String> labels = labels(record, query, entry);
+            if (labels == null) {
+                return false;
+            }
+            kept.put(record, new Kept(labels, entry));
+            return true;
+        }
+    }
+
+    /** A {@link Pass} for one request's log query. */
+    public Pass pass(LogQl.Query query) {
+        return new Pass(query);
     }
 
     /**
@@ -110,11 +157,13 @@ public class LokiEncoder {
      *   {@code structuredMetadata} and {@code parsed} labels as a third element (when it has any).</li>
      * </ul>
      */
-    public List<LokiResponses.Stream> streams(List<LogRecord> records, LogQl.Query query, boolean categorize) {
+    public List<LokiResponses.Stream> streams(List<LogRecord> records, LogQl.Query query, boolean categorize,
+                                              Pass pass) {
         Map<Map<String, String>, List<List<Object>>> streams = new LinkedHashMap<>();
         for (LogRecord record : records) {
-            Pipeline.Entry entry = entry(record);
-            Map<String, String> labels = labels(record, query, entry);
+            Kept known = pass == null || pass.query != query ? null : pass.kept.get(record);
+            Pipeline.Entry entry = known != null ? known.entry() : entry(record);
+            Map<String, String> labels = known != null ? known.labels() : labels(record, query, entry);
             if (labels == null) {
                 continue;
             }

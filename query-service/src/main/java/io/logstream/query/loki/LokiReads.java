@@ -91,9 +91,10 @@ public class LokiReads {
                                                                  @Nullable Authentication auth, boolean categorize) {
         long began = System.nanoTime();
         ReadBudget budget = budgets.start();
+        LokiEncoder.Pass pass = encoder.pass(query); // the pipeline runs once a record: the answer reuses its outcome
         SelectorReader.Result result = read(query, range.start(), range.end(), range.direction(), range.limit(), auth,
-                budget);
-        List<LokiResponses.Stream> streams = encoder.streams(result.records(), query, categorize);
+                budget, pass);
+        List<LokiResponses.Stream> streams = encoder.streams(result.records(), query, categorize, pass);
         long bytes = 0;
         for (LokiResponses.Stream stream : streams) {
             for (List<Object> entry : stream.values()) {
@@ -275,8 +276,14 @@ public class LokiReads {
     /** The first {@code limit} records of a log query over [{@code start}, {@code end}) (epoch nanoseconds). */
     private SelectorReader.Result read(LogQl.Query query, long start, long end, Direction direction, int limit,
                                        @Nullable Authentication auth, ReadBudget budget) {
+        return read(query, start, end, direction, limit, auth, budget, encoder.filter(query));
+    }
+
+    private SelectorReader.Result read(LogQl.Query query, long start, long end, Direction direction, int limit,
+                                       @Nullable Authentication auth, ReadBudget budget,
+                                       java.util.function.Predicate<LogRecord> filter) {
         return reader.read(reader.services(query.matchers(), auth), SelectorReader.levels(query.matchers()),
-                LokiTime.fromMillis(start), LokiTime.toMillis(end), direction, limit, encoder.filter(query), budget);
+                LokiTime.fromMillis(start), LokiTime.toMillis(end), direction, limit, filter, budget);
     }
 
     private static String type(Set<Object> values) {
