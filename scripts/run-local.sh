@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine: local AWS engines, consumer-service, query-service and the log producer.
 # Ctrl-C stops everything it started. Needs Java 17, Maven and Node.js; no Docker, no AWS account.
-# Environment: RATE (records/s, default 50), ERROR_RATIO (share of ERROR/FATAL, 0.03), CONSUMER_PORT (8081), QUERY_PORT (8080), SKIP_BUILD=1 to reuse jars.
+# Environment: RATE (records/s, default 50), ERROR_RATIO (share of ERROR/FATAL, 0.03), CONSUMER_PORT (8081), QUERY_PORT (8080), SKIP_BUILD=1 to reuse jars,
+# RULES_FILE (config/rules/local.yaml), ALERTMANAGER_URL (none: alerts are listed, not sent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -53,7 +54,9 @@ LOG_FORMAT=text KCL_INITIAL_POSITION=TRIM_HORIZON SERVER_PORT=$CONSUMER_PORT jav
   -Dlog-stream.kcl.shard-sync-interval=5s -Dlog-stream.kcl.lease-assignment-strategy=LEASE_COUNT_BASED \
   -jar "consumer-service/target/consumer-service-$VERSION-all.jar" > "$RUN/consumer-service.log" 2>&1 &
 pids+=($!)
-QUERY_AUTH=jwt LOG_FORMAT=text SERVER_PORT=$QUERY_PORT CURSOR_SECRET="$(head -c 32 /dev/urandom | base64)" java -Xmx512m "${endpoints[@]}" \
+QUERY_AUTH=jwt LOG_FORMAT=text SERVER_PORT=$QUERY_PORT CURSOR_SECRET="$(head -c 32 /dev/urandom | base64)" \
+  LOG_STREAM_RULES_FILE="${RULES_FILE:-$PWD/config/rules/local.yaml}" LOG_STREAM_RULES_ALERTMANAGER_URL="${ALERTMANAGER_URL:-}" \
+  java -Xmx512m "${endpoints[@]}" \
   -jar "query-service/target/query-service-$VERSION-all.jar" > "$RUN/query-service.log" 2>&1 &
 pids+=($!)
 

@@ -31,6 +31,7 @@ class LayoutTest {
     @Test
     void eachLayerIsUsedOnlyFromAbove() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("rules").definedBy("..query.rules..")
                 .layer("loki").definedBy("..query.loki..")
                 .layer("tail").definedBy("..query.tail..")
                 .layer("rest").definedBy("..query.rest..")
@@ -38,11 +39,12 @@ class LayoutTest {
                 .layer("store").definedBy("..query.store..")
                 .layer("health").definedBy("..query.health..")
                 .layer("base").definedBy(BASE)
-                .whereLayer("loki").mayNotBeAccessedByAnyLayer()
+                .whereLayer("rules").mayNotBeAccessedByAnyLayer()
+                .whereLayer("loki").mayOnlyBeAccessedByLayers("rules")
                 .whereLayer("tail").mayOnlyBeAccessedByLayers("loki")
                 .whereLayer("rest").mayOnlyBeAccessedByLayers("loki", "tail")
-                .whereLayer("logql").mayOnlyBeAccessedByLayers("loki", "tail")
-                .whereLayer("store").mayOnlyBeAccessedByLayers("loki", "tail", "rest", "health")
+                .whereLayer("logql").mayOnlyBeAccessedByLayers("rules", "loki", "tail")
+                .whereLayer("store").mayOnlyBeAccessedByLayers("rules", "loki", "tail", "rest", "health")
                 .whereLayer("health").mayNotBeAccessedByAnyLayer()
                 .check(classes);
     }
@@ -50,7 +52,8 @@ class LayoutTest {
     @Test
     void theSharedConcernsDependOnNoRole() {
         noClasses().that().resideInAnyPackage(BASE).should().dependOnClassesThat()
-                .resideInAnyPackage("..query.loki..", "..query.tail..", "..query.rest..", "..query.logql..",
+                .resideInAnyPackage("..query.rules..", "..query.loki..", "..query.tail..", "..query.rest..",
+                        "..query.logql..",
                         "..query.store..", "..query.health..")
                 .check(classes);
     }
