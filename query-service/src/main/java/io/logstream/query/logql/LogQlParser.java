@@ -945,20 +945,6 @@ public final class LogQlParser {
             lexer.reset(start);
             return null;
         }
-        lexer.expect("(");
-        List<String> labels = new ArrayList<>();
-        lexer.skipSpace();
-        if (!lexer.consume(")")) {
-            do {
-                String label = lexer.word();
-                if (label.isEmpty()) {
-                    throw new LogQlException("parse error at col " + lexer.col() + ": expected a label name");
-                }
-                labels.add(label);
-                lexer.skipSpace();
-            } while (lexer.consume(","));
-            lexer.expect(")");
-        }
-        return new Grouping(List.copyOf(labels), word.equals("without"));
+        return new Grouping(labelList(), word.equals("without"));
     }
 }
