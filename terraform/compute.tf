@@ -100,6 +100,42 @@ data "aws_iam_policy_document" "consumer" {
   }
 }
 
+# query-service: attach to the role its pods assume (IRSA, k8s/base/serviceaccount.yaml). It reads the logs table, and
+# writes only the rules' partitions: the ruler API's groups, the groups' state and leases, and recorded samples
+# (docs/rules.md); it publishes AlertFiring/AlertResolved on the default bus.
+data "aws_iam_policy_document" "query" {
+  statement {
+    sid       = "ReadLogs"
+    actions   = ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:DescribeTable"]
+    resources = [aws_dynamodb_table.logs.arn, "${aws_dynamodb_table.logs.arn}/index/*"]
+  }
+  statement {
+    sid       = "WriteRules"
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
+    resources = [aws_dynamodb_table.logs.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["#rules", "#rulestate", "#recorded#*"]
+    }
+  }
+  statement {
+    sid       = "PublishAlerts"
+    actions   = ["events:PutEvents"]
+    resources = ["arn:${data.aws_partition.current.partition}:events:${var.region}:${data.aws_caller_identity.current.account_id}:event-bus/default"]
+  }
+  statement {
+    sid       = "EncryptedResources"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.main.arn]
+  }
+}
+
+resource "aws_iam_policy" "query" {
+  name   = "${var.name}-query"
+  policy = data.aws_iam_policy_document.query.json
+}
+
 resource "aws_iam_role_policy" "consumer" {
   name   = "${var.name}-consumer"
   role   = aws_iam_role.consumer.id

@@ -39,6 +39,19 @@ resource "aws_cloudwatch_event_target" "log_error_to_sns" {
   arn       = aws_sns_topic.alerts.arn
 }
 
+resource "aws_cloudwatch_event_rule" "alert_firing" {
+  name           = "${var.name}-alert-firing"
+  description    = "AlertFiring and AlertResolved events of query-service's alerting rules (docs/rules.md)"
+  event_bus_name = "default"
+  event_pattern  = file("${path.module}/event-patterns/alert-firing.json")
+}
+
+resource "aws_cloudwatch_event_target" "alert_firing_to_sns" {
+  rule      = aws_cloudwatch_event_rule.alert_firing.name
+  target_id = "sns"
+  arn       = aws_sns_topic.alerts.arn
+}
+
 resource "aws_cloudwatch_metric_alarm" "iterator_age" {
   alarm_name          = "${var.name}-consumer-lag"
   alarm_description   = "The consumer is falling behind the stream (GetRecords.IteratorAgeMilliseconds)."

@@ -49,5 +49,12 @@ output "service_environment" {
     QUERY_JWT_ISSUER     = var.query_jwt_issuer
     QUERY_JWT_AUDIENCE   = var.query_jwt_audience
     QUERY_SERVICES_CLAIM = var.query_services_claim
+    # query-service's alerting rules publish AlertFiring/AlertResolved here (docs/rules.md)
+    LOG_STREAM_RULES_EVENT_BUS = "default"
   }
+}
+
+output "query_policy_arn" {
+  description = "IAM policy for query-service's role (reads, the rules' partitions, AlertFiring events)"
+  value       = aws_iam_policy.query.arn
 }

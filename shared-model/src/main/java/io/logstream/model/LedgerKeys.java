@@ -19,6 +19,11 @@ package io.logstream.model;
  *   stored record of the shard is in the count items; {@value #COUNT_OWNER}, the epoch of the shard's counting owner
  *   (raised by each new owner, it fences the previous one out); {@value #COUNT_AT}, the position of the last flush an
  *   owner began.</li>
+ *   <li>{@code pk = #rules}, {@code sk = <namespace>#<group>}: a rule group written through query-service's ruler API,
+ *   {@value #RULES_YAML} its YAML and {@value #RULES_OWNER} the services its writer's token could read.</li>
+ *   <li>{@code pk = #rulestate}, {@code sk = <namespace>#<group>}: a rule group's evaluation state and lease:
+ *   {@value #LEASE_OWNER}, {@value #LEASE_UNTIL} (epoch millis), {@value #LEASE_EPOCH} (raised by each new holder, it
+ *   fences the previous one out) and {@value #RULE_STATE} (JSON).</li>
  * </ul>
  */
 public final class LedgerKeys {
@@ -35,6 +40,14 @@ public final class LedgerKeys {
     public static final String BUCKETS = "buckets";
     public static final String DECIDED_AT = "decidedAt";
     public static final String REASON = "reason";
+    public static final String RULES_PK = "#rules";
+    public static final String RULES_YAML = "yaml";
+    public static final String RULES_OWNER = "ownerServices";
+    public static final String RULE_STATE_PK = "#rulestate";
+    public static final String LEASE_OWNER = "leaseOwner";
+    public static final String LEASE_UNTIL = "leaseUntil";
+    public static final String LEASE_EPOCH = "leaseEpoch";
+    public static final String RULE_STATE = "state";
     /** Longest host value the catalogue keeps; longer ones are left out of it (still stored on the record). */
     public static final int MAX_HOST_LENGTH = 255;
 
@@ -78,6 +91,11 @@ public final class LedgerKeys {
             throw new IllegalArgumentException("not a bucket-table key: " + key);
         }
         return new EpochKey(key.substring(0, split), Long.parseLong(key.substring(split + 1)));
+    }
+
+    /** The key of a rule group under {@link #RULES_PK} and {@link #RULE_STATE_PK}; a namespace has no {@code #}. */
+    public static String ruleGroupKey(String namespace, String group) {
+        return namespace + '#' + group;
     }
 
     /** True for a bookkeeping item's partition key, never for a service's. */

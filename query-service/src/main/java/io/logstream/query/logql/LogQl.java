@@ -172,8 +172,40 @@ public final class LogQl {
     }
 
     /** A metric expression. */
+    /** Every range aggregation of an expression, left to right. */
+    public static List<RangeAggregation> rangeAggregations(Expr expr) {
+        List<RangeAggregation> out = new java.util.ArrayList<>();
+        collect(expr, out);
+        return out;
+    }
+
+    private static void collect(Expr expr, List<RangeAggregation> out) {
+        if (expr instanceof RangeAggregation r) {
+            out.add(r);
+        } else if (expr instanceof Aggregation a) {
+            collect(a.inner(), out);
+        } else if (expr instanceof Binary b) {
+            collect(b.left(), out);
+            collect(b.right(), out);
+        } else if (expr instanceof Comparison c) {
+            collect(c.left(), out);
+            collect(c.right(), out);
+        } else if (expr instanceof SetOperation s) {
+            collect(s.left(), out);
+            collect(s.right(), out);
+        } else if (expr instanceof TopK t) {
+            collect(t.inner(), out);
+        } else if (expr instanceof Sort s) {
+            collect(s.inner(), out);
+        } else if (expr instanceof LabelReplace l) {
+            collect(l.inner(), out);
+        } else if (expr instanceof ScalarOf s) {
+            collect(s.inner(), out);
+        }
+    }
+
     public sealed interface Expr extends Statement permits Scalar, ConstantVector, RangeAggregation, Aggregation, Binary,
-            Comparison, TopK, Sort, SetOperation, LabelReplace, ScalarOf {
+            Comparison, TopK, Sort, SetOperation, LabelReplace, ScalarOf, Recorded {
     }
 
     /**
@@ -237,6 +269,10 @@ public final class LogQl {
 
     /** {@code scalar(v)}: the value of a vector's one series, NaN where it has not exactly one. */
     public record ScalarOf(Expr inner) implements Expr {
+    }
+
+    /** A recording rule's series, {@code name{matchers}}: what the rule recorded, read back (docs/rules.md). */
+    public record Recorded(String name, List<Matcher> matchers) implements Expr {
     }
 
     /**

@@ -69,6 +69,13 @@ public final class LogQlParser {
         this.inRange = inRange;
     }
 
+    /**
+     * A recording rule's series queried by itself: its name, and label matchers in braces. No LogQL expression is a
+     * bare name, so this form is never a LogQL query's.
+     */
+    private static final java.util.regex.Pattern RECORDED = java.util.regex.Pattern.compile(
+            "([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*(\\{.*})?", java.util.regex.Pattern.DOTALL);
+
     /** A log query or a metric expression, by the query's first character. */
     public static LogQl.Statement parse(String text) {
         checkSize(text);
@@ -98,6 +105,11 @@ public final class LogQlParser {
     /** A metric expression. */
     public static Expr parseMetric(String text) {
         checkSize(text);
+        java.util.regex.Matcher recorded = RECORDED.matcher(text.strip());
+        if (recorded.matches()) {
+            return new LogQl.Recorded(recorded.group(1), recorded.group(2) == null ? List.of()
+                    : parseSelector(recorded.group(2)));
+        }
         LogQlParser parser = new LogQlParser(new LogQlLexer(text));
         Expr expr = parser.expression();
         parser.lexer.skipSpace();

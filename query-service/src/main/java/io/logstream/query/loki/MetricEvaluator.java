@@ -13,13 +13,13 @@ import io.logstream.query.store.Completeness;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.logstream.query.store.ReadBudget;
+import io.micronaut.context.BeanProvider;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.security.authentication.Authentication;
 import jakarta.inject.Singleton;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,9 +47,11 @@ public class MetricEvaluator {
     private final boolean lineIsMessage;
     private final Counter fromCounts;
     private final Counter fromRecords;
+    private final BeanProvider<RecordedSeries> recorded;
 
     public MetricEvaluator(SelectorReader reader, LokiEncoder encoder, CountReader counts, Completeness completeness,
-                           ReadSettings settings, MeterRegistry registry) {
+                           ReadSettings settings, MeterRegistry registry, BeanProvider<RecordedSeries> recorded) {
+        this.recorded = recorded;
         this.reader = reader;
         this.encoder = encoder;
         this.counts = counts;
@@ -67,6 +69,12 @@ public class MetricEvaluator {
 
     /** {@code instants} in epoch nanoseconds, ascending. */
     public Result evaluate(LogQl.Expr expr, long[] instants, @Nullable Authentication auth, ReadBudget budget) {
+        if (expr instanceof LogQl.Recorded r) {
+            if (!recorded.isPresent()) {
+                throw new LogQlException("no recording rule named " + r.name());
+            }
+            return recorded.get().evaluate(r, instants, auth, budget);
+        }
         if (expr instanceof LogQl.Scalar s) {
             return constant(true, s.value(), instants);
         }
@@ -265,6 +273,37 @@ public class MetricEvaluator {
                     + "after the stage to leave such records out");
         }
         return labels;
+    }
+
+    /**
+     * Whether the consumer's counts alone answer the expression exactly at every minute-aligned instant: each of its
+     * range aggregations counts records or bytes by service, level and host over whole minutes, with no line filter,
+     * parser or stage, and no aggregation groups by structured metadata. Such an expression needs no evaluation to be
+     * recorded: the counts are kept at ingest, exactly and replay-safely, and answer it at any past instant.
+     */
+    public boolean countable(LogQl.Expr expr) {
+        return !groupsByMetadata(expr) && LogQl.rangeAggregations(expr).stream()
+                .allMatch(r -> !r.function().equals("absent_over_time") && countable(r, new long[0]));
+    }
+
+    private static boolean groupsByMetadata(LogQl.Expr expr) {
+        if (expr instanceof LogQl.Aggregation a) {
+            return !a.without() && a.labels().stream().anyMatch(name -> !LogQl.LABELS.contains(name))
+                    || groupsByMetadata(a.inner());
+        }
+        if (expr instanceof LogQl.Binary b) {
+            return groupsByMetadata(b.left()) || groupsByMetadata(b.right());
+        }
+        if (expr instanceof LogQl.Comparison c) {
+            return groupsByMetadata(c.left()) || groupsByMetadata(c.right());
+        }
+        if (expr instanceof LogQl.SetOperation o) {
+            return groupsByMetadata(o.left()) || groupsByMetadata(o.right());
+        }
+        return expr instanceof LogQl.TopK t ? groupsByMetadata(t.inner())
+                : expr instanceof LogQl.Sort o ? groupsByMetadata(o.inner())
+                : expr instanceof LogQl.LabelReplace l ? groupsByMetadata(l.inner())
+                : expr instanceof LogQl.ScalarOf o && groupsByMetadata(o.inner());
     }
 
     /** Whether the counts answer the range aggregation exactly at these instants. */

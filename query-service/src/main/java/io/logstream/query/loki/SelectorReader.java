@@ -230,8 +230,12 @@ public class SelectorReader {
         }
     }
 
-    /** Name sets a selector spells out; null when the catalogue must supply them. */
-    private static Set<String> spelledOut(List<LogQl.Matcher> onService) {
+    /**
+     * The services a selector's {@code service} matchers name outright ({@code service="a"},
+     * {@code service=~"a|b"}), intersected; null when none does, so that only the catalogue can say which services
+     * match.
+     */
+    public static Set<String> spelledOut(List<LogQl.Matcher> onService) {
         Set<String> names = null;
         for (LogQl.Matcher m : onService) {
             Set<String> these = m.op() == LogQl.Op.EQ ? Set.of(m.value())

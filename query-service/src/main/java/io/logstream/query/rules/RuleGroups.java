@@ -50,6 +50,10 @@ public final class RuleGroups {
 
     /** A group of one namespace: its rules evaluated in order every {@code intervalNanos}. */
     public record Group(String namespace, String name, long intervalNanos, List<Rule> rules) {
+        /** The group's key in the rule tables: namespace and name. */
+        public String key() {
+            return io.logstream.model.LedgerKeys.ruleGroupKey(namespace, name);
+        }
     }
 
     /** Thrown with every problem of a file. */
@@ -68,65 +72,84 @@ public final class RuleGroups {
 
     /** The groups of {@code yaml}, all in {@code namespace}. */
     public static List<Group> parse(String namespace, String yaml) {
-        List<String> problems = new ArrayList<>();
-        if (yaml.length() > MAX_BYTES) {
-            throw new InvalidRules(List.of("the rule file is larger than " + MAX_BYTES + " bytes"));
-        }
-        Object root;
-        try {
-            LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
-            options.setMaxAliasesForCollections(10);
-            options.setNestingDepthLimit(20);
-            root = new Yaml(new SafeConstructor(options)).load(yaml);
-        } catch (YAMLException e) {
-            String message = e.getMessage() == null ? "unreadable" : e.getMessage().lines().findFirst().orElse("");
-            throw new InvalidRules(List.of("not YAML: " + message));
-        }
+        Object root = load(yaml, "the rule file");
         if (!(root instanceof Map<?, ?> top) || !(top.get("groups") instanceof List<?> groups)) {
             throw new InvalidRules(List.of("a rule file is a map with a groups list"));
         }
+        List<String> problems = new ArrayList<>();
         unknownKeys(top, Set.of("groups"), "the file", problems);
         List<Group> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (int g = 0; g < groups.size(); g++) {
-            String where = "group " + (g + 1);
-            if (!(groups.get(g) instanceof Map<?, ?> group)) {
-                problems.add(where + " is not a map");
-                continue;
-            }
-            unknownKeys(group, GROUP_KEYS, where, problems);
-            String name = text(group.get("name"));
-            if (name == null || name.isBlank()) {
-                problems.add(where + " has no name");
-                continue;
-            }
-            where = "group " + name;
-            if (!names.add(name)) {
-                problems.add(where + " appears twice");
-            }
-            long interval = group.containsKey("interval") ? duration(group.get("interval"), where + " interval",
-                    problems) : DEFAULT_INTERVAL;
-            if (interval <= 0 && group.containsKey("interval")) {
-                problems.add(where + " interval must be positive");
-            }
-            List<Rule> rules = new ArrayList<>();
-            if (!(group.get("rules") instanceof List<?> list) || list.isEmpty()) {
-                problems.add(where + " has no rules");
-            } else {
-                for (int r = 0; r < list.size(); r++) {
-                    Rule rule = rule(list.get(r), where + " rule " + (r + 1), problems);
-                    if (rule != null) {
-                        rules.add(rule);
-                    }
+            Group group = group(namespace, groups.get(g), "group " + (g + 1), problems);
+            if (group != null) {
+                if (!names.add(group.name())) {
+                    problems.add("group " + group.name() + " appears twice");
                 }
+                out.add(group);
             }
-            out.add(new Group(namespace, name, interval, List.copyOf(rules)));
         }
         if (!problems.isEmpty()) {
             throw new InvalidRules(problems);
         }
         return List.copyOf(out);
+    }
+
+    /** One group of {@code namespace}, as the ruler API takes it: {@code name}, {@code interval}, {@code rules}. */
+    public static Group parseGroup(String namespace, String yaml) {
+        List<String> problems = new ArrayList<>();
+        Group group = group(namespace, load(yaml, "a rule group"), "the group", problems);
+        if (!problems.isEmpty()) {
+            throw new InvalidRules(problems);
+        }
+        return group;
+    }
+
+    private static Object load(String yaml, String what) {
+        if (yaml.length() > MAX_BYTES) {
+            throw new InvalidRules(List.of(what + " is larger than " + MAX_BYTES + " bytes"));
+        }
+        try {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            options.setMaxAliasesForCollections(10);
+            options.setNestingDepthLimit(20);
+            return new Yaml(new SafeConstructor(options)).load(yaml);
+        } catch (YAMLException e) {
+            String message = e.getMessage() == null ? "unreadable" : e.getMessage().lines().findFirst().orElse("");
+            throw new InvalidRules(List.of("not YAML: " + message));
+        }
+    }
+
+    private static Group group(String namespace, Object item, String where, List<String> problems) {
+        if (!(item instanceof Map<?, ?> group)) {
+            problems.add(where + " is not a map");
+            return null;
+        }
+        unknownKeys(group, GROUP_KEYS, where, problems);
+        String name = text(group.get("name"));
+        if (name == null || name.isBlank()) {
+            problems.add(where + " has no name");
+            return null;
+        }
+        where = "group " + name;
+        long interval = group.containsKey("interval") ? duration(group.get("interval"), where + " interval",
+                problems) : DEFAULT_INTERVAL;
+        if (interval <= 0 && group.containsKey("interval")) {
+            problems.add(where + " interval must be positive");
+        }
+        List<Rule> rules = new ArrayList<>();
+        if (!(group.get("rules") instanceof List<?> list) || list.isEmpty()) {
+            problems.add(where + " has no rules");
+        } else {
+            for (int r = 0; r < list.size(); r++) {
+                Rule rule = rule(list.get(r), where + " rule " + (r + 1), problems);
+                if (rule != null) {
+                    rules.add(rule);
+                }
+            }
+        }
+        return new Group(namespace, name, interval, List.copyOf(rules));
     }
 
     private static Rule rule(Object item, String where, List<String> problems) {
@@ -172,6 +195,13 @@ public final class RuleGroups {
         }
         Map<String, String> labels = labels(rule.get("labels"), where + " labels", problems, true);
         Map<String, String> annotations = labels(rule.get("annotations"), where + " annotations", problems, false);
+        for (Map.Entry<String, String> annotation : annotations.entrySet()) {
+            try {
+                Annotations.check(annotation.getValue());
+            } catch (LogQlException e) {
+                problems.add(where + " annotation " + annotation.getKey() + ": " + e.getMessage());
+            }
+        }
         return parsed == null ? null : new Rule(alert, record, expr, parsed, forNanos, labels, annotations);
     }
 
@@ -217,33 +247,6 @@ public final class RuleGroups {
 
     /** The stream selectors an expression reads, for access checks. */
     public static List<List<LogQl.Matcher>> selectors(LogQl.Expr expr) {
-        List<List<LogQl.Matcher>> out = new ArrayList<>();
-        collect(expr, out);
-        return out;
-    }
-
-    private static void collect(LogQl.Expr expr, List<List<LogQl.Matcher>> out) {
-        if (expr instanceof LogQl.RangeAggregation r) {
-            out.add(r.query().matchers());
-        } else if (expr instanceof LogQl.Aggregation a) {
-            collect(a.inner(), out);
-        } else if (expr instanceof LogQl.Binary b) {
-            collect(b.left(), out);
-            collect(b.right(), out);
-        } else if (expr instanceof LogQl.Comparison c) {
-            collect(c.left(), out);
-            collect(c.right(), out);
-        } else if (expr instanceof LogQl.SetOperation s) {
-            collect(s.left(), out);
-            collect(s.right(), out);
-        } else if (expr instanceof LogQl.TopK t) {
-            collect(t.inner(), out);
-        } else if (expr instanceof LogQl.Sort s) {
-            collect(s.inner(), out);
-        } else if (expr instanceof LogQl.LabelReplace l) {
-            collect(l.inner(), out);
-        } else if (expr instanceof LogQl.ScalarOf s) {
-            collect(s.inner(), out);
-        }
+        return LogQl.rangeAggregations(expr).stream().map(r -> r.query().matchers()).toList();
     }
 }

@@ -96,6 +96,7 @@ class RuleGroupsTest {
         List<RuleGroups.Group> groups = RuleGroups.parse("local", file);
         assertThat(groups).hasSize(1);
         assertThat(groups.get(0).rules()).extracting(RuleGroups.Rule::name)
-                .containsExactly("CheckoutErrors", "CheckoutSlowRequests", "service:error_lines:rate1m");
+                .containsExactly("CheckoutErrors", "CheckoutSlowRequests", "service:error_lines:rate1m",
+                        "checkout:timeouts:count1m");
     }
 }
