@@ -4,6 +4,10 @@ import io.logstream.localaws.LogPayload;
 import io.logstream.localaws.AwsEngines;
 import io.logstream.localaws.ConsumerProperties;
 import io.logstream.model.LogKeys;
+import io.logstream.query.rules.AlertQueue;
+import io.logstream.query.rules.RuleEvaluator;
+import io.logstream.query.rules.RuleGroups;
+import io.logstream.query.rules.Rules;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
@@ -62,6 +66,10 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
 
     @Inject
     EmbeddedServer server;
+    @Inject
+    RuleEvaluator evaluator;
+    @Inject
+    Rules rules;
 
     /** The engines both services run against; called once, before the query service starts. */
     protected abstract AwsEngines engines();
@@ -84,6 +92,7 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
         queryProperties.put("log-stream.stream", stream);
         queryProperties.put("micronaut.server.port", "-1");
         queryProperties.putAll(TestAuth.properties());
+        queryProperties.put("log-stream.rules.evaluate", "false"); // the rules test evaluates at the instants it picks
         return queryProperties;
     }
 
@@ -230,5 +239,46 @@ abstract class ThroughConsumerCase implements TestPropertyProvider {
                 + "&to=" + to);
         assertThat(ids(window)).isEqualTo(inside);
         assertThat(window.path("nextCursor").isNull()).isTrue();
+    }
+
+    @Test
+    @Order(3)
+    void anAlertingRuleWrittenThroughTheRulerApiFiresAndResolvesOnRecordsThroughTheConsumer() throws Exception {
+        long base = BASE + 3_600_000; // a whole minute, an hour after the other records
+        List<PutRecordsRequestEntry> entries = new ArrayList<>();
+        for (int s = 0; s < 120; s++) { // an ERROR a second for the first minute, an INFO a second for two
+            entries.add(PutRecordsRequestEntry.builder().partitionKey(UUID.randomUUID().toString())
+                    .data(SdkBytes.fromUtf8String(LogPayload.of("ruled").level(s < 60 ? "ERROR" : "INFO")
+                            .message("step " + s).ts(base + s * 1000L + 500).json())).build());
+        }
+        aws.kinesis().putRecords(b -> b.streamName(stream).records(entries));
+        Instant put = Instant.now();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() ->
+                watermark().isAfter(put));
+
+        String group = "name: through\nrules:\n  - alert: RuledErrors\n    expr: sum by (service) "
+                + "(count_over_time({service=\"ruled\", level=\"ERROR\"}[1m])) > 10\n"
+                + "    annotations: {summary: \"{{ $labels.service }}: {{ $value }} errors\"}\n";
+        HttpResponse<String> written = ApiClient.http().send(java.net.http.HttpRequest.newBuilder(
+                        URI.create(api + "/loki/api/v1/rules/through")).header("Authorization", "Bearer " + TestAuth.token())
+                .header("Content-Type", "application/yaml")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(group)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(202);
+        RuleGroups.Group through = rules.all().stream().filter(g -> g.name().equals("through")).findFirst()
+                .orElseThrow();
+
+        // the minute of errors: every one of the 60 the consumer stored is counted, and the alert fires (for 0)
+        List<AlertQueue.Alert> fired = evaluator.evaluate(through, Instant.ofEpochMilli(base + 60_000));
+        assertThat(fired).hasSize(1);
+        assertThat(fired.get(0).labels()).isEqualTo(Map.of("alertname", "RuledErrors", "service", "ruled"));
+        assertThat(fired.get(0).annotations()).containsEntry("summary", "ruled: 60 errors");
+        assertThat(evaluator.state(through, 0).state()).isEqualTo("firing");
+        assertThat(evaluator.state(through, 0).alerts().get(0).value()).isEqualTo(60.0);
+        // the next minute has none: resolved, at that instant
+        List<AlertQueue.Alert> resolved = evaluator.evaluate(through, Instant.ofEpochMilli(base + 120_000));
+        assertThat(resolved).hasSize(1);
+        assertThat(resolved.get(0).endsAt()).isEqualTo(Instant.ofEpochMilli(base + 120_000));
+        assertThat(evaluator.state(through, 0).state()).isEqualTo("inactive");
     }
 }

@@ -31,11 +31,21 @@ final class LineParsers {
 
     /** Every field of a JSON object line, nested keys joined by {@code _}, arrays skipped. */
     static String json(String line, Map<String, String> fields) throws IOException {
+        return oneObject(line, parser -> object(parser, "", fields));
+    }
+
+    /** What reads a JSON object line's object, from its first field on. */
+    private interface ObjectReader {
+        void read(JsonParser parser) throws IOException;
+    }
+
+    /** Reads a line that must be one JSON object with {@code reader}; the problem with the line, or null. */
+    private static String oneObject(String line, ObjectReader reader) throws IOException {
         try (JsonParser parser = JSON.createParser(line)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return "the line is not a JSON object";
             }
-            object(parser, "", fields);
+            reader.read(parser);
             return parser.nextToken() != null ? "more after the JSON object" : null;
         }
     }
@@ -59,18 +69,13 @@ final class LineParsers {
      */
     static String jsonPaths(String line, List<LogQl.Extraction> extractions, Map<String, String> fields)
             throws IOException {
-        Object root;
-        try (JsonParser parser = JSON.createParser(line)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return "the line is not a JSON object";
-            }
-            root = tree(parser);
-            if (parser.nextToken() != null) {
-                return "more after the JSON object";
-            }
+        Object[] root = new Object[1];
+        String problem = oneObject(line, parser -> root[0] = tree(parser));
+        if (problem != null) {
+            return problem;
         }
         for (LogQl.Extraction extraction : extractions) {
-            Object value = root;
+            Object value = root[0];
             for (Object step : path(extraction.path())) {
                 if (step instanceof Integer index && value instanceof List<?> list) {
                     value = index < list.size() ? list.get(index) : null;
@@ -200,10 +205,7 @@ final class LineParsers {
      * line ({@code line[0]}). Other values are left out, as in Loki.
      */
     static String unpack(String line, Map<String, String> fields, String[] newLine) throws IOException {
-        try (JsonParser parser = JSON.createParser(line)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return "the line is not a JSON object";
-            }
+        return oneObject(line, parser -> {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
                 JsonToken value = parser.nextToken();
@@ -217,8 +219,7 @@ final class LineParsers {
                     }
                 }
             }
-            return parser.nextToken() != null ? "more after the JSON object" : null;
-        }
+        });
     }
 
     /**
