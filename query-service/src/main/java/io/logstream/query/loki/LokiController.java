@@ -177,10 +177,8 @@ public class LokiController {
 
     /** A read that may be answered from the counts: its watermark is also never past the counts'. */
     private <T> HttpResponse<T> countedAndWatermarked(Supplier<T> read) {
-        Instant watermark = completeness.completeUntil();
-        Instant counted = completeness.countedUntil().orElse(watermark);
-        Instant both = counted.isBefore(watermark) ? counted : watermark;
-        return HttpResponse.ok(read.get()).header(CompletenessHeader.NAME, both.toString());
+        return HttpResponse.ok(read.get()).header(CompletenessHeader.NAME,
+                completeness.countedAndCompleteUntil().toString());
     }
 
     private <T> HttpResponse<T> watermarked(Supplier<T> read) {

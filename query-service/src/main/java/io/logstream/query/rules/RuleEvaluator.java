@@ -174,11 +174,6 @@ public class RuleEvaluator {
         }
     }
 
-    /** This replica's name in the leases. */
-    public String owner() {
-        return owner;
-    }
-
     /**
      * Evaluates each group at the instants its interval divides (whole minutes for a 1m group, so the counts answer
      * its windows), each once the watermark has passed it (and never ahead of now); a group far behind goes on from
@@ -188,11 +183,8 @@ public class RuleEvaluator {
         Instant now = clock.instant();
         Instant complete;
         try {
-            // the lower of the two watermarks, as a metric query's X-Complete-Until: the counts a rule may read
-            // trail the records by up to a flush
-            Instant watermark = completeness.completeUntil();
-            Instant counted = completeness.countedUntil().orElse(watermark);
-            watermark = counted.isBefore(watermark) ? counted : watermark;
+            // as a metric query's X-Complete-Until: the counts a rule may read trail the records by up to a flush
+            Instant watermark = completeness.countedAndCompleteUntil();
             complete = watermark.isAfter(now) ? now : watermark;
         } catch (RuntimeException e) {
             LOG.warn("rules not evaluated: the watermark is unreadable: {}", e.getMessage());

@@ -60,6 +60,16 @@ public class Completeness {
         return java.util.Optional.of(Instant.ofEpochMilli(Math.min(marks.counted().toEpochMilli(), known)));
     }
 
+    /**
+     * What a read that may be answered from the counts vouches for: the lower of {@link #completeUntil()} and
+     * {@link #countedUntil()} (the records' watermark alone when the consumer keeps no counts).
+     */
+    public Instant countedAndCompleteUntil() {
+        Instant watermark = completeUntil();
+        Instant counted = countedUntil().orElse(watermark);
+        return counted.isBefore(watermark) ? counted : watermark;
+    }
+
     /** Both watermarks of one read; {@code counted} null when no shard has one. */
     private record Marks(Instant complete, Instant counted) {
     }
