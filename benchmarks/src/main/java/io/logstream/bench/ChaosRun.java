@@ -156,8 +156,7 @@ public final class ChaosRun {
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         sampler.scheduleAtFixedRate(() -> {
             workers.forEach(w -> maxLag[0] = Math.max(maxLag[0], w.get().maxLag()));
-            long sampledAt = System.currentTimeMillis();
-            watermarks.add(new long[]{sampledAt, watermark(aws)});
+            watermarks.add(sampleWatermark(aws));
         }, 1, 1, TimeUnit.SECONDS);
 
         Put put = produce(aws, plan, random);
@@ -187,7 +186,7 @@ public final class ChaosRun {
         for (int i = 0; i < 30 && watermark(aws, LedgerKeys.COUNTED_UNTIL) < lastPut; i++) {
             Thread.sleep(1000);
         }
-        watermarks.add(new long[]{System.currentTimeMillis(), watermark(aws)});
+        watermarks.add(sampleWatermark(aws));
         stored = scan(aws);
         deadLetters.addAll(drain(aws, queue));
         sampler.shutdownNow();
@@ -195,6 +194,16 @@ public final class ChaosRun {
             worker.get().stopGracefully();
         }
         return report(plan, put, stored, deadLetters, aws, dynamo, maxLag[0], events, watermarks);
+    }
+
+    /**
+     * The watermark and when its read <em>returned</em>: every record it vouches for was stored before the value was
+     * written, so before the read returned. The time before the read would be too early: a batch stored and its
+     * watermark raised while a slow read was under way (CI at full CPU) would count as vouched before storage.
+     */
+    private static long[] sampleWatermark(LocalAws aws) {
+        long value = watermark(aws);
+        return new long[]{System.currentTimeMillis(), value};
     }
 
     /** The stream's completeness watermark as query-service computes it: the minimum over open shards, 0 if none. */
