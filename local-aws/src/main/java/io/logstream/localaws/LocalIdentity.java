@@ -88,6 +88,13 @@ public final class LocalIdentity implements AutoCloseable {
         return token(subject, services, Duration.ofHours(12));
     }
 
+    /** An administrator's token (query-service's default admin claim, {@code log_stream_admin}) reading every service. */
+    public String adminToken(String subject) {
+        return sign(new JWTClaimsSet.Builder().subject(subject).issuer(ISSUER).audience(AUDIENCE).issueTime(new Date())
+                .expirationTime(Date.from(Instant.now().plus(Duration.ofHours(12)))).claim("services", ALL_SERVICES)
+                .claim("log_stream_admin", true).build());
+    }
+
     /** Signs arbitrary claims with the local key, e.g. an expired token for a test. */
     public String sign(JWTClaimsSet claims) {
         try {

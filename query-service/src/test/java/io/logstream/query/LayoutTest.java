@@ -32,6 +32,7 @@ class LayoutTest {
     void eachLayerIsUsedOnlyFromAbove() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("rules").definedBy("..query.rules..")
+                .layer("retention").definedBy("..query.retention..")
                 .layer("loki").definedBy("..query.loki..")
                 .layer("tail").definedBy("..query.tail..")
                 .layer("rest").definedBy("..query.rest..")
@@ -40,11 +41,12 @@ class LayoutTest {
                 .layer("health").definedBy("..query.health..")
                 .layer("base").definedBy(BASE)
                 .whereLayer("rules").mayNotBeAccessedByAnyLayer()
-                .whereLayer("loki").mayOnlyBeAccessedByLayers("rules")
+                .whereLayer("retention").mayNotBeAccessedByAnyLayer()
+                .whereLayer("loki").mayOnlyBeAccessedByLayers("rules", "retention")
                 .whereLayer("tail").mayOnlyBeAccessedByLayers("loki")
                 .whereLayer("rest").mayOnlyBeAccessedByLayers("loki", "tail")
-                .whereLayer("logql").mayOnlyBeAccessedByLayers("rules", "loki", "tail")
-                .whereLayer("store").mayOnlyBeAccessedByLayers("rules", "loki", "tail", "rest", "health")
+                .whereLayer("logql").mayOnlyBeAccessedByLayers("rules", "retention", "loki", "tail")
+                .whereLayer("store").mayOnlyBeAccessedByLayers("rules", "retention", "loki", "tail", "rest", "health")
                 .whereLayer("health").mayNotBeAccessedByAnyLayer()
                 .check(classes);
     }
@@ -52,7 +54,7 @@ class LayoutTest {
     @Test
     void theSharedConcernsDependOnNoRole() {
         noClasses().that().resideInAnyPackage(BASE).should().dependOnClassesThat()
-                .resideInAnyPackage("..query.rules..", "..query.loki..", "..query.tail..", "..query.rest..",
+                .resideInAnyPackage("..query.rules..", "..query.retention..", "..query.loki..", "..query.tail..", "..query.rest..",
                         "..query.logql..",
                         "..query.store..", "..query.health..")
                 .check(classes);

@@ -48,6 +48,13 @@ public final class LedgerKeys {
     public static final String LEASE_UNTIL = "leaseUntil";
     public static final String LEASE_EPOCH = "leaseEpoch";
     public static final String RULE_STATE = "state";
+    /** Delete requests (Loki's delete API), one item per request keyed by its id (docs/retention.md). */
+    public static final String DELETES_PK = "#deletes";
+    /** The audit trail of admin actions: sort key {@code <ISO instant>#<uuid>}. */
+    public static final String AUDIT_PK = "#audit";
+    /** The retention rules set through the admin API: one item, sort key {@value #RETENTION_SK}. */
+    public static final String RETENTION_PK = "#retention";
+    public static final String RETENTION_SK = "rules";
     /** Longest host value the catalogue keeps; longer ones are left out of it (still stored on the record). */
     public static final int MAX_HOST_LENGTH = 255;
 

@@ -89,6 +89,23 @@ public class SelectorReader {
         return services;
     }
 
+    /**
+     * Every service a selector matches, in name order, whoever may read it and however many: for an administrator's
+     * delete, which no token's services or fan-out limit narrows.
+     */
+    public List<String> matching(List<LogQl.Matcher> matchers) {
+        List<LogQl.Matcher> onService = matchers.stream().filter(m -> m.label().equals("service")).toList();
+        Set<String> named = spelledOut(onService);
+        Set<String> candidates = new TreeSet<>();
+        if (named != null) {
+            candidates.addAll(named);
+        } else {
+            catalogue.services().forEach(entry -> candidates.add(entry.name()));
+        }
+        return candidates.stream().filter(service -> LogKeys.isValidName(service)
+                && onService.stream().allMatch(m -> m.test(service))).toList();
+    }
+
     /** The levels a selector keeps; empty when it keeps none. */
     public static Set<LogLevel> levels(List<LogQl.Matcher> matchers) {
         Set<LogLevel> levels = EnumSet.noneOf(LogLevel.class);

@@ -27,6 +27,9 @@ import java.time.Duration;
  * @param tokenCacheTtl  how long an accepted bearer token is remembered, never past its {@code exp}
  *                      ({@link ValidatedTokens}); 0 checks every request's token in full
  * @param tokenCacheSize how many accepted tokens are remembered at most
+ * @param adminClaim    the claim that makes a token an administrator's (QUERY_ADMIN_CLAIM, default
+ *                      {@code log_stream_admin}): {@code true} (or the string {@code "true"}) may delete records and
+ *                      set retention ({@link AdminAccess}); nothing else is needed for that, and nothing else grants it
  */
 @ConfigurationProperties("log-stream.auth")
 public record AuthSettings(@Nullable String mode,
@@ -36,7 +39,8 @@ public record AuthSettings(@Nullable String mode,
                            @NotNull MissingClaim missingServicesClaim,
                            @NotNull Duration jwksConnectTimeout,
                            @NotNull Duration jwksReadTimeout,
-                           @NotNull Duration jwksRetryAfter) {
+                           @NotNull Duration jwksRetryAfter,
+                           @NotBlank String adminClaim) {
     public static final String JWT = "jwt";
     public static final String NONE = "none";
     public static final String JWKS_URL = "micronaut.security.token.jwt.signatures.jwks.idp.url";
