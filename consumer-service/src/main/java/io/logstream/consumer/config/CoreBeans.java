@@ -2,6 +2,7 @@ package io.logstream.consumer.config;
 
 import io.logstream.consumer.core.AlertPublisher;
 import io.logstream.consumer.core.BatchPipeline;
+import io.logstream.consumer.core.RetentionSource;
 import io.logstream.consumer.core.DeadLetterSink;
 import io.logstream.consumer.core.LogStore;
 import io.logstream.consumer.core.ServiceCatalogue;
@@ -35,9 +36,9 @@ public class CoreBeans {
     /** The pipeline's core, given its adapters and the two settings it needs. */
     @Singleton
     BatchPipeline batchPipeline(LogRecordParser parser, LogStore store, WriteBuckets buckets, ServiceCatalogue catalogue, AlertPublisher alerts, DeadLetterSink deadLetters,
-                                PipelineMetrics metrics, Clock clock, StoreSettings storeSettings,
+                                PipelineMetrics metrics, Clock clock, RetentionSource retention,
                                 AlertSettings alertSettings) {
-        return new BatchPipeline(parser::parse, store, buckets, catalogue, alerts, deadLetters, metrics, clock, storeSettings.retentionDays(),
+        return new BatchPipeline(parser::parse, store, buckets, catalogue, alerts, deadLetters, metrics, clock, retention,
                 alertSettings.maxAttempts());
     }
 

@@ -1,5 +1,6 @@
 package io.logstream.consumer.core;
 
+import io.logstream.model.Retention;
 import io.logstream.consumer.metrics.PipelineMetrics;
 import io.logstream.model.DeadLetter;
 import io.logstream.model.LogErrorEvent;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,7 +28,6 @@ import java.util.Set;
  */
 public class BatchPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(BatchPipeline.class);
-    private static final long SECONDS_PER_DAY = 86_400;
 
     private final RecordParser parser;
     private final LogStore store;
@@ -36,12 +37,21 @@ public class BatchPipeline {
     private final DeadLetterSink deadLetters;
     private final PipelineMetrics metrics;
     private final Clock clock;
-    private final int retentionDays;
+    private final Supplier<Retention> retention;
     private final int alertMaxAttempts;
 
+    /** With one retention for every record: {@code retentionDays} (0 keeps for ever). */
     public BatchPipeline(RecordParser parser, LogStore store, WriteBuckets buckets, ServiceCatalogue catalogue,
                          AlertPublisher alerts, DeadLetterSink deadLetters, PipelineMetrics metrics, Clock clock,
                          int retentionDays, int alertMaxAttempts) {
+        this(parser, store, buckets, catalogue, alerts, deadLetters, metrics, clock, () -> Retention.of(
+                new Retention.RuleSet(List.of(), retentionDays)), alertMaxAttempts);
+    }
+
+    /** With the retention rules in force, as {@code retention} has them at each record. */
+    public BatchPipeline(RecordParser parser, LogStore store, WriteBuckets buckets, ServiceCatalogue catalogue,
+                         AlertPublisher alerts, DeadLetterSink deadLetters, PipelineMetrics metrics, Clock clock,
+                         Supplier<Retention> retention, int alertMaxAttempts) {
         this.parser = parser;
         this.store = store;
         this.buckets = buckets;
@@ -50,7 +60,7 @@ public class BatchPipeline {
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.clock = clock;
-        this.retentionDays = retentionDays;
+        this.retention = retention;
         this.alertMaxAttempts = alertMaxAttempts;
     }
 
@@ -127,9 +137,9 @@ public class BatchPipeline {
         items.add(new PendingItem(incoming, record, item));
     }
 
-    /** DynamoDB TTL in epoch seconds, counted from the record's own time; null without retention. */
+    /** DynamoDB TTL in epoch seconds under the rules in force: the record's minute's end plus its days, or null. */
     private Long expiresAt(LogRecord record) {
-        return retentionDays <= 0 ? null : record.ts() / 1000 + retentionDays * SECONDS_PER_DAY;
+        return retention.get().expiresAt(record.service(), record.level(), record.ts());
     }
 
     private static DeadLetter deadLetter(PoisonReason reason, String error, IncomingRecord incoming, Instant now) {

@@ -1,8 +1,8 @@
 package io.logstream.consumer.store;
 
 import io.logstream.consumer.config.ResourceSettings;
-import io.logstream.consumer.config.StoreSettings;
 import io.logstream.consumer.core.CountStore;
+import io.logstream.consumer.core.RetentionSource;
 import io.logstream.consumer.core.LogContext;
 import io.logstream.consumer.retry.Retrier;
 import io.logstream.model.Counts;
@@ -42,7 +42,6 @@ import java.util.concurrent.ExecutorService;
 @Singleton
 public class DynamoCountStore implements CountStore {
     private static final String DEPENDENCY = "dynamodb";
-    private static final long SECONDS_PER_DAY = 86_400;
     private static final String FENCE = "(attribute_not_exists(#o) OR #o <= :e)";
 
     private final DynamoDbClient dynamoDb;
@@ -50,16 +49,16 @@ public class DynamoCountStore implements CountStore {
     private final ExecutorService writers;
     private final String table;
     private final String watermarkPk;
-    private final int retentionDays;
+    private final RetentionSource retention;
 
-    public DynamoCountStore(DynamoDbClient dynamoDb, ResourceSettings resources, StoreSettings store, Retrier retrier,
-                            @Named("store-writers") ExecutorService writers) {
+    public DynamoCountStore(DynamoDbClient dynamoDb, ResourceSettings resources, RetentionSource retention,
+                            Retrier retrier, @Named("store-writers") ExecutorService writers) {
         this.dynamoDb = dynamoDb;
         this.retrier = retrier;
         this.writers = writers;
         this.table = resources.table();
         this.watermarkPk = LedgerKeys.watermarkPk(resources.stream());
-        this.retentionDays = store.retentionDays();
+        this.retention = retention;
     }
 
     @Override
@@ -172,13 +171,18 @@ public class DynamoCountStore implements CountStore {
                 .expressionAttributeNames(names).expressionAttributeValues(values).build();
     }
 
-    /** The TTL of a count item, from its (last) minute, as records' are from their time. */
+    /**
+     * The TTL of a count item: its (last) minute plus the longest any level of its service is kept, so that it outlives
+     * every record it counts; none when a level is kept for ever. Reads hide each level's minutes as they hide the
+     * records ({@link io.logstream.model.Retention#visible}), whatever the TTL has removed.
+     */
     private String expiry(Key key, Map<String, String> names, Map<String, AttributeValue> values) {
-        if (retentionDays <= 0) {
+        Long expiresAt = retention.get().countExpiresAt(key.service(), key.end());
+        if (expiresAt == null) {
             return "";
         }
         names.put("#x", LogItemMapper.EXPIRES_AT);
-        values.put(":x", n(key.end() / 1000 + retentionDays * SECONDS_PER_DAY));
+        values.put(":x", n(expiresAt));
         return ", #x = :x";
     }
 

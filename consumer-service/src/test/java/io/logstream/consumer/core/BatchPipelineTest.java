@@ -123,6 +123,25 @@ class BatchPipelineTest {
     }
 
     @Test
+    void eachRecordsTtlComesFromTheRuleInForceForItsServiceAndLevel() {
+        java.util.concurrent.atomic.AtomicReference<io.logstream.model.Retention> rules = new java.util.concurrent.atomic
+                .AtomicReference<>(io.logstream.model.Retention.of(io.logstream.model.Retention.RuleSet.parse(
+                "checkout:DEBUG=3d audit=365d default=30d", 0)));
+        BatchPipeline pipeline = new BatchPipeline(new LogRecordParser()::parse, store, WriteBuckets.NONE, catalogue,
+                alerts, sink, new PipelineMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC),
+                rules::get, 3);
+        long ts = 1723050000000L - 30_000; // in the minute that ends at 1723050000 s: its count minute's TTL
+        pipeline.process(List.of(record(1, LogPayload.of("checkout").message("m").level("DEBUG").ts(ts).json()),
+                record(2, LogPayload.of("checkout").message("m").level("INFO").ts(ts).json()),
+                record(3, LogPayload.of("audit").message("m").level("DEBUG").ts(ts).json())));
+        rules.set(io.logstream.model.Retention.of(io.logstream.model.Retention.RuleSet.parse("default=0d", 0)));
+        pipeline.process(List.of(record(4, LogPayload.of("checkout").message("m").level("DEBUG").ts(ts).json())));
+        assertThat(stored).extracting(p -> p.item().containsKey("expiresAt") ? p.item().get("expiresAt").n() : "none")
+                .containsExactly(Long.toString(1723050000L + 3 * 86_400), Long.toString(1723050000L + 30 * 86_400),
+                        Long.toString(1723050000L + 365 * 86_400), "none");
+    }
+
+    @Test
     void oversizedItemsArePoisonBeforeAnyWrite() {
         pipeline(0).process(List.of(record(1, "{\"service\":\"a\",\"message\":\"" + "x".repeat(410_000) + "\"}")));
         assertThat(stored).isEmpty();

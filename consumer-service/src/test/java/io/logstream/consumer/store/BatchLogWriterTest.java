@@ -41,7 +41,7 @@ class BatchLogWriterTest {
 
     BatchLogWriterTest() {
         aws.createLogsTable(table);
-        StoreSettings settings = new StoreSettings(4, 0);
+        StoreSettings settings = new StoreSettings(4, 0, null);
         Retrier retrier = new Retrier(new Backoff(Duration.ofMillis(10), Duration.ofMillis(100), Math::random),
                 Sleeper.REAL, new DependencyHealth(Clock.systemUTC()), dependency -> { });
         writer = new BatchLogWriter(aws.dynamoDb(), new ResourceSettings(table, "s"), settings, retrier, executor,

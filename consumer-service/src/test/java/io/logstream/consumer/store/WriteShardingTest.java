@@ -69,7 +69,7 @@ class WriteShardingTest {
         ResourceSettings resources = new ResourceSettings(table, "s");
         buckets = new DynamoWriteBuckets(limited, resources, new BucketSettings(true, LIMIT, 0.8, 0.5, 64,
                 Duration.ZERO, Duration.ofMillis(200), "pinned=8"), retrier, metrics, Clock.systemUTC());
-        BatchLogWriter writer = new BatchLogWriter(limited, resources, new StoreSettings(4, 0), retrier, writers, buckets);
+        BatchLogWriter writer = new BatchLogWriter(limited, resources, new StoreSettings(4, 0, null), retrier, writers, buckets);
         pipeline = new BatchPipeline(new LogRecordParser()::parse, writer, buckets, stored -> { }, pending -> List.of(),
                 letters -> { }, metrics, Clock.systemUTC(), 0, 3);
     }

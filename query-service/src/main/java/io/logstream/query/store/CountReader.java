@@ -36,9 +36,14 @@ public class CountReader {
     private final DynamoDbClient dynamoDb;
     private final String table;
     private final ExecutorService readers;
+    private final RetentionTable retention;
+    private final java.time.Clock clock;
 
-    public CountReader(DynamoDbClient dynamoDb, QuerySettings settings) {
+    public CountReader(DynamoDbClient dynamoDb, QuerySettings settings, RetentionTable retention,
+                       java.time.Clock clock) {
         this.dynamoDb = dynamoDb;
+        this.retention = retention;
+        this.clock = clock;
         this.table = settings.table();
         AtomicInteger threads = new AtomicInteger();
         this.readers = Executors.newFixedThreadPool(SEGMENTS, runnable -> {
@@ -163,10 +168,16 @@ public class CountReader {
         return series;
     }
 
-    /** One series per level with any record, labelled as Loki labels the records. */
-    private static void add(List<Series> out, Map<String, String> labels, Set<LogLevel> levels,
-                            Map<Long, Counts.Tally> byMinute) {
+    /**
+     * One series per level with any record, labelled as Loki labels the records; a minute the retention rules have
+     * expired is left out, as its records are (docs/retention.md).
+     */
+    private void add(List<Series> out, Map<String, String> labels, Set<LogLevel> levels,
+                     Map<Long, Counts.Tally> byMinute) {
         List<Long> ends = new ArrayList<>(new java.util.TreeSet<>(byMinute.keySet()));
+        io.logstream.model.Retention rules = retention.current();
+        long now = clock.millis();
+        String service = labels.get("service");
         for (LogLevel level : levels) {
             int n = 0;
             long[] at = new long[ends.size()];
@@ -174,7 +185,7 @@ public class CountReader {
             long[] bytes = new long[ends.size() + 1];
             for (long end : ends) {
                 Counts.Tally tally = byMinute.get(end);
-                if (tally.records(level) != 0) {
+                if (tally.records(level) != 0 && rules.visible(service, level, end, now)) {
                     at[n] = end;
                     records[n + 1] = records[n] + tally.records(level);
                     bytes[n + 1] = bytes[n] + tally.bytes(level);

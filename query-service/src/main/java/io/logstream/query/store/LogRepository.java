@@ -58,9 +58,14 @@ public class LogRepository {
     private final int maxPages;
     private final BucketTables buckets;
     private final ExecutorService readers;
+    private final RetentionTable retention;
+    private final java.time.Clock clock;
 
-    public LogRepository(DynamoDbClient dynamoDb, QuerySettings settings, BucketTables buckets) {
+    public LogRepository(DynamoDbClient dynamoDb, QuerySettings settings, BucketTables buckets,
+                         RetentionTable retention, java.time.Clock clock) {
         this.dynamoDb = dynamoDb;
+        this.retention = retention;
+        this.clock = clock;
         this.table = settings.table();
         this.maxPages = settings.maxPagesPerRequest();
         this.buckets = buckets;
@@ -109,7 +114,14 @@ public class LogRepository {
                     addLevelFilter(request, query.levels());
                 }
                 QueryResponse response = dynamoDb.query(request.build());
-                response.items().forEach(item -> visitor.accept(LogItemMapper.fromItem(item)));
+                io.logstream.model.Retention rules = retention.current();
+                long now = clock.millis();
+                response.items().forEach(item -> {
+                    LogRecord record = LogItemMapper.fromItem(item);
+                    if (rules.visible(record, now)) {
+                        visitor.accept(record);
+                    }
+                });
                 source.exhausted = !response.hasLastEvaluatedKey() || response.lastEvaluatedKey().isEmpty();
                 source.start = response.lastEvaluatedKey();
             }
@@ -266,7 +278,7 @@ public class LogRepository {
             }
             QueryResponse response = dynamoDb.query(request.build());
             source.pages++;
-            source.buffer.addAll(response.items());
+            source.buffer.addAll(visible(response.items()));
             if (!response.hasLastEvaluatedKey() || response.lastEvaluatedKey().isEmpty()) {
                 source.exhausted = true;
             } else {
@@ -344,6 +356,21 @@ public class LogRepository {
         }
         request.filterExpression("#lvl IN (" + String.join(", ", placeholders) + ")")
                 .expressionAttributeNames(names).expressionAttributeValues(values);
+    }
+
+    /** The items the retention rules in force let a read see (docs/retention.md): DynamoDB's TTL deletes late. */
+    private List<Map<String, AttributeValue>> visible(List<Map<String, AttributeValue>> items) {
+        io.logstream.model.Retention rules = retention.current();
+        long now = clock.millis();
+        List<Map<String, AttributeValue>> kept = new ArrayList<>(items.size());
+        for (Map<String, AttributeValue> item : items) {
+            String sk = item.get(LogKeys.SK).s();
+            if (rules.visible(Buckets.serviceOf(item.get(LogKeys.PK).s()), LogLevel.valueOf(item.get(LogItemMapper.LEVEL).s()),
+                    io.logstream.model.Counts.minuteEnd(LogKeys.tsOf(sk)), now)) {
+                kept.add(item);
+            }
+        }
+        return kept;
     }
 
     private static List<LogRecord> records(List<Map<String, AttributeValue>> items) {

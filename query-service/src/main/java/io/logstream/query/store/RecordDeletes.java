@@ -44,8 +44,8 @@ public class RecordDeletes {
     public static final int PER_TRANSACTION = 25;
     private static final int ATTEMPTS = 60;
 
-    /** A record found for deletion: its key, the record and the item's size in bytes. */
-    public record Found(Map<String, AttributeValue> key, LogRecord record, int bytes) {
+    /** A record found: its key, the record, the item's size in bytes and its TTL (epoch seconds, or null). */
+    public record Found(Map<String, AttributeValue> key, LogRecord record, int bytes, Long expiresAt) {
     }
 
     /** A page of a bucket; {@code last} the last sort key read (null when none), {@code more} if the bucket goes on. */
@@ -95,8 +95,10 @@ public class RecordDeletes {
         });
         List<Found> found = new ArrayList<>();
         for (Map<String, AttributeValue> item : response.items()) {
+            AttributeValue ttl = item.get(LogItemMapper.EXPIRES_AT);
             found.add(new Found(Map.of(LogKeys.PK, item.get(LogKeys.PK), LogKeys.SK, item.get(LogKeys.SK)),
-                    LogItemMapper.fromItem(item), LogItemMapper.itemSizeBytes(item)));
+                    LogItemMapper.fromItem(item), LogItemMapper.itemSizeBytes(item),
+                    ttl == null ? null : Long.valueOf(ttl.n())));
         }
         String last = found.isEmpty() ? null : found.get(found.size() - 1).key().get(LogKeys.SK).s();
         boolean more = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty();
@@ -162,6 +164,49 @@ public class RecordDeletes {
             return new Outcome(0, 0);
         }
         throw new IllegalStateException("a delete transaction did not go through after " + ATTEMPTS + " attempts");
+    }
+
+    /**
+     * Sets (or, for null, removes) an item's TTL, if the item still exists: the retention job's rewrite.
+     *
+     * @return the write units it took (1 per KB)
+     */
+    public double setExpiry(Map<String, AttributeValue> key, Long expiresAt, int bytes) {
+        try {
+            dynamoDb.updateItem(b -> {
+                b.tableName(table).key(key).conditionExpression("attribute_exists(#pk)");
+                if (expiresAt == null) {
+                    b.updateExpression("REMOVE #x").expressionAttributeNames(Map.of("#pk", LogKeys.PK,
+                            "#x", LogItemMapper.EXPIRES_AT));
+                } else {
+                    b.updateExpression("SET #x = :x").expressionAttributeNames(Map.of("#pk", LogKeys.PK,
+                            "#x", LogItemMapper.EXPIRES_AT)).expressionAttributeValues(Map.of(":x",
+                            AttributeValue.fromN(Long.toString(expiresAt))));
+                }
+            });
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+            // deleted meanwhile: nothing to keep
+        }
+        return Math.max(1, (bytes + 1023) / 1024);
+    }
+
+    /** A count item of a service: its key, the minute its sort key names, its size and TTL. */
+    public record CountItem(Map<String, AttributeValue> key, long minuteEnd, int bytes, Long expiresAt) {
+    }
+
+    /** Every count item of a service (its level items, then its host items). */
+    public List<CountItem> countItems(String service) {
+        List<CountItem> items = new ArrayList<>();
+        for (String pk : List.of(Counts.levelsPk(service), Counts.hostsPk(service))) {
+            dynamoDb.queryPaginator(b -> b.tableName(table).keyConditionExpression("pk = :pk")
+                    .expressionAttributeValues(Map.of(":pk", s(pk)))).items().forEach(item -> {
+                        AttributeValue ttl = item.get(LogItemMapper.EXPIRES_AT);
+                        items.add(new CountItem(Map.of(LogKeys.PK, item.get(LogKeys.PK), LogKeys.SK,
+                                item.get(LogKeys.SK)), Counts.minuteEndOf(item.get(LogKeys.SK).s()),
+                                LogItemMapper.itemSizeBytes(item), ttl == null ? null : Long.valueOf(ttl.n())));
+                    });
+        }
+        return items;
     }
 
     /** Per count item, the attributes to take the records from: records and bytes per level and minute, and host. */
