@@ -116,7 +116,7 @@ data "aws_iam_policy_document" "query" {
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["#rules", "#rulestate", "#recorded#*"]
+      values   = ["#rules", "#rulestate", "#recorded#*", "#deletes", "#audit", "#retention"]
     }
   }
   statement {
@@ -134,6 +134,22 @@ data "aws_iam_policy_document" "query" {
 resource "aws_iam_policy" "query" {
   name   = "${var.name}-query"
   policy = data.aws_iam_policy_document.query.json
+}
+
+# The delete and retention jobs (docs/retention.md): they delete records and take them out of the counts, and rewrite
+# every record's TTL, so they write every partition. Attach it only to the query-service replicas that run the jobs
+# (QUERY_DELETE_PROCESS=true); the others need query_policy_arn alone.
+data "aws_iam_policy_document" "delete_job" {
+  statement {
+    sid       = "DeleteAndRetainRecords"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"]
+    resources = [aws_dynamodb_table.logs.arn]
+  }
+}
+
+resource "aws_iam_policy" "delete_job" {
+  name   = "${var.name}-query-delete-job"
+  policy = data.aws_iam_policy_document.delete_job.json
 }
 
 resource "aws_iam_role_policy" "consumer" {
@@ -190,6 +206,7 @@ resource "aws_launch_template" "consumer" {
     dlq_url              = aws_sqs_queue.dlq.url
     eventbridge_required = var.eventbridge_required
     retention_days       = var.log_retention_days
+    retention_rules      = var.log_retention_rules
     kcl_retrieval        = var.kcl_retrieval
   }))
   tag_specifications {

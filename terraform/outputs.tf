@@ -58,3 +58,8 @@ output "query_policy_arn" {
   description = "IAM policy for query-service's role (reads, the rules' partitions, AlertFiring events)"
   value       = aws_iam_policy.query.arn
 }
+
+output "delete_job_policy_arn" {
+  description = "IAM policy for the query-service replicas that run the delete and retention jobs (docs/retention.md)."
+  value       = aws_iam_policy.delete_job.arn
+}

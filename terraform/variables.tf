@@ -87,12 +87,22 @@ variable "stream_retention_hours" {
 }
 
 variable "log_retention_days" {
-  description = "Days until DynamoDB TTL removes a log item (LOG_RETENTION_DAYS of the consumer); 0 keeps items."
+  description = "Default retention in days (LOG_RETENTION_DAYS of both services) for what no retention rule names; 0 keeps items."
   type        = number
   default     = 30
   validation {
     condition     = var.log_retention_days >= 0
     error_message = "log_retention_days must be >= 0."
+  }
+}
+
+variable "log_retention_rules" {
+  description = "Retention per service and level (LOG_RETENTION_RULES of both services), e.g. \"checkout:DEBUG=3d audit=365d\"; the admin API's rules replace them (docs/retention.md)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._*:= ,-]*$", var.log_retention_rules))
+    error_message = "log_retention_rules holds rules such as checkout:DEBUG=3d, separated by spaces or commas."
   }
 }
 
