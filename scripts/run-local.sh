@@ -90,6 +90,11 @@ log-stream is running locally (producer: $RATE records/s, 6 services, ERROR/FATA
   Loki API         (logcli 1.x speaks basic auth: the token is its password, as against hosted Loki)
                    LOKI_ADDR=http://localhost:$QUERY_PORT LOKI_USERNAME=me LOKI_PASSWORD=\$TOKEN "\$(scripts/build-logcli.sh)" query '{service="checkout",level=~"ERROR|FATAL"} |= "timeout"'
                    (logcli v1.6.1, Apache-2.0: scripts/build-logcli.sh builds it; Grafana: monitoring/grafana/provisioning, docs/loki.md)
+  Retention, deletes (an administrator's token; docs/retention.md)
+                   ADMIN=\$(cat $RUN/admin-token)
+                   curl -s -X PUT -H "Authorization: Bearer \$ADMIN" -H 'Content-Type: text/plain' --data 'checkout:DEBUG=3d default=30d' http://localhost:$QUERY_PORT/v1/admin/retention
+                   curl -s -X POST -G -H "Authorization: Bearer \$ADMIN" --data start=0 --data-urlencode 'query={service="checkout"} |= "timeout"' http://localhost:$QUERY_PORT/loki/api/v1/delete
+                   curl -s -H "Authorization: Bearer \$ADMIN" http://localhost:$QUERY_PORT/loki/api/v1/delete
   OpenAPI          curl -s -H "Authorization: Bearer \$TOKEN" http://localhost:$QUERY_PORT/swagger/log-stream-query-api-1.yml
   Health           http://localhost:$CONSUMER_PORT/health   http://localhost:$QUERY_PORT/health   (details: HEALTH_DETAILS_VISIBLE=ANONYMOUS)
   Prometheus       http://localhost:$CONSUMER_PORT/prometheus   http://localhost:$QUERY_PORT/prometheus

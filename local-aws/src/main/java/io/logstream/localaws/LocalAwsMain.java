@@ -72,6 +72,7 @@ public final class LocalAwsMain {
                 .append("QUERY_JWT_ISSUER=").append(LocalIdentity.ISSUER).append('\n')
                 .append("QUERY_JWT_AUDIENCE=").append(LocalIdentity.AUDIENCE).append('\n');
         Files.writeString(dir.resolve("token"), identity.token("local-run", LocalIdentity.ALL_SERVICES), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("admin-token"), identity.adminToken("local-admin"), StandardCharsets.UTF_8);
         Path tmp = dir.resolve("aws.env.tmp");
         Files.writeString(tmp, env.toString(), StandardCharsets.UTF_8);
         Files.move(tmp, dir.resolve("aws.env"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

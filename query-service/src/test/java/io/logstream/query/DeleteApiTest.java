@@ -97,6 +97,7 @@ class DeleteApiTest implements TestPropertyProvider {
         properties.put("log-stream.deletes.cancel-period", "0s");
         properties.put("log-stream.deletes.lease", "3s");
         properties.put("log-stream.deletes.write-units-per-second", "100000");
+        properties.put("log-stream.deletes.read-units-per-second", "100000");
         return properties;
     }
 
@@ -183,6 +184,12 @@ class DeleteApiTest implements TestPropertyProvider {
         assertThat(created.statusCode()).as(created.body()).isEqualTo(204);
         DeleteRequestTable.Request request = only(SELECTED);
         assertThat(request.status()).isEqualTo("received");
+        HttpResponse<String> meanwhile = ApiClient.get(server.getURI(), "/loki/api/v1/query?query="
+                + URLEncoder.encode("count_over_time({service=\"users\"}[1m])", StandardCharsets.UTF_8)
+                + "&time=" + (BASE / 1000 + 60), TestAuth.token());
+        assertThat(meanwhile.statusCode()).as(meanwhile.body()).isEqualTo(200);
+        assertThat(meanwhile.headers().firstValue("X-Deletes-Pending")).as("readers see a delete is pending")
+                .hasValue("1");
 
         // another process takes the request at a budget slow enough to be killed mid-way
         Path work = Files.createTempDirectory("deletes");
@@ -194,6 +201,7 @@ class DeleteApiTest implements TestPropertyProvider {
         properties.put("log-stream.deletes.cancel-period", "0s");
         properties.put("log-stream.deletes.lease", "3s");
         properties.put("log-stream.deletes.write-units-per-second", "1500");
+        properties.put("log-stream.deletes.read-units-per-second", "100000");
         properties.put("log-stream.deletes.owner", "deleter-to-kill");
         properties.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
         Files.writeString(settings, text);
@@ -252,6 +260,7 @@ class DeleteApiTest implements TestPropertyProvider {
                 + URLEncoder.encode("sum(count_over_time({service=\"checkout\"}[120m]))", StandardCharsets.UTF_8)
                 + "&time=" + (BASE / 1000 + 120 * 60), TestAuth.token());
         assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
+        assertThat(counted.headers().firstValue("X-Deletes-Pending")).as("and that it is done").hasValue("0");
         assertThat(json.readTree(counted.body()).path("data").path("result").get(0).path("value").get(1).asText())
                 .isEqualTo(Long.toString(left.stream().filter(r -> r.service().equals("checkout")).count()));
 

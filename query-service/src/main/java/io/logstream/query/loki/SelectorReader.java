@@ -63,22 +63,12 @@ public class SelectorReader {
 
     /** The services a selector reads, in name order. */
     public List<String> services(List<LogQl.Matcher> matchers, @Nullable Authentication authentication) {
-        List<LogQl.Matcher> onService = matchers.stream().filter(m -> m.label().equals("service")).toList();
-        Set<String> named = spelledOut(onService);
-        Set<String> candidates = new TreeSet<>();
-        if (named != null) {
-            candidates.addAll(named);
-        } else {
-            catalogue.services().forEach(entry -> candidates.add(entry.name()));
-        }
+        boolean named = spelledOut(matchers.stream().filter(m -> m.label().equals("service")).toList()) != null;
         List<String> services = new ArrayList<>();
-        for (String service : candidates) {
-            if (!LogKeys.isValidName(service) || !onService.stream().allMatch(m -> m.test(service))) {
-                continue;
-            }
+        for (String service : matching(matchers)) {
             if (access.allows(authentication, service)) {
                 services.add(service);
-            } else if (named != null) {
+            } else if (named) {
                 throw new AuthorizationException(authentication);
             }
         }

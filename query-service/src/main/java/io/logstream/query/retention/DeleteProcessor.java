@@ -62,7 +62,8 @@ public class DeleteProcessor {
     private final ScheduledExecutorService scheduler;
     private final Counter deleted;
     private final Counter units;
-    private long nextWriteNanos = System.nanoTime();
+    private final WriteBudget budget;
+    private final WriteBudget reads;
 
     public DeleteProcessor(DeleteRequestTable requests, RecordDeletes deletes, SelectorReader selectors,
                            LokiEncoder encoder, Completeness completeness, AuditTable audit, DeleteSettings settings,
@@ -75,6 +76,8 @@ public class DeleteProcessor {
         this.audit = audit;
         this.settings = settings;
         this.clock = clock;
+        this.budget = new WriteBudget(settings.writeUnitsPerSecond());
+        this.reads = new WriteBudget(settings.readUnitsPerSecond());
         this.owner = settings.owner() == null || settings.owner().isBlank() ? host() + "-" + UUID.randomUUID()
                 : settings.owner();
         this.deleted = Counter.builder("logstream.deletes.records")
@@ -170,6 +173,7 @@ public class DeleteProcessor {
                     do {
                         page = deletes.page(service, bucket, request.start(), request.end(), after,
                                 settings.pageSize());
+                        pace(reads, page.readUnits());
                         List<RecordDeletes.Found> matched = new ArrayList<>();
                         for (RecordDeletes.Found found : page.found()) {
                             if (match.test(found.record())) {
@@ -209,25 +213,16 @@ public class DeleteProcessor {
     }
 
     /** Waits until the units spent so far fit the budget: {@code units} write units take units / budget seconds. */
-    private void pace(double spent) {
-        long now = System.nanoTime();
-        nextWriteNanos = Math.max(nextWriteNanos, now)
-                + (long) (spent / settings.writeUnitsPerSecond() * TimeUnit.SECONDS.toNanos(1));
-        long wait = nextWriteNanos - now;
-        if (wait > 0) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RecordDeletes.Fenced("interrupted");
-            }
-        }
+    private void pace(double units) {
+        pace(budget, units);
     }
 
-    @PreDestroy
-    void stop() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+    private void pace(WriteBudget spending, double units) {
+        try {
+            spending.spent(units);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RecordDeletes.Fenced("interrupted");
         }
     }
 }

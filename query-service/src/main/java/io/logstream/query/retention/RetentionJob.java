@@ -42,7 +42,8 @@ public class RetentionJob {
     private final DeleteSettings settings;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
-    private long nextWriteNanos = System.nanoTime();
+    private final WriteBudget budget;
+    private final WriteBudget reads;
 
     public RetentionJob(RetentionTable table, RecordDeletes records, Catalogue catalogue, AuditTable audit,
                         DeleteSettings settings, Clock clock) {
@@ -52,6 +53,8 @@ public class RetentionJob {
         this.audit = audit;
         this.settings = settings;
         this.clock = clock;
+        this.budget = new WriteBudget(settings.writeUnitsPerSecond());
+        this.reads = new WriteBudget(settings.readUnitsPerSecond());
         this.scheduler = settings.process() ? Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "retention-job");
             thread.setDaemon(true);
@@ -89,6 +92,7 @@ public class RetentionJob {
                 RecordDeletes.Page page;
                 do {
                     page = records.page(service, bucket, 0, LogKeys.MAX_TS, after, settings.pageSize());
+                    pace(reads, page.readUnits());
                     for (RecordDeletes.Found found : page.found()) {
                         examined++;
                         Long wanted = retention.expiresAt(service, found.record().level(), found.record().ts());
@@ -121,24 +125,15 @@ public class RetentionJob {
     }
 
     private void pace(double units) {
-        long now = System.nanoTime();
-        nextWriteNanos = Math.max(nextWriteNanos, now)
-                + (long) (units / settings.writeUnitsPerSecond() * TimeUnit.SECONDS.toNanos(1));
-        long wait = nextWriteNanos - now;
-        if (wait > 0) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
+        pace(budget, units);
     }
 
-    @PreDestroy
-    void stop() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+    private void pace(WriteBudget spending, double units) {
+        try {
+            spending.spent(units);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 }

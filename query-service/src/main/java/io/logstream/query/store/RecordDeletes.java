@@ -48,8 +48,11 @@ public class RecordDeletes {
     public record Found(Map<String, AttributeValue> key, LogRecord record, int bytes, Long expiresAt) {
     }
 
-    /** A page of a bucket; {@code last} the last sort key read (null when none), {@code more} if the bucket goes on. */
-    public record Page(List<Found> found, String last, boolean more) {
+    /**
+     * A page of a bucket; {@code last} the last sort key read (null when none), {@code more} if the bucket goes on,
+     * {@code readUnits} what reading it consumed.
+     */
+    public record Page(List<Found> found, String last, boolean more, double readUnits) {
     }
 
     /** What a transaction did: the records it deleted and the write units it consumed. */
@@ -85,7 +88,7 @@ public class RecordDeletes {
     public Page page(String service, int bucket, long from, long to, String after, int limit) {
         String pk = Buckets.partitionKey(service, bucket);
         QueryResponse response = dynamoDb.query(b -> {
-            b.tableName(table).consistentRead(true).limit(limit)
+            b.tableName(table).consistentRead(true).limit(limit).returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)
                     .keyConditionExpression("pk = :pk AND sk BETWEEN :lo AND :hi")
                     .expressionAttributeValues(Map.of(":pk", s(pk), ":lo", s(LogKeys.lowerBound(from)),
                             ":hi", s(LogKeys.upperBound(to))));
@@ -102,7 +105,10 @@ public class RecordDeletes {
         }
         String last = found.isEmpty() ? null : found.get(found.size() - 1).key().get(LogKeys.SK).s();
         boolean more = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty();
-        return new Page(found, last, more);
+        double units = response.consumedCapacity() != null && response.consumedCapacity().capacityUnits() != null
+                ? response.consumedCapacity().capacityUnits()
+                : Math.max(1, Math.ceil(found.stream().mapToInt(Found::bytes).sum() / 4096.0)); // strongly consistent
+        return new Page(found, last, more, units);
     }
 
     /**
