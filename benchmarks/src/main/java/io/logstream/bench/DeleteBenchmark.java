@@ -2,6 +2,7 @@ package io.logstream.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logstream.localaws.ConsumerProperties;
 import io.logstream.localaws.DynamoDbLimitProxy;
 import io.logstream.localaws.LocalAws;
 import io.logstream.localaws.LocalIdentity;
@@ -110,7 +111,9 @@ public final class DeleteBenchmark {
         String admin = identity.adminToken("bench-admin");
         Thread.sleep(20_000); // the consumer takes its leases; the first watermarks are written
 
-        List<Double> quiet = ingest(aws, dynamo, "a", rate, seconds);
+        long[] before = new long[4];
+        List<Double> quiet = ingest(aws, dynamo, "a", rate, seconds, () -> before[1] = System.nanoTime(),
+                () -> before[3] = System.nanoTime());
         HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(base.resolve("/loki/api/v1/delete?query="
                         + URLEncoder.encode("{service=\"" + VICTIM + "\"} |= \"user-42\"", StandardCharsets.UTF_8)
                         + "&start=0")).header("Authorization", "Bearer " + admin)
@@ -118,10 +121,16 @@ public final class DeleteBenchmark {
         if (created.statusCode() != 204) {
             throw new IllegalStateException("delete request refused: " + created.statusCode() + " " + created.body());
         }
-        long phaseStart = System.currentTimeMillis();
-        List<Double> busy = ingest(aws, dynamo, "b", rate, seconds);
-        long deletedInPhase = request(base, admin).path("deleted_lines").asLong();
-        long phaseMillis = System.currentTimeMillis() - phaseStart;
+        long[] phase = new long[4]; // deleted and time when the puts began and when they ended
+        List<Double> busy = ingest(aws, dynamo, "b", rate, seconds, () -> {
+            phase[0] = deletedLines(base, admin);
+            phase[1] = System.nanoTime();
+        }, () -> {
+            phase[2] = deletedLines(base, admin);
+            phase[3] = System.nanoTime();
+        });
+        long deletedInPhase = phase[2] - phase[0];
+        double phaseSeconds = (phase[3] - phase[1]) / 1e9;
         JsonNode done = request(base, admin);
         for (int i = 0; i < 1200 && !done.path("status").asText().equals("processed"); i++) {
             Thread.sleep(500);
@@ -146,29 +155,36 @@ public final class DeleteBenchmark {
             throw new IllegalStateException("not exact: deleted " + deleted + ", left " + all + " (" + left
                     + " not matching), counted " + countedRecords);
         }
+        long[] after = new long[4];
+        List<Double> warm = ingest(aws, dynamo, "c", rate, seconds, () -> after[1] = System.nanoTime(),
+                () -> after[3] = System.nanoTime());
         double processSeconds = done.path("finished_at").asDouble() - done.path("started_at").asDouble();
         double units = scrape(base, "logstream_deletes_write_units_total");
+        int records = quiet.size();
         String report = String.format(Locale.ROOT, """
-                        deletes at %d write units/s while ingesting %d records/s (%d s a phase)
+                        deletes at %d write units/s while ingesting (asked %d records/s; %d records a phase, put at the rates below)
                         deleted %d of %d records, exact (records left %d, counted %d)
-                        delete throughput: %.0f records/s over the whole request (%.1f s), %.0f records/s during the ingest phase
-                        write units consumed: %.0f, %.0f units/s, %.2f units per record deleted
-                        ingest put -> stored (ms)   without the delete: p50 %.0f, p99 %.0f, max %.0f (%d records)
-                                                   during the delete:  p50 %.0f, p99 %.0f, max %.0f (%d records)
-                        p99 during / without: %.2f
-                        """, wcu, rate, seconds, deleted, SEEDED, all, countedRecords, deleted / processSeconds,
-                processSeconds, deletedInPhase * 1000.0 / phaseMillis, units, units / processSeconds, units / deleted,
-                PipelineBenchmark.percentile(quiet, 0.5), PipelineBenchmark.percentile(quiet, 0.99),
-                PipelineBenchmark.percentile(quiet, 1.0), quiet.size(), PipelineBenchmark.percentile(busy, 0.5),
-                PipelineBenchmark.percentile(busy, 0.99), PipelineBenchmark.percentile(busy, 1.0), busy.size(),
-                PipelineBenchmark.percentile(busy, 0.99) / PipelineBenchmark.percentile(quiet, 0.99));
+                        delete throughput: %.0f records/s over the whole request (%.1f s); %.0f records/s while the puts ran (%d records in %.0f s)
+                        write units charged: %.0f, %.0f units/s, %.2f units per record deleted
+                        ingest put -> stored (ms)   before the delete: p50 %.0f, p99 %.0f, max %.0f (put at %.0f records/s)
+                                                   during the delete: p50 %.0f, p99 %.0f, max %.0f (put at %.0f records/s)
+                                                   after the delete:  p50 %.0f, p99 %.0f, max %.0f (put at %.0f records/s)
+                        p99 during / after: %.2f, during / before: %.2f
+                        """, wcu, rate, records, deleted, SEEDED, all, countedRecords, deleted / processSeconds,
+                processSeconds, deletedInPhase / phaseSeconds, deletedInPhase, phaseSeconds, units,
+                units / processSeconds, units / deleted,
+                p(quiet, 0.5), p(quiet, 0.99), p(quiet, 1.0), records / ((before[3] - before[1]) / 1e9),
+                p(busy, 0.5), p(busy, 0.99), p(busy, 1.0), busy.size() / phaseSeconds,
+                p(warm, 0.5), p(warm, 0.99), p(warm, 1.0), warm.size() / ((after[3] - after[1]) / 1e9),
+                p(busy, 0.99) / p(warm, 0.99), p(busy, 0.99) / p(quiet, 0.99));
         System.out.print(report);
         Files.writeString(results.resolve("deletes.txt"), report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     /** Puts {@code rate} records a second for {@code seconds}; each one's put -> stored in ms, once all are stored. */
-    private static List<Double> ingest(LocalAws aws, DynamoDbLimitProxy dynamo, String phase, int rate, int seconds)
-            throws InterruptedException {
+    private static List<Double> ingest(LocalAws aws, DynamoDbLimitProxy dynamo, String phase, int rate, int seconds,
+                                       Runnable began, Runnable ended) throws InterruptedException {
+        began.run();
         Map<Long, Long> putAt = new java.util.concurrent.ConcurrentHashMap<>();
         PacedPuts puts = PacedPuts.start(aws.kinesis(), STREAM, rate, seconds, (n, at) -> {
             putAt.put(n, at);
@@ -178,6 +194,7 @@ public final class DeleteBenchmark {
         while (puts.running()) {
             Thread.sleep(200);
         }
+        ended.run();
         List<Double> latencies = new ArrayList<>();
         long deadline = System.currentTimeMillis() + 120_000;
         for (Map.Entry<Long, Long> put : putAt.entrySet()) {
@@ -195,6 +212,18 @@ public final class DeleteBenchmark {
         }
         latencies.sort(Double::compare);
         return latencies;
+    }
+
+    private static double p(List<Double> values, double q) {
+        return PipelineBenchmark.percentile(values, q);
+    }
+
+    private static long deletedLines(URI base, String admin) {
+        try {
+            return request(base, admin).path("deleted_lines").asLong();
+        } catch (Exception e) {
+            throw new IllegalStateException("the delete requests could not be listed", e);
+        }
     }
 
     private static JsonNode request(URI base, String admin) throws Exception {
