@@ -133,6 +133,11 @@ public final class Retention {
             return byService != null ? byService.days() : anyService != null ? anyService.days() : defaultDays;
         }
 
+        /** Whether every rule and the default keep for ever. */
+        boolean keepsForEver() {
+            return defaultDays == 0 && rules.stream().allMatch(rule -> rule.days() == 0);
+        }
+
         /** The longest any level of the service is kept; 0 when some level is kept for ever. */
         public int maxDays(String service) {
             int max = 0;
@@ -162,11 +167,18 @@ public final class Retention {
     private final RuleSet current;
     private final long changedAt;
     private final List<Past> history;
+    private final boolean expiresNothing;
 
     public Retention(RuleSet current, long changedAt, List<Past> history) {
         this.current = current;
         this.changedAt = changedAt;
         this.history = List.copyOf(history);
+        this.expiresNothing = current.keepsForEver() && history.stream().allMatch(p -> p.rules().keepsForEver());
+    }
+
+    /** Whether no rule, now or in the history, expires anything: reads need not look at a record to keep it. */
+    public boolean expiresNothing() {
+        return expiresNothing;
     }
 
     /** Rules set in configuration only: no history. */
@@ -202,11 +214,6 @@ public final class Retention {
             }
         }
         return true;
-    }
-
-    /** Whether a record is visible at {@code now}. */
-    public boolean visible(LogRecord record, long now) {
-        return visible(record.service(), record.level(), Counts.minuteEnd(record.ts()), now);
     }
 
     private static boolean alive(int days, long minuteEnd, long at) {

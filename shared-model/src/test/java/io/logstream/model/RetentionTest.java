@@ -26,6 +26,18 @@ class RetentionTest {
     }
 
     @Test
+    void onlyRulesThatAllKeepForEverExpireNothing() {
+        Retention forever = Retention.of(Retention.RuleSet.parse("audit=0d", 0));
+        assertThat(forever.expiresNothing()).isTrue();
+        assertThat(Retention.of(Retention.RuleSet.parse("", 30)).expiresNothing()).isFalse();
+        assertThat(Retention.of(Retention.RuleSet.parse("checkout:DEBUG=3d", 0)).expiresNothing()).isFalse();
+        Retention changed = Retention.of(Retention.RuleSet.parse("checkout:DEBUG=3d", 0))
+                .changedTo(Retention.RuleSet.parse("", 0), E);
+        assertThat(changed.expiresNothing()).as("the rules before still hold").isFalse();
+        assertThat(changed.jobDone(E + DAY).expiresNothing()).as("and keep hiding what they expired").isFalse();
+    }
+
+    @Test
     void everyBadRuleIsNamed() {
         assertThatThrownBy(() -> Retention.RuleSet.parse("checkout:NOISE=3d x=3w *=1d a=1d a=2d", 0))
                 .hasMessageContaining("'checkout:NOISE=3d'").hasMessageContaining("'x=3w'")

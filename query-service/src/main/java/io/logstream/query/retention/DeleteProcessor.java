@@ -3,6 +3,7 @@ package io.logstream.query.retention;
 import io.logstream.model.LogLevel;
 import io.logstream.model.LogRecord;
 import io.logstream.query.config.DeleteSettings;
+import io.logstream.query.config.Replica;
 import io.logstream.query.logql.LogQl;
 import io.logstream.query.logql.LogQlParser;
 import io.logstream.query.loki.LokiEncoder;
@@ -18,18 +19,14 @@ import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -62,8 +59,7 @@ public class DeleteProcessor {
     private final ScheduledExecutorService scheduler;
     private final Counter deleted;
     private final Counter units;
-    private final WriteBudget budget;
-    private final WriteBudget reads;
+    private final JobBudget budget;
 
     public DeleteProcessor(DeleteRequestTable requests, RecordDeletes deletes, SelectorReader selectors,
                            LokiEncoder encoder, Completeness completeness, AuditTable audit, DeleteSettings settings,
@@ -76,30 +72,13 @@ public class DeleteProcessor {
         this.audit = audit;
         this.settings = settings;
         this.clock = clock;
-        this.budget = new WriteBudget(settings.writeUnitsPerSecond());
-        this.reads = new WriteBudget(settings.readUnitsPerSecond());
-        this.owner = settings.owner() == null || settings.owner().isBlank() ? host() + "-" + UUID.randomUUID()
-                : settings.owner();
+        this.budget = new JobBudget(settings);
+        this.owner = Replica.name(settings.owner());
         this.deleted = Counter.builder("logstream.deletes.records")
                 .description("Records deleted by delete requests on this replica").register(registry);
         this.units = Counter.builder("logstream.deletes.write.units")
                 .description("Write units the deletes of this replica consumed").register(registry);
-        this.scheduler = settings.process() ? Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "delete-processor");
-            thread.setDaemon(true);
-            return thread;
-        }) : null;
-        if (scheduler != null) {
-            scheduler.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
-        }
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "query";
-        }
+        this.scheduler = Replica.every(settings.process(), "delete-processor", Duration.ofSeconds(1), this::tick);
     }
 
     private void tick() {
@@ -173,7 +152,7 @@ public class DeleteProcessor {
                     do {
                         page = deletes.page(service, bucket, request.start(), request.end(), after,
                                 settings.pageSize());
-                        pace(reads, page.readUnits());
+                        budget.read(page.readUnits());
                         List<RecordDeletes.Found> matched = new ArrayList<>();
                         for (RecordDeletes.Found found : page.found()) {
                             if (match.test(found.record())) {
@@ -186,7 +165,7 @@ public class DeleteProcessor {
                                     request.epoch());
                             deleted.increment(outcome.deleted());
                             units.increment(outcome.units());
-                            pace(outcome.units());
+                            budget.wrote(outcome.units());
                         }
                         examined += page.found().size();
                         after = page.last() == null ? after : page.last();
@@ -198,7 +177,7 @@ public class DeleteProcessor {
                     } while (page.more());
                 }
             }
-        } catch (RecordDeletes.Fenced e) {
+        } catch (RecordDeletes.Fenced | JobBudget.Interrupted e) {
             LOG.warn("{}; stopping", e.getMessage());
             return;
         }
@@ -209,20 +188,6 @@ public class DeleteProcessor {
                     "examined", Long.toString(examined), "processed_by", owner));
             LOG.info("delete request {} processed: {} records deleted of {} examined", request.id(), done.deleted(),
                     examined);
-        }
-    }
-
-    /** Waits until the units spent so far fit the budget: {@code units} write units take units / budget seconds. */
-    private void pace(double units) {
-        pace(budget, units);
-    }
-
-    private void pace(WriteBudget spending, double units) {
-        try {
-            spending.spent(units);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RecordDeletes.Fenced("interrupted");
         }
     }
 }

@@ -3,6 +3,7 @@ package io.logstream.query.retention;
 import io.logstream.model.LogKeys;
 import io.logstream.model.Retention;
 import io.logstream.query.config.DeleteSettings;
+import io.logstream.query.config.Replica;
 import io.logstream.query.store.AuditTable;
 import io.logstream.query.store.Catalogue;
 import io.logstream.query.store.RecordDeletes;
@@ -13,11 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Applies changed retention rules to the records stored before them (docs/retention.md): every record of every
@@ -42,8 +42,7 @@ public class RetentionJob {
     private final DeleteSettings settings;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
-    private final WriteBudget budget;
-    private final WriteBudget reads;
+    private final JobBudget budget;
 
     public RetentionJob(RetentionTable table, RecordDeletes records, Catalogue catalogue, AuditTable audit,
                         DeleteSettings settings, Clock clock) {
@@ -53,16 +52,8 @@ public class RetentionJob {
         this.audit = audit;
         this.settings = settings;
         this.clock = clock;
-        this.budget = new WriteBudget(settings.writeUnitsPerSecond());
-        this.reads = new WriteBudget(settings.readUnitsPerSecond());
-        this.scheduler = settings.process() ? Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "retention-job");
-            thread.setDaemon(true);
-            return thread;
-        }) : null;
-        if (scheduler != null) {
-            scheduler.scheduleWithFixedDelay(this::tick, 5, 5, TimeUnit.SECONDS);
-        }
+        this.budget = new JobBudget(settings);
+        this.scheduler = Replica.every(settings.process(), "retention-job", Duration.ofSeconds(5), this::tick);
     }
 
     private void tick() {
@@ -92,12 +83,12 @@ public class RetentionJob {
                 RecordDeletes.Page page;
                 do {
                     page = records.page(service, bucket, 0, LogKeys.MAX_TS, after, settings.pageSize());
-                    pace(reads, page.readUnits());
+                    budget.read(page.readUnits());
                     for (RecordDeletes.Found found : page.found()) {
                         examined++;
                         Long wanted = retention.expiresAt(service, found.record().level(), found.record().ts());
                         if (!Objects.equals(wanted, found.expiresAt())) {
-                            pace(records.setExpiry(found.key(), wanted, found.bytes()));
+                            budget.wrote(records.setExpiry(found.key(), wanted, found.bytes()));
                             rewritten++;
                         }
                     }
@@ -108,7 +99,7 @@ public class RetentionJob {
                 examined++;
                 Long wanted = retention.countExpiresAt(service, item.minuteEnd());
                 if (!Objects.equals(wanted, item.expiresAt())) {
-                    pace(records.setExpiry(item.key(), wanted, item.bytes()));
+                    budget.wrote(records.setExpiry(item.key(), wanted, item.bytes()));
                     rewritten++;
                 }
             }
@@ -122,18 +113,5 @@ public class RetentionJob {
             LOG.info("retention rules applied to the stored records: {} examined, {} rewritten", examined, rewritten);
         }
         return new Run(examined, rewritten, done);
-    }
-
-    private void pace(double units) {
-        pace(budget, units);
-    }
-
-    private void pace(WriteBudget spending, double units) {
-        try {
-            spending.spent(units);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 }

@@ -16,13 +16,13 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.ObjectMapper;
 import io.micronaut.serde.annotation.Serdeable;
+import io.logstream.query.config.Replica;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,11 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Evaluates every rule group every {@code interval}, at the instants the interval divides, each once the completeness
@@ -155,23 +152,9 @@ public class RuleEvaluator {
                 .description("Rule state and lease writes (UpdateItem)").register(registry);
         Gauge.builder("logstream.rules.groups.held", held, Map::size)
                 .description("Rule groups this replica holds the lease of").register(registry);
-        this.owner = owner == null || owner.isBlank() ? host() + "-" + UUID.randomUUID() : owner;
-        this.scheduler = evaluate ? Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "rule-evaluator");
-            thread.setDaemon(true);
-            return thread;
-        }) : null;
-        if (scheduler != null) {
-            scheduler.scheduleWithFixedDelay(this::tick, 250, 250, TimeUnit.MILLISECONDS); // cheap: a cached watermark
-        }
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "query";
-        }
+        this.owner = Replica.name(owner);
+        // every 250 ms: cheap, a cached watermark
+        this.scheduler = Replica.every(evaluate, "rule-evaluator", Duration.ofMillis(250), this::tick);
     }
 
     /**

@@ -54,10 +54,6 @@ public class DeleteRequestTable {
         return Map.of(LogKeys.PK, AttributeValue.fromS(LedgerKeys.DELETES_PK), LogKeys.SK, AttributeValue.fromS(id));
     }
 
-    String table() {
-        return table;
-    }
-
     /** Stores a new request as {@code received}. */
     public void create(String id, String query, long start, long end, long createdAt, String actor) {
         Map<String, AttributeValue> item = new HashMap<>(key(id));
