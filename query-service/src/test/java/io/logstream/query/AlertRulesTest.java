@@ -269,26 +269,14 @@ class AlertRulesTest implements TestPropertyProvider {
     @Test
     void anEvaluatorKilledMidForIsTakenOverWithoutDroppingOrDoublingTheAlert() throws Exception {
         RuleGroups.Group group = group("takeover");
-        Path settings = work.resolve("evaluator.properties");
-        StringBuilder text = new StringBuilder();
         Map<String, String> properties = fixture.storageProperties();
         properties.put("log-stream.auth.mode", "none");
         properties.put("log-stream.rules.file", rulesFile.toString());
         properties.put("log-stream.rules.evaluate", "false");
         properties.put("log-stream.rules.lease", "3s");
         properties.put("log-stream.rules.owner", "evaluator-to-kill");
-        properties.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
-        Files.writeString(settings, text);
-        String javaBinary = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(javaBinary, "-cp", System.getProperty("java.class.path")));
-        System.getProperties().forEach((k, v) -> { // the local engines' credentials, as this JVM has them
-            if (k.toString().startsWith("aws.")) {
-                command.add("-D" + k + "=" + v);
-            }
-        });
-        command.addAll(List.of(EvaluatorProcess.class.getName(), settings.toString(), "takeover",
-                Long.toString(at(60).toEpochMilli())));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process child = ChildService.command(EvaluatorProcess.class, properties, work.resolve("evaluator.properties"),
+                "takeover", Long.toString(at(60).toEpochMilli())).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()));
             List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();

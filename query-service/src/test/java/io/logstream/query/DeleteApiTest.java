@@ -193,8 +193,6 @@ class DeleteApiTest implements TestPropertyProvider {
 
         // another process takes the request at a budget slow enough to be killed mid-way
         Path work = Files.createTempDirectory("deletes");
-        Path settings = work.resolve("deleter.properties");
-        StringBuilder text = new StringBuilder();
         Map<String, String> properties = fixture.storageProperties();
         properties.put("log-stream.auth.mode", "none");
         properties.put("log-stream.deletes.process", "false");
@@ -203,18 +201,8 @@ class DeleteApiTest implements TestPropertyProvider {
         properties.put("log-stream.deletes.write-units-per-second", "1500");
         properties.put("log-stream.deletes.read-units-per-second", "100000");
         properties.put("log-stream.deletes.owner", "deleter-to-kill");
-        properties.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
-        Files.writeString(settings, text);
-        String javaBinary = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(javaBinary, "-cp", System.getProperty("java.class.path")));
-        System.getProperties().forEach((k, v) -> {
-            if (k.toString().startsWith("aws.")) {
-                command.add("-D" + k + "=" + v);
-            }
-        });
-        command.addAll(List.of(DeleteProcess.class.getName(), settings.toString()));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("out.txt")
-                .toFile()).start();
+        Process child = ChildService.command(DeleteProcess.class, properties, work.resolve("deleter.properties"))
+                .redirectOutput(work.resolve("out.txt").toFile()).start();
         long deletedAtKill;
         try {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))

@@ -3,11 +3,7 @@ package io.logstream.query;
 import io.logstream.query.retention.DeleteProcessor;
 import io.micronaut.context.ApplicationContext;
 
-import java.io.FileReader;
 import java.io.IOException;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Properties;
 
 /**
  * A query-service delete processor in a process of its own, for the test that kills it with SIGKILL mid-delete: it
@@ -18,14 +14,8 @@ public final class DeleteProcess {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        Properties properties = new Properties();
-        try (FileReader reader = new FileReader(args[0])) {
-            properties.load(reader);
-        }
-        Map<String, Object> settings = new HashMap<>();
-        properties.forEach((k, v) -> settings.put(k.toString(), v));
         try {
-            ApplicationContext context = ApplicationContext.run(settings);
+            ApplicationContext context = ChildService.context(args[0]);
             System.out.println("started");
             System.out.flush();
             context.getBean(DeleteProcessor.class).processDue();

@@ -5,12 +5,8 @@ import io.logstream.query.rules.RuleGroups;
 import io.logstream.query.rules.Rules;
 import io.micronaut.context.ApplicationContext;
 
-import java.io.FileReader;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Properties;
 
 /**
  * A query-service rule evaluator in a process of its own, for the test that kills it with SIGKILL: it evaluates one
@@ -22,14 +18,8 @@ public final class EvaluatorProcess {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        Properties properties = new Properties();
-        try (FileReader reader = new FileReader(args[0])) {
-            properties.load(reader);
-        }
-        Map<String, Object> settings = new HashMap<>();
-        properties.forEach((k, v) -> settings.put(k.toString(), v));
         try {
-            ApplicationContext context = ApplicationContext.run(settings);
+            ApplicationContext context = ChildService.context(args[0]);
             RuleGroups.Group group = context.getBean(Rules.class).all().stream()
                     .filter(g -> g.name().equals(args[1])).findFirst().orElseThrow();
             RuleEvaluator evaluator = context.getBean(RuleEvaluator.class);
